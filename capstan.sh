@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Builds Capstan, then runs the `capstan` executable with the given arguments.
+#   ./capstan.sh up                 embedded server on http://127.0.0.1:8080, data in ./capstan-data
+#   ./capstan.sh say --as bob "help"
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+dotnet build "$here/src/Capstan/Capstan.csproj" -c Release --nologo -v quiet -clp:ErrorsOnly >&2
+exec "$here/src/Capstan/bin/Release/net10.0/capstan" "$@"
