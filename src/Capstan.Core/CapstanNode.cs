@@ -1,0 +1,102 @@
+using Capstan.Core.Access;
+using Capstan.Core.Commands;
+using Capstan.Core.Config;
+using Capstan.Core.Conversation;
+using Capstan.Core.Ledger;
+using Capstan.Core.Storage;
+using Capstan.Core.Telemetry;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+namespace Capstan.Core;
+
+/// <summary>
+/// One opened data folder: the ledger, the config repo and the configuration in force, the command
+/// registry and the conversation loop. The server, the CLI's in-process mode and tests all start here.
+/// </summary>
+public sealed class CapstanNode : IAsyncDisposable
+{
+    public DataFolder Data { get; }
+    public TimeProvider Clock { get; }
+    public Redactor Redactor { get; }
+    public SqliteDatabase Database { get; }
+    public Ledger.Ledger Ledger { get; }
+    public ConfigRepo ConfigRepo { get; }
+    public ConfigLoader ConfigLoader { get; }
+    public ConfigState Config { get; }
+    public RoomDirectory Rooms { get; }
+    public RoomFeed Feed { get; } = new();
+    public Outbox Outbox { get; }
+    public Confirmations Confirmations { get; }
+    public CapstanMetrics Metrics { get; } = new();
+    public CommandRegistry Registry { get; } = new();
+    public AccessTokens Tokens { get; }
+    public ConfigReloader Reloader { get; }
+
+    private CapstanNode(DataFolder data, TimeProvider clock, Redactor redactor, SqliteDatabase db, Ledger.Ledger ledger, ConfigRepo repo, ConfigLoader loader, ConfigState config)
+    {
+        Data = data;
+        Clock = clock;
+        Redactor = redactor;
+        Database = db;
+        Ledger = ledger;
+        ConfigRepo = repo;
+        ConfigLoader = loader;
+        Config = config;
+        Rooms = new RoomDirectory(config);
+        Outbox = new Outbox(ledger, Feed, clock);
+        Confirmations = new Confirmations(clock);
+        Tokens = new AccessTokens(db, clock);
+        Reloader = new ConfigReloader(repo, loader, config, ledger, Outbox);
+    }
+
+    /// <summary>Opens (creating and seeding when new) the data folder.</summary>
+    public static async Task<CapstanNode> OpenAsync(DataFolder data, IReadOnlyList<IConfigSection> sections, TimeProvider clock, CancellationToken ct)
+    {
+        Directory.CreateDirectory(data.Root);
+        var db = new SqliteDatabase(data.Database);
+        await db.MigrateAsync(ct);
+        var redactor = new Redactor();
+        var ledger = await Core.Ledger.Ledger.OpenAsync(new SqliteLedgerStore(db), clock, redactor, ct);
+        var repo = await ConfigRepo.OpenOrCreateAsync(data.ConfigRepo, DemoSeed.Files(sections), ct);
+        var loader = new ConfigLoader(sections);
+        var config = new ConfigState(await LastGoodAsync(repo, loader, ct));
+        return new CapstanNode(data, clock, redactor, db, ledger, repo, loader, config);
+    }
+
+    /// <summary>The newest commit whose configuration is valid (HEAD, unless someone pushed a broken one).</summary>
+    private static Task<ConfigSnapshot> LastGoodAsync(ConfigRepo repo, ConfigLoader loader, CancellationToken ct)
+    {
+        ConfigException? first = null;
+        foreach (var c in repo.Log(200))
+        {
+            ct.ThrowIfCancellationRequested();
+            try { return Task.FromResult(loader.Load(c.Sha, c.When, repo.ReadFiles(c.Sha))); }
+            catch (ConfigException ex) { first ??= ex; }
+        }
+        throw first ?? new ConfigException([new ConfigError(ConfigLoader.MainFile, 0, 0, "the config repo has no commits")]);
+    }
+
+    /// <summary>Builds the conversation loop over this node, resolving module services from <paramref name="services"/>.</summary>
+    public Conversation.Conversation Conversation(IServiceProvider services) =>
+        new(Registry, Config, Rooms, Ledger, Feed, Outbox, Confirmations, Metrics, services, Clock);
+
+    /// <summary>Registers the node's parts as singletons, and the config reloader as a hosted service.</summary>
+    public IServiceCollection AddTo(IServiceCollection services)
+    {
+        services.AddSingleton(this).AddSingleton(Data).AddSingleton(Clock).AddSingleton(Redactor).AddSingleton(Database)
+            .AddSingleton(Ledger).AddSingleton(ConfigRepo).AddSingleton(ConfigLoader).AddSingleton(Config).AddSingleton(Rooms)
+            .AddSingleton(Feed).AddSingleton(Outbox).AddSingleton(Confirmations).AddSingleton(Metrics).AddSingleton(Registry)
+            .AddSingleton(Tokens).AddSingleton(Reloader);
+        services.AddSingleton<IHostedService>(Reloader);
+        services.AddSingleton(sp => Conversation(sp));
+        return services;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Ledger.DisposeAsync();
+        await Ledger.Store.DisposeAsync();
+        Metrics.Dispose();
+    }
+}

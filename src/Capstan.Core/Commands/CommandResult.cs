@@ -1,0 +1,53 @@
+namespace Capstan.Core.Commands;
+
+/// <summary>How a command ended, from the asker's point of view.</summary>
+public enum CommandOutcome
+{
+    /// <summary>The message was chat, not a command.</summary>
+    NotACommand,
+    Succeeded,
+    /// <summary>Not run: the person lacks a permission, or a rule (lock, approval) stopped it.</summary>
+    Refused,
+    /// <summary>Ran and failed.</summary>
+    Failed,
+    /// <summary>Not understood: unknown command or wrong arguments.</summary>
+    Invalid,
+    /// <summary>Waiting for "confirm ID" or for another person's approval.</summary>
+    Pending,
+}
+
+/// <summary>How a reply should look: plain, good news, bad news.</summary>
+public enum ReplyTone { Info, Success, Warning, Error }
+
+/// <summary>Rows and columns, shown as a table where the platform can and as aligned text elsewhere.</summary>
+public sealed record Table(IReadOnlyList<string> Columns, IReadOnlyList<IReadOnlyList<string>> Rows)
+{
+    /// <summary>The table as fixed-width text.</summary>
+    public string ToText()
+    {
+        var widths = Columns.Select((c, i) => Math.Max(c.Length, Rows.Count == 0 ? 0 : Rows.Max(r => i < r.Count ? r[i].Length : 0))).ToArray();
+        var sb = new System.Text.StringBuilder();
+        sb.AppendLine(string.Join("  ", Columns.Select((c, i) => c.PadRight(widths[i]))).TrimEnd());
+        foreach (var r in Rows)
+            sb.AppendLine(string.Join("  ", r.Select((c, i) => c.PadRight(i < widths.Length ? widths[i] : 0))).TrimEnd());
+        return sb.ToString().TrimEnd();
+    }
+}
+
+/// <summary>One message Capstan sends back.</summary>
+public sealed record Reply(string Text, ReplyTone Tone = ReplyTone.Info, Table? Table = null)
+{
+    /// <summary>Text and table together, for platforms that only show text.</summary>
+    public string PlainText => Table is null ? Text : (Text.Length > 0 ? Text + "\n" : "") + Table.ToText();
+}
+
+/// <summary>What a handler returns: an outcome and the replies to post in the thread.</summary>
+public sealed record CommandResult(CommandOutcome Outcome, IReadOnlyList<Reply> Replies)
+{
+    public static CommandResult Ok(string text, Table? table = null) => new(CommandOutcome.Succeeded, [new Reply(text, ReplyTone.Success, table)]);
+    public static CommandResult Info(string text, Table? table = null) => new(CommandOutcome.Succeeded, [new Reply(text, ReplyTone.Info, table)]);
+    public static CommandResult Fail(string text) => new(CommandOutcome.Failed, [new Reply(text, ReplyTone.Error)]);
+    public static CommandResult Refuse(string text) => new(CommandOutcome.Refused, [new Reply(text, ReplyTone.Warning)]);
+    public static CommandResult Invalid(string text) => new(CommandOutcome.Invalid, [new Reply(text, ReplyTone.Error)]);
+    public static CommandResult Pending(string text) => new(CommandOutcome.Pending, [new Reply(text, ReplyTone.Info)]);
+}

@@ -1,0 +1,81 @@
+using Capstan.Core.Commands;
+using Capstan.Core.Conversation;
+using Capstan.Core.Ledger;
+using Microsoft.Extensions.Hosting;
+
+namespace Capstan.Core.Config;
+
+/// <summary>
+/// Follows the config repo's main branch: each new commit is read and validated; a good one comes into
+/// force at once (no restart), a bad one is refused with file:line errors posted to the default room,
+/// and the last good configuration keeps running.
+/// </summary>
+public sealed class ConfigReloader(ConfigRepo repo, ConfigLoader loader, ConfigState state, Ledger.Ledger ledger, Outbox outbox) : BackgroundService
+{
+    private readonly SemaphoreSlim _nudge = new(0, int.MaxValue);
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private string? _seen;
+
+    public static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>Asks for an immediate look at the repo (after Capstan's own commit, or a push hook).</summary>
+    public void Nudge() => _nudge.Release();
+
+    /// <summary>Reads HEAD now and applies it if new; returns the configuration in force afterwards.</summary>
+    public async Task<ConfigSnapshot> RefreshAsync(CancellationToken ct)
+    {
+        await _gate.WaitAsync(ct);
+        try
+        {
+            _seen ??= state.Current.Commit;
+            var head = repo.HeadSha();
+            if (head is null || head == _seen) return state.Current;
+            _seen = head;
+            var commit = repo.ReadCommit(head);
+            try
+            {
+                var snapshot = loader.Load(head, commit.When, repo.ReadFiles(head));
+                state.Accept(snapshot);
+                await ledger.AppendAsync(LedgerKinds.ConfigApplied, commit.AuthorEmail, null, null,
+                    new { commit = head, author = commit.AuthorName, subject = commit.Subject });
+            }
+            catch (ConfigException ex)
+            {
+                state.Reject(new RejectedConfig(head, commit.AuthorName, ex.Errors));
+                await ledger.AppendAsync(LedgerKinds.ConfigRejected, commit.AuthorEmail, null, null,
+                    new { commit = head, author = commit.AuthorName, errors = ex.Errors.Select(e => e.ToString()) });
+                var room = state.Current.Policy.DefaultRoom;
+                await outbox.PostAsync(room, null, new Reply(
+                    $"Commit {commit.ShortSha} by {commit.AuthorName} (\"{commit.Subject}\") has configuration errors, so it is not in force; " +
+                    $"the last good configuration ({state.Current.ShortCommit}) keeps running. Fix and push again:\n" +
+                    string.Join("\n", ex.Errors.Take(20).Select(e => "• " + e)), ReplyTone.Error));
+            }
+            return state.Current;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await RefreshAsync(stoppingToken);
+                await _nudge.WaitAsync(PollInterval, stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception)
+            {
+                // A transient read error (a push in progress) is retried on the next tick.
+                await Task.Delay(PollInterval, stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
+            }
+        }
+    }
+}

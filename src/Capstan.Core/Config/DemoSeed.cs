@@ -1,0 +1,80 @@
+using System.Text;
+
+namespace Capstan.Core.Config;
+
+/// <summary>The configuration a brand-new data folder starts with: three people, three environments, two rooms.</summary>
+public static class DemoSeed
+{
+    public static readonly string[] Environments = ["dev", "staging", "prod"];
+
+    public static IReadOnlyDictionary<string, string> Files(IEnumerable<IConfigSection> sections)
+    {
+        var list = sections.ToList();
+        var files = new Dictionary<string, string>(StringComparer.Ordinal) { [ConfigLoader.MainFile] = CapstanYaml(list) };
+        foreach (var s in list)
+            foreach (var (path, text) in s.Seed)
+                files[path] = text;
+        return files;
+    }
+
+    private static string CapstanYaml(IReadOnlyList<IConfigSection> sections)
+    {
+        var envs = new StringBuilder();
+        foreach (var env in Environments)
+        {
+            var settings = new List<string>();
+            if (env == "prod") settings.Add("protected: true");
+            settings.Add($"room: {(env == "prod" ? "ops" : env == "staging" ? "ops" : "dev")}");
+            foreach (var s in sections)
+                foreach (var (k, v) in s.SeedEnvironment(env))
+                    settings.Add($"{k}: {v}");
+            envs.Append("  ").Append(env).Append(": { ").Append(string.Join(", ", settings)).Append(" }\n");
+        }
+        return $$"""
+            # Capstan configuration: who may do what, where. Commit and push a change and the running
+            # server uses it at once; a change with an error is refused (file:line) and the last good
+            # configuration stays in force. Reference: docs/configuration.md.
+
+            defaultRoom: ops
+
+            rooms:
+              ops: { topic: "Deploys, status and incidents" }
+              dev: { topic: "Development chatter" }
+
+            people:
+              alice:
+                name: Alice Admin
+                roles: [admin]
+                email: alice@example.com
+                handles: { irc: alice, slack: U0ALICE, matrix: "@alice:localhost" }
+              bob:
+                name: Bob Builder
+                roles: [deployer]
+                email: bob@example.com
+                handles: { irc: bob }
+              carol:
+                name: Carol Viewer
+                roles: [viewer]
+                email: carol@example.com
+
+            roles:
+              admin:
+                description: Everything, including granting permissions and revoking tokens.
+                permissions: ["*"]
+              deployer:
+                description: Deploys, promotes and rolls back; production needs a second person's approval.
+                permissions:
+                  - read
+                  - deploy
+                  - approve
+                  - lock: { environments: [dev, staging] }
+              viewer:
+                description: Reads status, history and the ledger.
+                permissions: [read]
+
+            environments:
+            {{envs.ToString().TrimEnd()}}
+
+            """;
+    }
+}

@@ -1,0 +1,134 @@
+using System.Diagnostics;
+using Capstan.Core.Commands;
+using Capstan.Core.Config;
+using Capstan.Core.Ledger;
+using Capstan.Core.Policy;
+using Capstan.Core.Telemetry;
+
+namespace Capstan.Core.Conversation;
+
+/// <summary>
+/// The conversation loop: a message comes in, is recorded, becomes a typed command, is authorised,
+/// confirmed when destructive, runs, and is answered in its thread. Every step is in the ledger,
+/// and the ledger is durable before any reply is delivered.
+/// </summary>
+public sealed class Conversation(
+    CommandRegistry registry,
+    ConfigState config,
+    RoomDirectory rooms,
+    Ledger.Ledger ledger,
+    RoomFeed feed,
+    Outbox outbox,
+    Confirmations confirmations,
+    CapstanMetrics metrics,
+    IServiceProvider services,
+    TimeProvider clock)
+{
+    /// <summary>The longest message accepted, in characters.</summary>
+    public const int MaxLength = 16_000;
+
+    public async Task<ConversationResult> HandleAsync(IncomingMessage incoming, CancellationToken ct)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var snapshot = config.Current;
+        var actor = snapshot.Policy.Identify(incoming.Platform, incoming.Handle, incoming.Via);
+        var room = incoming.Room.TrimStart('#').ToLowerInvariant();
+        metrics.Message(incoming.Platform);
+
+        if (string.IsNullOrWhiteSpace(incoming.Text))
+            return Refusal(room, "That message is empty. Type `help` to see what you can do.");
+        if (!rooms.Exists(room))
+            return Refusal(room, ArgumentKind.Unknown("room", room, rooms.Names) + ".");
+        if (incoming.Text.Length > MaxLength)
+        {
+            await ledger.AppendAsync(LedgerKinds.MessageRefused, actor.LedgerName, room, incoming.ThreadId,
+                new { length = incoming.Text.Length, preview = incoming.Text[..200], platform = incoming.Platform, via = incoming.Via });
+            return Refusal(room, $"That message is {incoming.Text.Length:N0} characters; the limit is {MaxLength:N0}. Split it, or share long text as a file or link.");
+        }
+
+        var message = new RoomMessage(RoomMessage.NewId(), room, incoming.ThreadId, actor.Display,
+            actor.IsGuest ? AuthorKind.Guest : AuthorKind.Person, incoming.Text, ReplyTone.Info, clock.GetUtcNow(), Platform: incoming.Platform);
+        var thread = incoming.ThreadId ?? message.Id;
+        var recorded = ledger.AppendAsync(LedgerKinds.Message, actor.LedgerName, room, thread,
+            new { id = message.Id, text = incoming.Text, platform = incoming.Platform, handle = incoming.Handle, via = incoming.Via, author = actor.Display });
+        await recorded;
+        await feed.PublishAsync(new RoomEvent(RoomEvent.Posted, message));
+
+        var outcome = CommandParser.Parse(incoming.Text, registry, new ArgumentContext(snapshot, rooms.Names), incoming.Addressed);
+        CommandResult result;
+        string? commandId = null;
+        switch (outcome)
+        {
+            case ParseOutcome.Chat:
+                return new ConversationResult(message.Id, CommandOutcome.NotACommand, []);
+            case ParseOutcome.Problem p:
+                commandId = p.Spec?.Id;
+                _ = ledger.AppendAsync(LedgerKinds.Command, actor.LedgerName, room, thread,
+                    new { message = message.Id, command = p.Spec?.Id, problem = p.Message });
+                result = CommandResult.Invalid(p.Message);
+                break;
+            case ParseOutcome.Command c:
+                commandId = c.Parsed.Spec.Id;
+                result = await RunAsync(actor, room, thread, message.Id, c.Parsed, snapshot, askConfirmation: true, ct);
+                break;
+            default:
+                throw new UnreachableException();
+        }
+        var replies = await ReplyAsync(room, thread, message.Id, result);
+        metrics.Command(commandId ?? "(unknown)", result.Outcome.ToString(), Stopwatch.GetElapsedTime(started));
+        return new ConversationResult(message.Id, result.Outcome, replies, commandId);
+    }
+
+    /// <summary>Authorises and runs a parsed command (also used by "confirm ID").</summary>
+    public async Task<CommandResult> RunAsync(Actor actor, string room, string thread, string messageId, ParsedCommand parsed, ConfigSnapshot snapshot, bool askConfirmation, CancellationToken ct)
+    {
+        var spec = parsed.Spec;
+        var requestId = "r" + messageId[1..];
+        var decision = snapshot.Policy.Check(actor, spec.Permission, spec.Id, parsed.Environment, room);
+        var commandEntry = ledger.AppendAsync(LedgerKinds.Command, actor.LedgerName, room, thread,
+            new { message = messageId, request = requestId, command = spec.Id, arguments = parsed.ForLedger(), flags = parsed.Flags, effect = spec.Effect.ToString().ToLowerInvariant(), via = actor.Via });
+        var decisionEntry = ledger.AppendAsync(LedgerKinds.Decision, actor.LedgerName, room, thread,
+            new { request = requestId, command = spec.Id, permission = spec.Permission, environment = parsed.Environment, allowed = decision.Allowed, reason = decision.Reason });
+        if (!decision.Allowed) return CommandResult.Refuse(decision.Reason);
+
+        if (askConfirmation && spec.NeedsConfirmation && actor.Person is { } person)
+        {
+            var pending = confirmations.Ask(person.Id, room, thread, messageId, parsed);
+            await ledger.AppendAsync(LedgerKinds.Confirmation, actor.LedgerName, room, thread,
+                new { request = requestId, command = spec.Id, token = pending.Id, state = "asked", expiresAt = pending.ExpiresAt });
+            return CommandResult.Pending($"`{parsed.Text}` is destructive: {spec.Summary.TrimEnd('.')}. " +
+                $"Type `confirm {pending.Id}` within {DurationText.Format(Confirmations.Lifetime)} to go ahead, or `cancel {pending.Id}`.");
+        }
+
+        // Effects must never precede their record: wait until the command and decision are durable.
+        if (spec.Effect != SideEffect.Read) { await commandEntry; await decisionEntry; }
+        var context = new CommandContext(actor, room, thread, messageId, requestId, parsed, snapshot, outbox, services, clock, ct);
+        try
+        {
+            return await spec.Handler(context);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            return CommandResult.Fail($"'{spec.Id}' was cancelled before it finished.");
+        }
+        catch (Exception ex)
+        {
+            var entry = await ledger.AppendAsync("command.error", actor.LedgerName, room, thread,
+                new { request = requestId, command = spec.Id, error = ex.GetType().Name, detail = ex.Message });
+            return CommandResult.Fail($"'{spec.Id}' failed: {ex.Message} (ledger entry {entry.Seq} has the details).");
+        }
+    }
+
+    private async Task<IReadOnlyList<RoomMessage>> ReplyAsync(string room, string thread, string inReplyTo, CommandResult result)
+    {
+        var replies = result.Replies.Select(r => outbox.Prepare(room, thread, r)).ToList();
+        Task? last = null;
+        foreach (var r in replies) last = outbox.RecordAsync(r, inReplyTo);
+        if (last is not null) await last; // the ledger writes in order: the last one durable means all are
+        foreach (var r in replies) await outbox.DeliverAsync(r);
+        return replies;
+    }
+
+    private ConversationResult Refusal(string room, string text) =>
+        new(null, CommandOutcome.Invalid, [new RoomMessage(RoomMessage.NewId(), room, null, Outbox.CapstanAuthor, AuthorKind.Capstan, text, ReplyTone.Error, clock.GetUtcNow())]);
+}

@@ -1,0 +1,42 @@
+using Capstan.Core.Commands;
+using Capstan.Core.Ledger;
+
+namespace Capstan.Core.Conversation;
+
+/// <summary>
+/// Where Capstan's own messages go: each is recorded durably in the ledger first, then delivered to
+/// every listener of the room (web chat, terminals, platform adapters).
+/// </summary>
+public sealed class Outbox(Ledger.Ledger ledger, RoomFeed feed, TimeProvider clock)
+{
+    public const string CapstanAuthor = "capstan";
+
+    /// <summary>Posts a reply in a room (in a thread when given) and returns it once recorded and delivered.</summary>
+    public async Task<RoomMessage> PostAsync(string room, string? thread, Reply reply, string? inReplyTo = null)
+    {
+        var message = Prepare(room, thread, reply);
+        await RecordAsync(message, inReplyTo);
+        await feed.PublishAsync(new RoomEvent(RoomEvent.Posted, message));
+        return message;
+    }
+
+    /// <summary>Builds a reply message without sending it (for callers that batch ledger writes).</summary>
+    public RoomMessage Prepare(string room, string? thread, Reply reply) =>
+        new(RoomMessage.NewId(), room, thread, CapstanAuthor, AuthorKind.Capstan, reply.Text, reply.Tone, clock.GetUtcNow(), reply.Table);
+
+    public Task<LedgerEntry> RecordAsync(RoomMessage m, string? inReplyTo) =>
+        ledger.AppendAsync(LedgerKinds.Reply, CapstanAuthor, m.Room, m.ThreadId ?? m.Id,
+            new { id = m.Id, text = m.Text, tone = m.Tone.ToString().ToLowerInvariant(), table = m.Table, inReplyTo });
+
+    public ValueTask DeliverAsync(RoomMessage m) => feed.PublishAsync(new RoomEvent(RoomEvent.Posted, m));
+
+    /// <summary>Replaces the text of a message Capstan posted earlier (progress shown in place).</summary>
+    public async Task<RoomMessage> EditAsync(RoomMessage message, Reply reply)
+    {
+        var edited = message with { Text = reply.Text, Tone = reply.Tone, Table = reply.Table, EditedAt = clock.GetUtcNow() };
+        await ledger.AppendAsync(LedgerKinds.Edit, CapstanAuthor, edited.Room, edited.ThreadId ?? edited.Id,
+            new { id = edited.Id, text = edited.Text, tone = edited.Tone.ToString().ToLowerInvariant(), table = edited.Table });
+        await feed.PublishAsync(new RoomEvent(RoomEvent.Edited, edited));
+        return edited;
+    }
+}

@@ -1,0 +1,44 @@
+namespace Capstan.Core.Conversation;
+
+/// <summary>Something visible happened in a room.</summary>
+public sealed record RoomEvent(string Type, RoomMessage Message)
+{
+    public const string Posted = "posted";
+    public const string Edited = "edited";
+}
+
+/// <summary>
+/// Live room activity for everyone listening: the web chat, terminal chats, platform adapters.
+/// Listeners get events in order; a slow listener never blocks the conversation.
+/// </summary>
+public sealed class RoomFeed
+{
+    private readonly Lock _gate = new();
+    private volatile Func<RoomEvent, ValueTask>[] _listeners = [];
+
+    /// <summary>Adds a listener; dispose the result to stop listening.</summary>
+    public IDisposable Listen(Func<RoomEvent, ValueTask> listener)
+    {
+        lock (_gate) _listeners = [.. _listeners, listener];
+        return new Subscription(this, listener);
+    }
+
+    public async ValueTask PublishAsync(RoomEvent e)
+    {
+        foreach (var l in _listeners)
+        {
+            try { await l(e); }
+            catch (Exception) { /* one broken listener must not silence the others */ }
+        }
+    }
+
+    private void Remove(Func<RoomEvent, ValueTask> listener)
+    {
+        lock (_gate) _listeners = _listeners.Where(l => l != listener).ToArray();
+    }
+
+    private sealed class Subscription(RoomFeed feed, Func<RoomEvent, ValueTask> listener) : IDisposable
+    {
+        public void Dispose() => feed.Remove(listener);
+    }
+}

@@ -1,0 +1,92 @@
+using Dapper;
+using Microsoft.Data.Sqlite;
+
+namespace Capstan.Core.Storage;
+
+/// <summary>The embedded SQLite database in the data folder: opens connections and applies this dialect's migrations.</summary>
+public sealed class SqliteDatabase
+{
+    public string Path { get; }
+    public string ConnectionString { get; }
+
+    public SqliteDatabase(string path)
+    {
+        Path = path;
+        ConnectionString = new SqliteConnectionStringBuilder
+        {
+            DataSource = path,
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            Cache = SqliteCacheMode.Private,
+            DefaultTimeout = 30,
+            Pooling = true,
+        }.ToString();
+    }
+
+    public async Task<SqliteConnection> OpenAsync(CancellationToken ct)
+    {
+        var c = new SqliteConnection(ConnectionString);
+        await c.OpenAsync(ct);
+        await c.ExecuteAsync("PRAGMA busy_timeout=30000; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;");
+        return c;
+    }
+
+    /// <summary>Creates or upgrades the schema. Each migration runs once, in order, inside a transaction.</summary>
+    public async Task MigrateAsync(CancellationToken ct)
+    {
+        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(Path))!);
+        await using var c = await OpenAsync(ct);
+        await c.ExecuteAsync("PRAGMA journal_mode=WAL;");
+        await c.ExecuteAsync("CREATE TABLE IF NOT EXISTS schema_migrations (id INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)");
+        var applied = (await c.QueryAsync<long>("SELECT id FROM schema_migrations")).ToHashSet();
+        foreach (var m in SqliteMigrations.All.Where(m => !applied.Contains(m.Id)).OrderBy(m => m.Id))
+        {
+            await using var tx = await c.BeginTransactionAsync(ct);
+            await c.ExecuteAsync(m.Sql, transaction: tx);
+            await c.ExecuteAsync("INSERT INTO schema_migrations (id, name, applied_at) VALUES (@Id, @Name, @At)",
+                new { m.Id, m.Name, At = DateTimeOffset.UtcNow.ToString("O") }, tx);
+            await tx.CommitAsync(ct);
+        }
+    }
+}
+
+/// <summary>One schema change, written for one SQL dialect.</summary>
+public sealed record Migration(long Id, string Name, string Sql);
+
+/// <summary>SQLite's migrations. PostgreSQL keeps its own list with the same ids.</summary>
+public static class SqliteMigrations
+{
+    public static readonly IReadOnlyList<Migration> All =
+    [
+        new(1, "ledger", """
+            CREATE TABLE ledger (
+              seq INTEGER PRIMARY KEY,
+              at TEXT NOT NULL,
+              kind TEXT NOT NULL,
+              actor TEXT NOT NULL,
+              room TEXT NULL,
+              thread TEXT NULL,
+              data TEXT NOT NULL,
+              prev_hash TEXT NOT NULL,
+              hash TEXT NOT NULL
+            );
+            CREATE INDEX ledger_room ON ledger(room, seq);
+            CREATE INDEX ledger_actor ON ledger(actor, seq);
+            CREATE INDEX ledger_kind ON ledger(kind, seq);
+            CREATE INDEX ledger_thread ON ledger(thread, seq);
+            """),
+        new(2, "access", """
+            CREATE TABLE access_tokens (
+              id TEXT PRIMARY KEY,
+              person TEXT NOT NULL,
+              kind TEXT NOT NULL,
+              secret_hash TEXT NOT NULL UNIQUE,
+              label TEXT NOT NULL,
+              created_at TEXT NOT NULL,
+              expires_at TEXT NULL,
+              used_at TEXT NULL,
+              revoked_at TEXT NULL
+            );
+            CREATE INDEX access_tokens_person ON access_tokens(person);
+            """),
+    ];
+}
