@@ -170,7 +170,10 @@ public sealed class CoreCommands : ICommandModule
                 LedgerKinds.Message or LedgerKinds.Reply or LedgerKinds.Edit => S("text"),
                 LedgerKinds.Command => S("problem") is { } p ? $"{S("command") ?? "?"}: {p}" : S("command") + (d.TryGetProperty("arguments", out var args) && args.ValueKind == JsonValueKind.Object && args.EnumerateObject().Any() ? " " + string.Join(" ", args.EnumerateObject().Select(a => $"{a.Name}={a.Value}")) : ""),
                 LedgerKinds.Decision => $"{S("command")}: {(d.TryGetProperty("allowed", out var al) && al.GetBoolean() ? "allowed" : "denied")} — {S("reason")}",
-                _ => S("subject") ?? S("summary") ?? S("text") ?? e.Data,
+                _ => S("subject") ?? S("summary") ?? S("text") ?? (d.ValueKind == JsonValueKind.Object
+                    ? string.Join(" ", d.EnumerateObject().Where(p => p.Value.ValueKind is JsonValueKind.String or JsonValueKind.Number or JsonValueKind.True or JsonValueKind.False)
+                        .Select(p => $"{p.Name}={p.Value}"))
+                    : e.Data),
             } ?? "";
             text = text.ReplaceLineEndings(" ");
             return text.Length > 100 ? text[..100] + "…" : text;

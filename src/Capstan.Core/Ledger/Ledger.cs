@@ -15,25 +15,21 @@ public sealed class Ledger : IAsyncDisposable
     private readonly Redactor _redactor;
     private readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Task _writer;
-    private long _seq;
-    private string _hash = LedgerEntry.Genesis;
 
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = false };
 
-    private Ledger(ILedgerStore store, TimeProvider clock, Redactor redactor, long seq, string hash)
+    private Ledger(ILedgerStore store, TimeProvider clock, Redactor redactor)
     {
         _store = store;
         _clock = clock;
         _redactor = redactor;
-        _seq = seq;
-        _hash = hash;
         _writer = Task.Run(WriteLoopAsync);
     }
 
     public static async Task<Ledger> OpenAsync(ILedgerStore store, TimeProvider clock, Redactor redactor, CancellationToken ct)
     {
-        var (seq, hash) = await store.TailAsync(ct);
-        return new Ledger(store, clock, redactor, seq, hash);
+        await store.TailAsync(ct); // fails early when the store cannot be read
+        return new Ledger(store, clock, redactor);
     }
 
     public ILedgerStore Store => _store;
@@ -79,14 +75,12 @@ public sealed class Ledger : IAsyncDisposable
     private async Task WriteLoopAsync()
     {
         var batch = new List<Pending>(256);
-        var entries = new List<LedgerEntry>(256);
+        var unsealed = new List<UnsealedEntry>(256);
         while (await _queue.Reader.WaitToReadAsync())
         {
             batch.Clear();
-            entries.Clear();
+            unsealed.Clear();
             while (batch.Count < 1024 && _queue.Reader.TryRead(out var p)) batch.Add(p);
-            var seq = _seq;
-            var hash = _hash;
             foreach (var p in batch)
             {
                 var d = p.Draft;
@@ -96,19 +90,13 @@ public sealed class Ledger : IAsyncDisposable
                     string s => s,
                     _ => JsonSerializer.Serialize(d.Data, d.Data.GetType(), Json),
                 };
-                data = _redactor.Redact(data);
                 var at = _clock.GetUtcNow();
                 at = new DateTimeOffset(at.UtcTicks - at.UtcTicks % TimeSpan.TicksPerMicrosecond, TimeSpan.Zero);
-                seq++;
-                var h = LedgerEntry.ComputeHash(hash, seq, at, d.Kind, d.Actor, d.Room, d.Thread, data);
-                entries.Add(new LedgerEntry(seq, at, d.Kind, d.Actor, d.Room, d.Thread, data, hash, h));
-                hash = h;
+                unsealed.Add(new UnsealedEntry(at, d.Kind, d.Actor, d.Room, d.Thread, _redactor.Redact(data)));
             }
             try
             {
-                await _store.AppendAsync(entries, CancellationToken.None);
-                _seq = seq;
-                _hash = hash;
+                var entries = await _store.AppendAsync(unsealed, CancellationToken.None);
                 for (var i = 0; i < batch.Count; i++) batch[i].Done.SetResult(entries[i]);
                 var appended = Appended;
                 if (appended is not null)
@@ -120,7 +108,6 @@ public sealed class Ledger : IAsyncDisposable
             }
             catch (Exception ex)
             {
-                (_seq, _hash) = await _store.TailAsync(CancellationToken.None);
                 foreach (var p in batch) p.Done.SetException(new IOException($"The ledger could not record this ({ex.Message}); nothing was done.", ex));
             }
         }

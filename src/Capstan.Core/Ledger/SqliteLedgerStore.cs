@@ -19,15 +19,24 @@ public sealed class SqliteLedgerStore(SqliteDatabase db) : ILedgerStore
         return row ?? (0, LedgerEntry.Genesis);
     }
 
-    public async Task AppendAsync(IReadOnlyList<LedgerEntry> entries, CancellationToken ct)
+    public async Task<IReadOnlyList<LedgerEntry>> AppendAsync(IReadOnlyList<UnsealedEntry> unsealed, CancellationToken ct)
     {
         await _writeGate.WaitAsync(ct);
         try
         {
             _writer ??= await db.OpenAsync(ct);
-            await using var tx = await _writer.BeginTransactionAsync(ct);
+            await using var tx = _writer.BeginTransaction(deferred: false);
+            var tail = await _writer.QueryFirstOrDefaultAsync<(long Seq, string Hash)?>("SELECT seq, hash FROM ledger ORDER BY seq DESC LIMIT 1", transaction: tx);
+            var (seq, hash) = tail ?? (0L, LedgerEntry.Genesis);
+            var entries = new List<LedgerEntry>(unsealed.Count);
+            foreach (var u in unsealed)
+            {
+                var e = u.Seal(++seq, hash);
+                hash = e.Hash;
+                entries.Add(e);
+            }
             await using var cmd = _writer.CreateCommand();
-            cmd.Transaction = (SqliteTransaction)tx;
+            cmd.Transaction = tx;
             cmd.CommandText = "INSERT INTO ledger (seq, at, kind, actor, room, thread, data, prev_hash, hash) VALUES ($seq, $at, $kind, $actor, $room, $thread, $data, $prev, $hash)";
             var pSeq = cmd.Parameters.Add("$seq", SqliteType.Integer);
             var pAt = cmd.Parameters.Add("$at", SqliteType.Text);
@@ -51,7 +60,8 @@ public sealed class SqliteLedgerStore(SqliteDatabase db) : ILedgerStore
                 pHash.Value = e.Hash;
                 await cmd.ExecuteNonQueryAsync(ct);
             }
-            await tx.CommitAsync(ct);
+            tx.Commit();
+            return entries;
         }
         catch
         {

@@ -53,11 +53,11 @@ public sealed class AccessPolicy
                 if (Covers(g, permission, command, environment, room))
                     return PolicyDecision.Allow($"role {role} grants {g}");
         }
+        var partial = GrantsOf(person).Where(g => g.IsEverything || g.Permission == permission).ToList();
         var scope = new List<string>();
         if (environment is not null) scope.Add($"environment '{environment}'");
-        if (room is not null) scope.Add($"room #{room}");
+        if (room is not null && partial.Any(g => g.Rooms.Count > 0)) scope.Add($"room #{room}");
         var where = scope.Count > 0 ? " for " + string.Join(" in ", scope) : "";
-        var partial = GrantsOf(person).Where(g => g.IsEverything || g.Permission == permission).ToList();
         var has = partial.Count > 0
             ? $" Your roles grant '{permission}' only as: {string.Join("; ", partial)}."
             : person.Roles.Count > 0 ? $" Your roles ({string.Join(", ", person.Roles)}) do not include it." : " You hold no roles.";

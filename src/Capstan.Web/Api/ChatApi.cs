@@ -1,0 +1,118 @@
+using System.Text.Json;
+using Capstan.Core.Access;
+using Capstan.Core.Commands;
+using Capstan.Core.Config;
+using Capstan.Core.Conversation;
+using Capstan.Core.Ledger;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Capstan.Web.Api;
+
+/// <summary>The body of POST /api/rooms/{room}/messages.</summary>
+public sealed record PostMessage(string? Text, string? ThreadId, bool? Addressed);
+
+/// <summary>The JSON API for rooms, messages, the ledger, tokens and sign-in.</summary>
+public static class ChatApi
+{
+    public static void MapChatApi(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/healthz", (Ledger ledger, ConfigState config) =>
+            Results.Json(new { status = "ok", config = config.Current.ShortCommit, configRejected = config.Rejected?.Commit }));
+
+        var api = app.MapGroup("/api");
+        api.MapGet("/me", async (HttpContext http, CallerResolver callers, ConfigState config, CancellationToken ct) =>
+        {
+            var (caller, problem) = await callers.ResolveAsync(http, ct);
+            if (caller is null) return problem!;
+            var p = caller.Person;
+            return Results.Json(new { id = p.Id, name = p.Name, roles = p.Roles, permissions = config.Current.Policy.Permissions(p).Select(g => g.ToString()), handles = p.Handles, via = caller.Via });
+        });
+
+        api.MapGet("/rooms", async (HttpContext http, CallerResolver callers, RoomDirectory rooms, CancellationToken ct) =>
+        {
+            var (caller, problem) = await callers.ResolveAsync(http, ct);
+            if (caller is null) return problem!;
+            return Results.Json(rooms.Names.Select(r => new { name = r, topic = rooms.Topic(r) }));
+        });
+
+        api.MapGet("/rooms/{room}/messages", async (string room, int? limit, HttpContext http, CallerResolver callers, RoomDirectory rooms, Ledger ledger, CancellationToken ct) =>
+        {
+            var (caller, problem) = await callers.ResolveAsync(http, ct);
+            if (caller is null) return problem!;
+            room = room.TrimStart('#').ToLowerInvariant();
+            if (!rooms.Exists(room)) return Results.Json(new { error = ArgumentKind.Unknown("room", room, rooms.Names) }, statusCode: 404);
+            return Results.Json(await MessageView.RecentAsync(ledger, room, limit ?? 200, ct));
+        });
+
+        api.MapPost("/rooms/{room}/messages", async (string room, HttpContext http, CallerResolver callers, RoomDirectory rooms, Conversation conversation, CancellationToken ct) =>
+        {
+            var (caller, problem) = await callers.ResolveAsync(http, ct);
+            if (caller is null) return problem!;
+            PostMessage? body;
+            try { body = await http.Request.ReadFromJsonAsync<PostMessage>(Ledger.Json, ct); }
+            catch (JsonException ex) { return Results.Json(new { error = $"The body is not valid JSON ({ex.Message}). Send {{\"text\": \"help\"}}." }, statusCode: 400); }
+            if (body?.Text is null || string.IsNullOrWhiteSpace(body.Text))
+                return Results.Json(new { error = "The message is empty. Send {\"text\": \"help\"} to see what you can do." }, statusCode: 400);
+            room = room.TrimStart('#').ToLowerInvariant();
+            if (!rooms.Exists(room)) return Results.Json(new { error = ArgumentKind.Unknown("room", room, rooms.Names) }, statusCode: 404);
+            var result = await conversation.HandleAsync(new IncomingMessage(AccessPolicyPlatform, caller.Person.Id, room, body.Text, body.ThreadId, body.Addressed ?? true, caller.Via), ct);
+            return Results.Json(new
+            {
+                messageId = result.MessageId,
+                outcome = result.Outcome.ToString(),
+                command = result.Command,
+                replies = result.Replies.Select(MessageView.From),
+            }, statusCode: result.MessageId is null ? 400 : 200);
+        });
+
+        api.MapGet("/events", async (HttpContext http, CallerResolver callers, RoomFeed feed, CancellationToken ct) =>
+        {
+            var (caller, problem) = await callers.ResolveAsync(http, ct);
+            if (caller is null) { await problem!.ExecuteAsync(http); return; }
+            await EventStream.RunAsync(http, feed, ct);
+        });
+
+        api.MapGet("/ledger", async (long? after, int? limit, string? person, string? room, string? kind, DateTimeOffset? since, DateTimeOffset? until, string? q, bool? newest,
+            HttpContext http, CallerResolver callers, Ledger ledger, ConfigState config, CancellationToken ct) =>
+        {
+            var (caller, problem) = await callers.ResolveAsync(http, ct);
+            if (caller is null) return problem!;
+            var d = config.Current.Policy.Check(config.Current.Policy.Identify(Core.Policy.AccessPolicy.CapstanPlatform, caller.Person.Id), CoreCommands.ReadPermission, "ledger", null, null);
+            if (!d.Allowed) return Results.Json(new { error = d.Reason }, statusCode: 403);
+            var entries = await ledger.QueryAsync(new LedgerQuery(after ?? 0, Math.Clamp(limit ?? 100, 1, 1000), person, room?.TrimStart('#'), kind, null, since, until, q, newest ?? false), ct);
+            return Results.Json(entries.Select(e => new
+            {
+                seq = e.Seq, at = e.At, kind = e.Kind, actor = e.Actor, room = e.Room, thread = e.Thread,
+                data = JsonDocument.Parse(e.Data).RootElement, summary = CoreCommands.Summarise(e), prevHash = e.PrevHash, hash = e.Hash,
+            }));
+        });
+
+        api.MapPost("/tokens", async (HttpContext http, CallerResolver callers, AccessTokens tokens, Ledger ledger, CancellationToken ct) =>
+        {
+            var (caller, problem) = await callers.ResolveAsync(http, ct);
+            if (caller is null) return problem!;
+            var label = http.Request.Query["label"].ToString();
+            var issued = await tokens.IssueAsync(caller.Person.Id, TokenKind.Api, string.IsNullOrWhiteSpace(label) ? "web" : label[..Math.Min(label.Length, 60)], null, ct);
+            await ledger.AppendAsync(LedgerKinds.TokenCreated, caller.Person.Id, null, null, new { token = issued.Info.Id, label = issued.Info.Label, via = caller.Via ?? "web" });
+            return Results.Json(new { id = issued.Info.Id, token = issued.Secret, note = "Shown once: store it now. Use it as `Authorization: Bearer TOKEN` or `capstan say --server URL --token TOKEN`." });
+        });
+
+        api.MapPost("/signin-links", async (string person, HttpContext http, CallerResolver callers, AccessTokens tokens, Ledger ledger, ConfigState config, CancellationToken ct) =>
+        {
+            var (caller, problem) = await callers.ResolveAsync(http, ct);
+            if (caller is null) return problem!;
+            var policy = config.Current.Policy;
+            var d = policy.Check(policy.Identify(Core.Policy.AccessPolicy.CapstanPlatform, caller.Person.Id), Core.Policy.AccessPolicy.AdminPermission, "signin-link", null, null);
+            if (!d.Allowed && person != caller.Person.Id) return Results.Json(new { error = d.Reason }, statusCode: 403);
+            if (!policy.People.ContainsKey(person)) return Results.Json(new { error = ArgumentKind.Unknown("person", person, policy.People.Keys) }, statusCode: 404);
+            var issued = await tokens.IssueAsync(person, TokenKind.SignIn, "sign-in link", SignIn.LinkLifetime, ct);
+            await ledger.AppendAsync("access.signin-link", caller.Person.Id, null, null, new { person, token = issued.Info.Id });
+            return Results.Json(new { person, url = $"{http.Request.Scheme}://{http.Request.Host}/signin?token={Uri.EscapeDataString(issued.Secret)}", expiresAt = issued.Info.ExpiresAt });
+        });
+    }
+
+    private const string AccessPolicyPlatform = Core.Policy.AccessPolicy.CapstanPlatform;
+}

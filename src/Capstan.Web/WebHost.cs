@@ -1,0 +1,30 @@
+using Capstan.Core.Telemetry;
+using Capstan.Web.Api;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using OpenTelemetry.Metrics;
+
+namespace Capstan.Web;
+
+/// <summary>Adds Capstan's web UI, JSON API and /metrics to an ASP.NET Core application.</summary>
+public static class WebHost
+{
+    public static IServiceCollection AddCapstanWeb(this IServiceCollection services)
+    {
+        services.AddSingleton<CallerResolver>();
+        services.AddOpenTelemetry().WithMetrics(m => m
+            .AddMeter(CapstanMetrics.MeterName)
+            .AddMeter("Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel")
+            .AddPrometheusExporter());
+        return services;
+    }
+
+    public static void MapCapstanWeb(this WebApplication app)
+    {
+        app.MapPrometheusScrapingEndpoint("/metrics");
+        app.MapChatApi();
+        app.MapSignIn();
+        app.MapPages();
+    }
+}

@@ -1,0 +1,42 @@
+// Shared by every page: who is signed in, the navigation bar, small DOM helpers.
+export const $ = (sel, root = document) => root.querySelector(sel);
+export function el(tag, attrs = {}, ...children) {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (k === 'class') e.className = v; else if (k.startsWith('on')) e.addEventListener(k.slice(2), v); else if (v !== undefined && v !== null) e.setAttribute(k, v);
+  }
+  for (const c of children.flat()) if (c !== null && c !== undefined) e.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  return e;
+}
+export async function api(path, options = {}) {
+  const res = await fetch(path, { credentials: 'same-origin', headers: { 'Content-Type': 'application/json' }, ...options });
+  const body = await res.json().catch(() => ({}));
+  if (!res.ok) { const err = new Error(body.error || res.statusText); err.status = res.status; throw err; }
+  return body;
+}
+export function table(t) {
+  if (!t) return null;
+  return el('table', {}, el('thead', {}, el('tr', {}, t.columns.map(c => el('th', {}, c)))),
+    el('tbody', {}, t.rows.map(r => el('tr', {}, r.map(c => el('td', {}, c))))));
+}
+export async function signedIn() {
+  for (const a of document.querySelectorAll('header.top nav a')) if (a.getAttribute('href') === location.pathname) a.classList.add('active');
+  try {
+    const me = await api('/api/me');
+    $('#me-name').textContent = `${me.name} (${me.id})`;
+    $('#me').hidden = false;
+    $('#new-token')?.addEventListener('click', async () => {
+      const t = await api('/api/tokens?label=web', { method: 'POST' });
+      prompt('Your new API token (shown once — copy it now):', t.token);
+    });
+    return me;
+  } catch (e) {
+    if (e.status === 401) {
+      document.body.replaceChildren(el('main', { class: 'notice', 'data-testid': 'signed-out' },
+        el('h1', {}, 'Sign in to Capstan'),
+        el('p', {}, 'Open the one-time sign-in link that ', el('code', {}, 'capstan up'), ' printed, or ask an admin for one (',
+          el('code', {}, 'capstan signin-link --person YOU'), ').')));
+    }
+    throw e;
+  }
+}

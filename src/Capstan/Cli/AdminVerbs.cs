@@ -1,0 +1,130 @@
+using System.CommandLine;
+using Capstan.Core;
+using Capstan.Core.Access;
+using Capstan.Core.Commands;
+using Capstan.Core.Config;
+using Capstan.Core.Ledger;
+using Capstan.Core.Storage;
+using Capstan.Web.Api;
+
+namespace Capstan.Cli;
+
+/// <summary>Verbs that work on a data folder directly: tokens, sign-in links, ledger verification, config validation, docs.</summary>
+public static class AdminVerbs
+{
+    public static Command Token()
+    {
+        var label = new Option<string>("--label") { Description = "What the token is for", DefaultValueFactory = _ => "cli" };
+        var create = new Command("create", "Create an API token for a person and print it (shown once).") { Options.Data, Options.Person, label };
+        create.SetAction(async (parse, ct) =>
+        {
+            var data = Existing(parse.GetValue(Options.Data)!);
+            var (tokens, ledger, policy) = await OpenAccessAsync(data, ct);
+            var person = parse.GetValue(Options.Person)!;
+            if (!policy.People.ContainsKey(person)) throw new CommandFailedException(ArgumentKind.Unknown("person", person, policy.People.Keys) + ".");
+            var issued = await tokens.IssueAsync(person, TokenKind.Api, parse.GetValue(label)!, null, ct);
+            await using (ledger) await ledger.AppendAsync(LedgerKinds.TokenCreated, person, null, null, new { token = issued.Info.Id, label = issued.Info.Label, via = "capstan token create" });
+            Console.Out.WriteLine(issued.Secret);
+            Console.Error.WriteLine($"Token {issued.Info.Id} for {person}. It is shown once; use it as `--token` or `Authorization: Bearer`.");
+            return 0;
+        });
+        return new Command("token", "Manage API tokens") { create };
+    }
+
+    public static Command SignInLink()
+    {
+        var cmd = new Command("signin-link", "Print a one-time sign-in link for a person (valid 30 minutes).") { Options.Data, Options.Person };
+        cmd.SetAction(async (parse, ct) =>
+        {
+            var data = Existing(parse.GetValue(Options.Data)!);
+            var (tokens, ledger, policy) = await OpenAccessAsync(data, ct);
+            var person = parse.GetValue(Options.Person)!;
+            if (!policy.People.ContainsKey(person)) throw new CommandFailedException(ArgumentKind.Unknown("person", person, policy.People.Keys) + ".");
+            var issued = await tokens.IssueAsync(person, TokenKind.SignIn, "capstan signin-link", SignIn.LinkLifetime, ct);
+            await using (ledger) await ledger.AppendAsync("access.signin-link", "capstan", null, null, new { person, token = issued.Info.Id, via = "capstan signin-link" });
+            var url = ServerRecord.Read(data)?.Url ?? "http://127.0.0.1:8080";
+            Console.Out.WriteLine($"{url}/signin?token={Uri.EscapeDataString(issued.Secret)}");
+            return 0;
+        });
+        return cmd;
+    }
+
+    public static Command Ledger()
+    {
+        var verify = new Command("verify", "Walk the ledger's hash chain; name the first entry that was altered, removed or reordered (exit 1).") { Options.Data };
+        verify.SetAction(async (parse, ct) =>
+        {
+            var data = Existing(parse.GetValue(Options.Data)!);
+            await using var store = new SqliteLedgerStore(new SqliteDatabase(data.Database));
+            var result = await Core.Ledger.Ledger.VerifyAsync(store, ct);
+            if (result.Intact)
+            {
+                Console.Out.WriteLine($"Ledger intact: {result.Checked} entries checked.");
+                return 0;
+            }
+            Console.Out.WriteLine($"Ledger broken at entry {result.FirstBadSeq}: {result.Problem}. {result.Checked} entries before it are intact.");
+            return 1;
+        });
+        return new Command("ledger", "Inspect the ledger") { verify };
+    }
+
+    public static Command Validate()
+    {
+        var path = new Argument<string>("path") { Description = "A checkout of the config repo (or a bare repo / data folder)", DefaultValueFactory = _ => "." };
+        var cmd = new Command("validate", "Check a config repo for errors (file:line) without applying it. Exit 1 when there are errors.") { path };
+        cmd.SetAction((parse, ct) =>
+        {
+            var dir = Path.GetFullPath(parse.GetValue(path)!);
+            IReadOnlyDictionary<string, string> files;
+            if (File.Exists(Path.Combine(dir, "capstan.db"))) dir = Path.Combine(dir, "config.git");
+            if (Directory.Exists(Path.Combine(dir, "objects")) && File.Exists(Path.Combine(dir, "HEAD")))
+            {
+                var repo = ConfigRepo.OpenOrCreateAsync(dir, new Dictionary<string, string>(), ct).GetAwaiter().GetResult();
+                files = repo.ReadFiles(repo.HeadSha() ?? throw new CommandFailedException($"{dir} has no commits."));
+            }
+            else if (Directory.Exists(dir))
+                files = Directory.EnumerateFiles(dir, "*", SearchOption.AllDirectories)
+                    .Where(f => !f.Contains($"{Path.DirectorySeparatorChar}.git{Path.DirectorySeparatorChar}", StringComparison.Ordinal) && new FileInfo(f).Length < 2_000_000)
+                    .ToDictionary(f => Path.GetRelativePath(dir, f).Replace('\\', '/'), File.ReadAllText);
+            else throw new UsageException($"{dir} does not exist.");
+            try
+            {
+                var snapshot = new ConfigLoader(Composition.Sections()).Load("working-tree", DateTimeOffset.UtcNow, files);
+                Console.Out.WriteLine($"Configuration is valid: {snapshot.Policy.People.Count} people, {snapshot.Policy.Roles.Count} roles, {snapshot.Policy.Environments.Count} environments.");
+                return Task.FromResult(0);
+            }
+            catch (ConfigException ex)
+            {
+                foreach (var e in ex.Errors) Console.Out.WriteLine(e);
+                Console.Out.WriteLine($"{ex.Errors.Count} error(s); fix them before pushing.");
+                return Task.FromResult(1);
+            }
+        });
+        return cmd;
+    }
+
+    public static Command Docs()
+    {
+        var commands = new Command("commands", "Print the chat command reference (docs/commands.md) generated from the registry.");
+        commands.SetAction(_ => { Console.Out.Write(CommandReference.Markdown(Composition.Registry())); return 0; });
+        return new Command("docs", "Generate reference documentation") { commands };
+    }
+
+    private static DataFolder Existing(string path)
+    {
+        var data = DataFolder.At(path);
+        if (!data.Exists) throw new UsageException($"{data.Root} is not a Capstan data folder; run `capstan up --data {path}` first, or pass --data.");
+        return data;
+    }
+
+    private static async Task<(AccessTokens, Core.Ledger.Ledger, Core.Policy.AccessPolicy)> OpenAccessAsync(DataFolder data, CancellationToken ct)
+    {
+        var db = new SqliteDatabase(data.Database);
+        await db.MigrateAsync(ct);
+        var repo = await ConfigRepo.OpenOrCreateAsync(data.ConfigRepo, new Dictionary<string, string>(), ct);
+        var head = repo.HeadSha()!;
+        var policy = new ConfigLoader(Composition.Sections()).Load(head, DateTimeOffset.UtcNow, repo.ReadFiles(head)).Policy;
+        var ledger = await Core.Ledger.Ledger.OpenAsync(new SqliteLedgerStore(db), TimeProvider.System, new Redactor(), ct);
+        return (new AccessTokens(db, TimeProvider.System), ledger, policy);
+    }
+}

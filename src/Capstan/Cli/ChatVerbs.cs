@@ -1,0 +1,84 @@
+using System.CommandLine;
+using Capstan.Core;
+using Capstan.Web.Api;
+
+namespace Capstan.Cli;
+
+/// <summary>`capstan say` (one message, scriptable) and `capstan chat` (interactive).</summary>
+public static class ChatVerbs
+{
+    public static Command Say()
+    {
+        var text = new Argument<string>("text") { Description = "The message, e.g. \"deploy demo 1.1.0 to staging\"" };
+        var room = new Option<string>("--room", "-r") { Description = "Room to speak in", DefaultValueFactory = _ => "ops" };
+        var thread = new Option<string?>("--thread") { Description = "Reply in this thread (a message id)" };
+        var cmd = new Command("say", "Send one message as a person and print Capstan's replies. Exit code: 0 succeeded, 1 refused or failed, 2 not understood or bad usage.")
+        {
+            text, room, thread, Options.Data, Options.As, Options.Server, Options.Token,
+        };
+        cmd.SetAction(async (parse, ct) =>
+        {
+            await using var client = await ChatClients.ConnectAsync(parse.GetValue(Options.Server), parse.GetValue(Options.Token), DataFolder.At(parse.GetValue(Options.Data)!), parse.GetValue(Options.As), ct);
+            var result = await client.SendAsync(parse.GetValue(room)!.TrimStart('#'), parse.GetValue(text)!, parse.GetValue(thread), ct);
+            if (result.Error is not null) Terminal.Error(result.Error);
+            foreach (var r in result.Replies) Terminal.Reply(r);
+            return result.ExitCode;
+        });
+        return cmd;
+    }
+
+    public static Command Chat()
+    {
+        var room = new Option<string>("--room", "-r") { Description = "Room to join", DefaultValueFactory = _ => "ops" };
+        var cmd = new Command("chat", "Interactive terminal chat: shows the room's recent history and live messages; type commands or talk. /room NAME switches rooms, /quit leaves.")
+        {
+            room, Options.Data, Options.As, Options.Server, Options.Token,
+        };
+        cmd.SetAction(async (parse, ct) =>
+        {
+            await using var client = await ChatClients.ConnectAsync(parse.GetValue(Options.Server), parse.GetValue(Options.Token), DataFolder.At(parse.GetValue(Options.Data)!), parse.GetValue(Options.As), ct);
+            var current = parse.GetValue(room)!.TrimStart('#');
+            Console.Out.WriteLine($"Connected to {client.Describe}, room #{current}. /room NAME to switch, /quit to leave.");
+            foreach (var m in await client.RecentAsync(current, 20, ct)) Terminal.Line(m);
+            var mine = new HashSet<string>();
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            var listening = client.ListenAsync((type, m) =>
+            {
+                if (m.Room == current && type == "posted" && !mine.Contains(m.Id)) Terminal.Line(m);
+                return Task.CompletedTask;
+            }, stop.Token);
+            var exit = 0;
+            while (await Console.In.ReadLineAsync(ct) is { } line)
+            {
+                if (line.Trim() is "/quit" or "/exit") break;
+                if (line.StartsWith("/room ", StringComparison.Ordinal))
+                {
+                    current = line[6..].Trim().TrimStart('#');
+                    try { foreach (var m in await client.RecentAsync(current, 20, ct)) Terminal.Line(m); }
+                    catch (InvalidOperationException ex) { Terminal.Error(ex.Message); }
+                    continue;
+                }
+                if (string.IsNullOrWhiteSpace(line)) continue;
+                var result = await client.SendAsync(current, line, null, ct);
+                if (result.Error is not null) Terminal.Error(result.Error);
+                if (result.MessageId is not null) mine.Add(result.MessageId);
+                foreach (var r in result.Replies) { mine.Add(r.Id); Terminal.Reply(r); }
+                exit = result.ExitCode;
+            }
+            await stop.CancelAsync();
+            try { await listening; } catch (OperationCanceledException) { } catch (HttpRequestException) { }
+            return exit;
+        });
+        return cmd;
+    }
+}
+
+/// <summary>Options shared by several verbs.</summary>
+public static class Options
+{
+    public static readonly Option<string> Data = new("--data", "-d") { Description = "Data folder", DefaultValueFactory = _ => "capstan-data" };
+    public static readonly Option<string?> As = new("--as") { Description = "Person to speak as (with --data: uses the data folder's local admin token)" };
+    public static readonly Option<string?> Server = new("--server") { Description = "URL of a remote Capstan server" };
+    public static readonly Option<string?> Token = new("--token") { Description = "API token for --server (or CAPSTAN_TOKEN)", DefaultValueFactory = _ => Environment.GetEnvironmentVariable("CAPSTAN_TOKEN") };
+    public static readonly Option<string> Person = new("--person", "-p") { Description = "The person", Required = true };
+}

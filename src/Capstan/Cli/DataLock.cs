@@ -1,0 +1,27 @@
+using Capstan.Core;
+
+namespace Capstan.Cli;
+
+/// <summary>Keeps two Capstan processes from writing the same data folder's ledger at once.</summary>
+public sealed class DataLock : IDisposable
+{
+    private readonly FileStream _file;
+
+    private DataLock(FileStream file) => _file = file;
+
+    public static DataLock? TryAcquire(DataFolder data)
+    {
+        Directory.CreateDirectory(data.Root);
+        try
+        {
+            var f = new FileStream(data.LockFile, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            return new DataLock(f);
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+    }
+
+    public void Dispose() => _file.Dispose();
+}

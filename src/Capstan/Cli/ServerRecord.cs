@@ -1,0 +1,24 @@
+using System.Text.Json;
+using Capstan.Core;
+
+namespace Capstan.Cli;
+
+/// <summary>DATA/server.json: where the running server listens, so local tools can find it.</summary>
+public sealed record ServerRecord(string Url, int Pid, DateTimeOffset StartedAt)
+{
+    public static ServerRecord? Read(DataFolder data)
+    {
+        try
+        {
+            if (!File.Exists(data.ServerFile)) return null;
+            var r = JsonSerializer.Deserialize<ServerRecord>(File.ReadAllText(data.ServerFile));
+            return r is not null && Directory.Exists($"/proc/{r.Pid}") ? r : null;
+        }
+        catch (Exception ex) when (ex is IOException or JsonException)
+        {
+            return null;
+        }
+    }
+
+    public void Write(DataFolder data) => File.WriteAllText(data.ServerFile, JsonSerializer.Serialize(this));
+}

@@ -1,0 +1,102 @@
+using System.CommandLine;
+using System.Net;
+using System.Net.Sockets;
+using Capstan.Core;
+using Capstan.Core.Access;
+using Capstan.Core.Ledger;
+using Capstan.Web;
+using Capstan.Web.Api;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Capstan.Cli;
+
+/// <summary>`capstan up`: the embedded server — SQLite ledger, local config repo, web UI — with zero configuration.</summary>
+public static class UpVerb
+{
+    public static Command Create()
+    {
+        var port = new Option<int>("--port") { Description = "Port on 127.0.0.1", DefaultValueFactory = _ => 8080 };
+        var bind = new Option<string>("--bind") { Description = "Address to listen on", DefaultValueFactory = _ => "127.0.0.1" };
+        var cmd = new Command("up", "Start Capstan on a data folder (created and seeded with a demo when empty). Prints the URL and a one-time sign-in link for alice.")
+        {
+            Options.Data, port, bind,
+        };
+        cmd.SetAction((parse, ct) => RunAsync(DataFolder.At(parse.GetValue(Options.Data)!), parse.GetValue(bind)!, parse.GetValue(port), ct));
+        return cmd;
+    }
+
+    public static async Task<int> RunAsync(DataFolder data, string bind, int port, CancellationToken ct)
+    {
+        if (port is < 0 or > 65535) throw new UsageException($"--port must be between 0 and 65535, not {port}.");
+        if (!IPAddress.TryParse(bind, out var address)) throw new UsageException($"--bind must be an IP address such as 127.0.0.1, not '{bind}'.");
+        using var dataLock = DataLock.TryAcquire(data);
+        if (dataLock is null)
+        {
+            var running = ServerRecord.Read(data);
+            throw new CommandFailedException(running is not null
+                ? $"Capstan is already running on {data.Root} at {running.Url} (pid {running.Pid}). Stop it first, or use another --data folder."
+                : $"Another capstan process is using {data.Root}. Stop it first, or use another --data folder.");
+        }
+        var fresh = !data.Exists;
+        await using var node = await Composition.OpenAsync(data, ct);
+
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = data.Root, Args = [] });
+        builder.Logging.ClearProviders().AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; }).SetMinimumLevel(LogLevel.Warning);
+        builder.WebHost.UseKestrel(k => k.Listen(address, port));
+        node.AddTo(builder.Services);
+        Composition.AddModules(builder.Services);
+        builder.Services.AddCapstanWeb();
+        await using var app = builder.Build();
+        app.MapCapstanWeb();
+        try
+        {
+            await app.StartAsync(ct);
+        }
+        catch (IOException ex) when (ex.InnerException is SocketException or null)
+        {
+            throw new CommandFailedException($"Cannot listen on {bind}:{port} ({ex.Message}). Is another server using it? Pass --port N.");
+        }
+        var url = app.Urls.First().Replace("0.0.0.0", "127.0.0.1", StringComparison.Ordinal);
+        var actualPort = new Uri(url).Port;
+        url = $"http://{(address.Equals(IPAddress.Any) ? "127.0.0.1" : bind)}:{actualPort}";
+
+        await EnsureAdminTokenAsync(node, ct);
+        new ServerRecord(url, Environment.ProcessId, DateTimeOffset.UtcNow).Write(data);
+        await node.Ledger.AppendAsync(LedgerKinds.ServerStarted, "capstan", null, null, new { url, pid = Environment.ProcessId, config = node.Config.Current.ShortCommit, fresh });
+        var admin = node.Config.Current.Policy.Granters().FirstOrDefault()?.Id ?? node.Config.Current.Policy.People.Keys.First();
+        var link = await node.Tokens.IssueAsync(admin, TokenKind.SignIn, "printed by capstan up", SignIn.LinkLifetime, ct);
+
+        Console.Out.WriteLine($"Capstan is running at {url}");
+        Console.Out.WriteLine($"  data folder : {data.Root}{(fresh ? " (new: seeded with the demo configuration)" : "")}");
+        Console.Out.WriteLine($"  config repo : {data.ConfigRepo}  (git clone it, edit capstan.yaml, push)");
+        Console.Out.WriteLine($"  sign in as {admin} (one-time link, valid {SignIn.LinkLifetime.TotalMinutes:0} minutes):");
+        Console.Out.WriteLine($"    {url}/signin?token={Uri.EscapeDataString(link.Secret)}");
+        Console.Out.WriteLine($"  try: capstan say --data {data.Root} --as bob \"help\"");
+        Console.Out.WriteLine("Press Ctrl+C to stop.");
+        await Console.Out.FlushAsync(ct);
+
+        try { await Task.Delay(Timeout.Infinite, ct); }
+        catch (OperationCanceledException) { }
+        Console.Out.WriteLine("Stopping Capstan…");
+        await app.StopAsync(CancellationToken.None);
+        try { File.Delete(data.ServerFile); } catch (IOException) { }
+        return 0;
+    }
+
+    private static async Task EnsureAdminTokenAsync(CapstanNode node, CancellationToken ct)
+    {
+        var file = node.Data.AdminTokenFile;
+        if (File.Exists(file))
+        {
+            var (t, _) = await node.Tokens.ValidateAsync((await File.ReadAllTextAsync(file, ct)).Trim(), ct);
+            if (t is { Kind: TokenKind.LocalAdmin }) return;
+        }
+        var issued = await node.Tokens.IssueAsync("capstan", TokenKind.LocalAdmin, "local admin", null, ct);
+        await File.WriteAllTextAsync(file, "", ct);
+        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(file, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        await File.WriteAllTextAsync(file, issued.Secret + "\n", ct);
+    }
+}

@@ -1,0 +1,36 @@
+using Capstan.Core;
+using Capstan.Core.Commands;
+using Capstan.Core.Config;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Capstan;
+
+/// <summary>The composition root: which modules make up Capstan, and how a data folder is opened with them.</summary>
+public static class Composition
+{
+    /// <summary>Every module's configuration section.</summary>
+    public static IReadOnlyList<IConfigSection> Sections() => [];
+
+    /// <summary>Every module's commands.</summary>
+    public static IEnumerable<ICommandModule> CommandModules() => [new CoreCommands()];
+
+    /// <summary>Module services (read models, background loops) on top of the node's.</summary>
+    public static void AddModules(IServiceCollection services)
+    {
+    }
+
+    public static async Task<CapstanNode> OpenAsync(DataFolder data, CancellationToken ct)
+    {
+        var node = await CapstanNode.OpenAsync(data, Sections(), TimeProvider.System, ct);
+        foreach (var m in CommandModules()) m.Register(node.Registry);
+        return node;
+    }
+
+    /// <summary>A registry with every command, for docs and help without opening a data folder.</summary>
+    public static CommandRegistry Registry()
+    {
+        var r = new CommandRegistry();
+        foreach (var m in CommandModules()) m.Register(r);
+        return r;
+    }
+}
