@@ -1,4 +1,5 @@
 using Capstan.Core.Commands;
+using Capstan.Core.Ledger;
 
 namespace Capstan.Core.Tests;
 
@@ -15,5 +16,142 @@ public sealed class ConversationTests
         Assert.DoesNotContain("token revoke", carol.Replies[0].Text);
         Assert.Contains("history", carol.Replies[0].Text);
         Assert.Contains("e.g. `history 20 in ops by bob`", carol.Replies[0].Text);
+    }
+
+    [Fact]
+    public async Task Help_for_one_command_shows_arguments_permission_and_examples()
+    {
+        await using var t = await TestNode.StartAsync();
+        var r = await t.SayAsync("carol", "help token revoke");
+        var text = r.Replies[0].Text;
+        Assert.Contains("`token revoke WHO`", text);
+        Assert.Contains("Permission: 'admin' (you do not have it)", text);
+        Assert.Contains("destructive, asks you to confirm first", text);
+        Assert.Contains("`token revoke bob`", text);
+    }
+
+    [Fact]
+    public async Task Whoami_names_person_roles_permissions_and_handles()
+    {
+        await using var t = await TestNode.StartAsync();
+        var text = (await t.SayAsync("bob", "whoami")).Replies[0].Text;
+        Assert.Contains("You are bob (Bob Builder)", text);
+        Assert.Contains("Roles: deployer", text);
+        Assert.Contains("lock (environments dev, staging)", text);
+        Assert.Contains("irc: bob", text);
+        var irc = await t.SayOnAsync("irc", "alice", "whoami");
+        Assert.Contains("You are alice", irc.Replies[0].Text);
+    }
+
+    [Fact]
+    public async Task A_guest_is_told_how_to_get_access()
+    {
+        await using var t = await TestNode.StartAsync();
+        var who = await t.SayOnAsync("irc", "mallory", "whoami");
+        Assert.Contains("a guest with no permissions", who.Replies[0].Text);
+        Assert.Contains("handles: { irc: mallory }", who.Replies[0].Text);
+        var history = await t.SayOnAsync("irc", "mallory", "history");
+        Assert.Equal(CommandOutcome.Refused, history.Outcome);
+        Assert.Contains("not linked to anyone", history.Replies[0].Text);
+    }
+
+    [Fact]
+    public async Task History_searches_the_ledger_by_room_and_person()
+    {
+        await using var t = await TestNode.StartAsync();
+        await t.SayAsync("bob", "hello from bob", room: "dev", addressed: false);
+        await t.SayAsync("alice", "hello from alice", room: "dev", addressed: false);
+        var r = await t.SayAsync("carol", "history 10 in dev by bob");
+        var table = r.Replies[0].Table!;
+        Assert.Contains(table.Rows, row => row[5] == "hello from bob");
+        Assert.DoesNotContain(table.Rows, row => row[5] == "hello from alice");
+        Assert.All(table.Rows, row => Assert.Equal("bob", row[2]));
+    }
+
+    [Fact]
+    public async Task Denied_commands_say_which_permission_is_missing_and_are_recorded()
+    {
+        await using var t = await TestNode.StartAsync();
+        var r = await t.SayAsync("carol", "token revoke bob");
+        Assert.Equal(CommandOutcome.Refused, r.Outcome);
+        Assert.Contains("needs permission 'admin'", r.Replies[0].Text);
+        Assert.Contains("alice", r.Replies[0].Text);
+        var decisions = await t.Node.Ledger.QueryAsync(new LedgerQuery(Kind: LedgerKinds.Decision, Actor: "carol"), default);
+        Assert.Contains(decisions, d => d.Data.Contains("\"allowed\":false") && d.Data.Contains("token revoke"));
+    }
+
+    [Fact]
+    public async Task Destructive_commands_ask_for_a_time_limited_confirmation_from_the_same_person()
+    {
+        var clock = new ManualClock(DateTimeOffset.UtcNow);
+        await using var t = await TestNode.StartAsync(clock: clock);
+        await t.Node.Tokens.IssueAsync("bob", Access.TokenKind.Api, "laptop", null, default);
+        var ask = await t.SayAsync("alice", "token revoke bob");
+        Assert.Equal(CommandOutcome.Pending, ask.Outcome);
+        var code = System.Text.RegularExpressions.Regex.Match(ask.Replies[0].Text, "confirm ([A-Z0-9]{4})").Groups[1].Value;
+        Assert.Equal(1, (await t.Node.Tokens.ListAsync("bob", default)).Count(x => x.RevokedAt is null));
+
+        var other = await t.SayAsync("bob", $"confirm {code}");
+        Assert.Equal(CommandOutcome.Refused, other.Outcome);
+        Assert.Contains("belongs to alice", other.Replies[0].Text);
+
+        var done = await t.SayAsync("alice", $"confirm {code}");
+        Assert.Equal(CommandOutcome.Succeeded, done.Outcome);
+        Assert.Contains("Revoked 1 token", done.Replies[0].Text);
+        Assert.Equal(0, (await t.Node.Tokens.ListAsync("bob", default)).Count(x => x.RevokedAt is null));
+
+        var again = await t.SayAsync("alice", "token revoke bob");
+        var code2 = System.Text.RegularExpressions.Regex.Match(again.Replies[0].Text, "confirm ([A-Z0-9]{4})").Groups[1].Value;
+        clock.Advance(TimeSpan.FromMinutes(3));
+        var late = await t.SayAsync("alice", $"confirm {code2}");
+        Assert.Equal(CommandOutcome.Refused, late.Outcome);
+        Assert.Contains("expired", late.Replies[0].Text);
+
+        var third = await t.SayAsync("alice", "token revoke bob");
+        var code3 = System.Text.RegularExpressions.Regex.Match(third.Replies[0].Text, "confirm ([A-Z0-9]{4})").Groups[1].Value;
+        var cancelled = await t.SayAsync("alice", $"cancel {code3}");
+        Assert.Contains("will not run", cancelled.Replies[0].Text);
+        Assert.Equal(CommandOutcome.Refused, (await t.SayAsync("alice", $"confirm {code3}")).Outcome);
+    }
+
+    [Fact]
+    public async Task Empty_huge_and_unknown_room_messages_are_refused_with_a_reason()
+    {
+        await using var t = await TestNode.StartAsync();
+        var empty = await t.SayAsync("bob", "   ");
+        Assert.Equal(CommandOutcome.Invalid, empty.Outcome);
+        Assert.Contains("empty", empty.Replies[0].Text);
+        var huge = await t.SayAsync("bob", new string('x', 100 * 1024));
+        Assert.Equal(CommandOutcome.Invalid, huge.Outcome);
+        Assert.Contains("the limit is 16,000", huge.Replies[0].Text);
+        var refused = await t.Node.Ledger.QueryAsync(new LedgerQuery(Kind: LedgerKinds.MessageRefused), default);
+        Assert.Single(refused);
+        var room = await t.SayAsync("bob", "help", room: "opps");
+        Assert.Contains("unknown room 'opps' — did you mean 'ops'?", room.Replies[0].Text);
+    }
+
+    [Fact]
+    public async Task Every_step_is_durable_in_the_ledger_before_the_reply_returns()
+    {
+        await using var t = await TestNode.StartAsync();
+        var r = await t.SayAsync("bob", "whoami");
+        var entries = await t.Node.Ledger.QueryAsync(new LedgerQuery(Thread: r.MessageId, Limit: 50), default);
+        Assert.Equal([LedgerKinds.Message, LedgerKinds.Command, LedgerKinds.Decision, LedgerKinds.Reply], entries.Select(e => e.Kind).ToArray());
+        Assert.Contains(r.Replies[0].Id, entries[^1].Data);
+    }
+
+    [Fact]
+    public async Task Concurrent_posts_from_many_clients_are_all_recorded_in_one_intact_chain()
+    {
+        await using var t = await TestNode.StartAsync();
+        string[] people = ["alice", "bob", "carol"];
+        var tasks = Enumerable.Range(0, 300).Select(i => Task.Run(() => t.SayAsync(people[i % 3], i % 2 == 0 ? "whoami" : $"note {i}", addressed: false))).ToList();
+        var results = await Task.WhenAll(tasks);
+        Assert.Equal(300, results.Select(r => r.MessageId).Distinct().Count());
+        var messages = await t.Node.Ledger.QueryAsync(new LedgerQuery(Kind: LedgerKinds.Message, Limit: 1000), default);
+        Assert.Equal(300, messages.Count);
+        var verification = await Ledger.Ledger.VerifyAsync(t.Node.Ledger.Store, default);
+        Assert.True(verification.Intact, verification.Problem);
+        Assert.True(verification.Checked >= 300 + 150 * 3);
     }
 }

@@ -37,6 +37,28 @@ public sealed class YamlSource
             errors.Add(new ConfigError(file, (int)ex.Start.Line, (int)ex.Start.Column, $"invalid YAML: {detail}"));
             return new YamlSource(file, null, errors);
         }
+        catch (InvalidOperationException)
+        {
+            // YamlDotNet sometimes fails without a position (an unclosed flow sequence); find where reading stopped.
+            var (line, column) = LastReadPosition(text);
+            errors.Add(new ConfigError(file, line, column, "invalid YAML: the structure is not closed or not valid here (an unclosed [ or {, or a misplaced ':'?)"));
+            return new YamlSource(file, null, errors);
+        }
+    }
+
+    private static (int Line, int Column) LastReadPosition(string text)
+    {
+        var parser = new Parser(new StringReader(text));
+        Mark last = Mark.Empty;
+        try
+        {
+            while (parser.MoveNext()) last = parser.Current!.End;
+        }
+        catch (Exception)
+        {
+            // the position of the last event read before the failure is the best place to point at
+        }
+        return ((int)last.Line, (int)last.Column);
     }
 
     public void Fail(YamlNode? node, string message) =>

@@ -1,0 +1,120 @@
+using Capstan.Core.Ledger;
+using Capstan.Core.Storage;
+using Microsoft.Data.Sqlite;
+
+namespace Capstan.Core.Tests;
+
+public sealed class LedgerTests : IAsyncLifetime
+{
+    private readonly string _dir = Path.Combine(Path.GetTempPath(), "capstan-ledger-" + Guid.NewGuid().ToString("N")[..8]);
+    private SqliteDatabase _db = null!;
+
+    public async Task InitializeAsync()
+    {
+        _db = new SqliteDatabase(Path.Combine(_dir, "capstan.db"));
+        await _db.MigrateAsync(default);
+        await using var store = new SqliteLedgerStore(_db);
+        await using var ledger = await Ledger.Ledger.OpenAsync(store, TimeProvider.System, new Redactor(), default);
+        for (var i = 1; i <= 10; i++) await ledger.AppendAsync("test", "bob", "ops", null, new { n = i });
+    }
+
+    public Task DisposeAsync()
+    {
+        SqliteConnection.ClearAllPools();
+        Directory.Delete(_dir, true);
+        return Task.CompletedTask;
+    }
+
+    private async Task<LedgerVerification> VerifyAsync()
+    {
+        await using var store = new SqliteLedgerStore(_db);
+        return await Ledger.Ledger.VerifyAsync(store, default);
+    }
+
+    private async Task ExecAsync(string sql)
+    {
+        await using var c = await _db.OpenAsync(default);
+        await using var cmd = c.CreateCommand();
+        cmd.CommandText = sql;
+        await cmd.ExecuteNonQueryAsync();
+    }
+
+    [Fact]
+    public async Task An_untouched_chain_verifies()
+    {
+        var v = await VerifyAsync();
+        Assert.True(v.Intact);
+        Assert.Equal(10, v.Checked);
+    }
+
+    [Fact]
+    public async Task An_altered_entry_is_named()
+    {
+        await ExecAsync("UPDATE ledger SET data = '{\"n\":99}' WHERE seq = 4");
+        var v = await VerifyAsync();
+        Assert.Equal(4, v.FirstBadSeq);
+        Assert.Contains("altered", v.Problem);
+    }
+
+    [Fact]
+    public async Task A_deleted_entry_is_named()
+    {
+        await ExecAsync("DELETE FROM ledger WHERE seq = 6");
+        var v = await VerifyAsync();
+        Assert.Equal(6, v.FirstBadSeq);
+        Assert.Contains("missing", v.Problem);
+    }
+
+    [Fact]
+    public async Task Reordered_entries_are_named()
+    {
+        await ExecAsync("UPDATE ledger SET seq = -1 WHERE seq = 7; UPDATE ledger SET seq = 7 WHERE seq = 8; UPDATE ledger SET seq = 8 WHERE seq = -1;");
+        var v = await VerifyAsync();
+        Assert.Equal(7, v.FirstBadSeq);
+    }
+
+    [Fact]
+    public async Task A_rewritten_entry_with_a_recomputed_hash_still_breaks_the_next_link()
+    {
+        await using (var c = await _db.OpenAsync(default))
+        {
+            await using var read = c.CreateCommand();
+            read.CommandText = "SELECT at, prev_hash FROM ledger WHERE seq = 3";
+            await using var r = await read.ExecuteReaderAsync();
+            await r.ReadAsync();
+            var at = DateTimeOffset.Parse(r.GetString(0), System.Globalization.CultureInfo.InvariantCulture);
+            var hash = LedgerEntry.ComputeHash(r.GetString(1), 3, at, "test", "mallory", "ops", null, "{}");
+            await r.DisposeAsync();
+            await using var write = c.CreateCommand();
+            write.CommandText = "UPDATE ledger SET actor = 'mallory', data = '{}', hash = $h WHERE seq = 3";
+            write.Parameters.AddWithValue("$h", hash);
+            await write.ExecuteNonQueryAsync();
+        }
+        var v = await VerifyAsync();
+        Assert.Equal(4, v.FirstBadSeq);
+    }
+
+    [Fact]
+    public async Task Two_processes_appending_to_one_folder_keep_one_chain()
+    {
+        await using var s1 = new SqliteLedgerStore(_db);
+        await using var s2 = new SqliteLedgerStore(_db);
+        await using var l1 = await Ledger.Ledger.OpenAsync(s1, TimeProvider.System, new Redactor(), default);
+        await using var l2 = await Ledger.Ledger.OpenAsync(s2, TimeProvider.System, new Redactor(), default);
+        await Task.WhenAll(Enumerable.Range(0, 100).Select(i => (i % 2 == 0 ? l1 : l2).AppendAsync("test", "x", null, null, new { i })));
+        var v = await VerifyAsync();
+        Assert.True(v.Intact, v.Problem);
+        Assert.Equal(110, v.Checked);
+    }
+
+    [Fact]
+    public async Task Secrets_are_redacted_before_they_reach_the_ledger()
+    {
+        var redactor = new Redactor();
+        redactor.Add(["hunter2-secret-value"]);
+        await using var store = new SqliteLedgerStore(_db);
+        await using var ledger = await Ledger.Ledger.OpenAsync(store, TimeProvider.System, redactor, default);
+        var e = await ledger.AppendAsync("test", "bob", null, null, new { text = "password is hunter2-secret-value" });
+        Assert.Equal("{\"text\":\"password is [redacted]\"}", e.Data);
+    }
+}

@@ -1,0 +1,161 @@
+using Capstan.Core.Commands;
+using Capstan.Core.Config;
+using Capstan.Core.Policy;
+
+namespace Capstan.Core.Tests;
+
+public sealed class ParserTests
+{
+    private static readonly ConfigSnapshot Config = new ConfigLoader([]).Load("c0ffee", DateTimeOffset.UnixEpoch, DemoSeed.Files([]));
+    private static readonly ArgumentContext Context = new(Config, ["ops", "dev"]);
+
+    private static CommandRegistry Registry()
+    {
+        var r = new CommandRegistry();
+        new CoreCommands().Register(r);
+        r.Add(new CommandSpec("deploy", "Delivery", "Deploy a version")
+            .Required("app", ArgumentKind.Named("app", _ => ["api", "web"]))
+            .Required("version", ArgumentKind.Version)
+            .Keyword("to", "env", ArgumentKind.Environment, required: true)
+            .Flag("force", "skip the lock")
+            .Optional("timeout", ArgumentKind.Duration)
+            .Example("deploy api 1.4.2 to prod"));
+        r.Add(new CommandSpec("lock", "Delivery", "Lock an environment").Required("env", ArgumentKind.Environment).Rest("reason", true));
+        return r;
+    }
+
+    private static ParsedCommand Parsed(string text)
+    {
+        var o = CommandParser.Parse(text, Registry(), Context, addressed: true);
+        return Assert.IsType<ParseOutcome.Command>(o).Parsed;
+    }
+
+    private static string Problem(string text)
+    {
+        var o = CommandParser.Parse(text, Registry(), Context, addressed: true);
+        return Assert.IsType<ParseOutcome.Problem>(o).Message;
+    }
+
+    [Fact]
+    public void Typed_positional_keyword_flag_and_key_value_arguments_are_bound()
+    {
+        var p = Parsed("deploy api v1.4.2 to prod --force timeout=90s");
+        Assert.Equal("api", p.Get<string>("app"));
+        Assert.Equal("1.4.2", p.Get<string>("version"));
+        Assert.Equal("prod", p.Get<string>("env"));
+        Assert.Equal("prod", p.Environment);
+        Assert.True(p.Has("force"));
+        Assert.Equal(TimeSpan.FromSeconds(90), p.Get<TimeSpan>("timeout"));
+    }
+
+    [Fact]
+    public void Keywords_and_options_can_come_in_any_order()
+    {
+        var p = Parsed("deploy --timeout=2m api to staging 2.0.0-rc.1");
+        Assert.Equal("staging", p.Get<string>("env"));
+        Assert.Equal("2.0.0-rc.1", p.Get<string>("version"));
+        Assert.Equal(TimeSpan.FromMinutes(2), p.Get<TimeSpan>("timeout"));
+    }
+
+    [Fact]
+    public void History_takes_count_room_and_person()
+    {
+        var p = Parsed("history 20 in ops by @bob");
+        Assert.Equal("20", p.Get<string>("what"));
+        Assert.Equal("ops", p.Get<string>("place"));
+        Assert.Equal("bob", p.Get<string>("person"));
+    }
+
+    [Fact]
+    public void Quoted_rest_of_line_keeps_spaces()
+    {
+        var p = Parsed("lock prod \"db migration\" until noon");
+        Assert.Equal("db migration until noon", p.Get<string>("reason"));
+    }
+
+    [Theory]
+    [InlineData("deplyo api 1.0.0 to prod", "did you mean 'deploy'")]
+    [InlineData("deploy apii 1.0.0 to prod", "unknown app 'apii' — did you mean 'api'? Known apps: api, web")]
+    [InlineData("deploy api one to prod", "'one' is not a semantic version")]
+    [InlineData("deploy api 1.0.0 to prdo", "unknown environment 'prdo' — did you mean 'prod'?")]
+    [InlineData("deploy api 1.0.0 to prod --forse", "unknown option --forse for 'deploy' — did you mean --force?")]
+    [InlineData("deploy api 1.0.0", "'deploy' needs ENV")]
+    [InlineData("deploy api 1.0.0 to prod timeout=soon", "'soon' is not a duration")]
+    [InlineData("history 20 by nobody", "unknown person 'nobody'")]
+    [InlineData("history 5 10 20", "I did not expect '20' here")]
+    [InlineData("deploy api \"1.0.0 to prod", "is never closed")]
+    [InlineData("deploy api 1.0.0\u0007 to prod", "control character (U+0007)")]
+    [InlineData("token revok bob", "did you mean 'token revoke'?")]
+    public void Bad_input_gets_a_sentence_that_says_what_to_do(string text, string expected)
+    {
+        Assert.Contains(expected, Problem(text), StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public void Problems_show_usage_and_an_example()
+    {
+        var message = Problem("deploy api 1.0.0");
+        Assert.Contains("Usage: `deploy APP VERSION to ENV [TIMEOUT] [--force]`", message);
+        Assert.Contains("for example `deploy api 1.4.2 to prod`", message);
+    }
+
+    [Fact]
+    public void Unaddressed_chat_is_not_a_command_but_a_known_first_word_is()
+    {
+        Assert.IsType<ParseOutcome.Chat>(CommandParser.Parse("hello team, deploying soon", Registry(), Context, addressed: false));
+        Assert.IsType<ParseOutcome.Chat>(CommandParser.Parse("it's \"broken", Registry(), Context, addressed: false));
+        Assert.IsType<ParseOutcome.Command>(CommandParser.Parse("whoami", Registry(), Context, addressed: false));
+        Assert.IsType<ParseOutcome.Command>(CommandParser.Parse("@capstan: whoami", Registry(), Context, addressed: false));
+        Assert.IsType<ParseOutcome.Problem>(CommandParser.Parse("!frobnicate", Registry(), Context, addressed: false));
+    }
+
+    [Fact]
+    public void Fuzzed_input_never_throws_or_hangs()
+    {
+        var registry = Registry();
+        var random = new Random(20261124);
+        string[] words = ["deploy", "api", "1.0.0", "to", "prod", "--force", "\"", "'", "\\", "in", "by", "=", "history", "lock", "timeout=", "--", "—", "“", "\u0000", "🙂", "help", "token", "revoke"];
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        for (var i = 0; i < 20_000; i++)
+        {
+            var n = random.Next(0, 12);
+            var parts = new List<string>();
+            for (var j = 0; j < n; j++)
+                parts.Add(random.Next(4) == 0
+                    ? new string(Enumerable.Range(0, random.Next(1, 8)).Select(_ => (char)random.Next(0, 0x2FF)).ToArray())
+                    : words[random.Next(words.Length)]);
+            var text = string.Join(random.Next(3) == 0 ? "" : " ", parts);
+            var outcome = CommandParser.Parse(text, registry, Context, addressed: random.Next(2) == 0);
+            Assert.NotNull(outcome);
+        }
+        var huge = CommandParser.Parse("deploy " + new string('"', 50_001), registry, Context, true);
+        Assert.IsType<ParseOutcome.Problem>(huge);
+        Assert.True(watch.Elapsed < TimeSpan.FromMinutes(1), "the parser must not hang");
+    }
+
+    [Fact]
+    public void Docs_generated_from_the_registry_name_every_command()
+    {
+        var md = CommandReference.Markdown(Registry());
+        Assert.Contains("### `deploy APP VERSION to ENV [TIMEOUT] [--force]`", md);
+        Assert.Contains("### `token revoke WHO`", md);
+        Assert.Contains("asks for confirmation", md);
+    }
+
+    [Fact]
+    public void Policy_scopes_grants_by_environment_and_names_who_can_grant()
+    {
+        var policy = Config.Policy;
+        var bob = policy.Identify(AccessPolicy.CapstanPlatform, "bob");
+        Assert.True(policy.Check(bob, "lock", "lock", "staging", "ops").Allowed);
+        var denied = policy.Check(bob, "lock", "lock", "prod", "ops");
+        Assert.False(denied.Allowed);
+        Assert.Contains("needs permission 'lock' for environment 'prod'", denied.Reason);
+        Assert.Contains("lock (environments dev, staging)", denied.Reason);
+        Assert.Contains("An admin (alice) can grant it", denied.Reason);
+        var guest = policy.Identify("irc", "mallory");
+        Assert.True(guest.IsGuest);
+        Assert.Contains("handles: { irc: mallory }", policy.Check(guest, "read", "history", null, "ops").Reason);
+        Assert.Equal("alice", policy.Identify("irc", "alice").Person?.Id);
+    }
+}
