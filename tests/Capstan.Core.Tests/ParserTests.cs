@@ -107,6 +107,8 @@ public sealed class ParserTests
         Assert.IsType<ParseOutcome.Command>(CommandParser.Parse("whoami", Registry(), Context, addressed: false));
         Assert.IsType<ParseOutcome.Command>(CommandParser.Parse("@capstan: whoami", Registry(), Context, addressed: false));
         Assert.IsType<ParseOutcome.Problem>(CommandParser.Parse("!frobnicate", Registry(), Context, addressed: false));
+        Assert.Contains("did you mean 'history'", Assert.IsType<ParseOutcome.Problem>(CommandParser.Parse("histroy 20", Registry(), Context, addressed: false)).Message);
+        Assert.IsType<ParseOutcome.Chat>(CommandParser.Parse("hello everyone", Registry(), Context, addressed: false));
     }
 
     [Fact]

@@ -43,8 +43,16 @@ public static class CommandParser
 
         var (spec, used) = registry.Match(words);
         if (spec is null)
-            return addressed ? new ParseOutcome.Problem(UnknownCommand(words, registry), null) : new ParseOutcome.Chat();
+            return addressed || LooksLikeATypo(words, registry) ? new ParseOutcome.Problem(UnknownCommand(words, registry), null) : new ParseOutcome.Chat();
         return Bind(spec, words.Skip(used).ToList(), context, body);
+    }
+
+    /// <summary>A short unaddressed message whose first word is one letter away from a command ("histroy 20").</summary>
+    private static bool LooksLikeATypo(List<string> words, CommandRegistry registry)
+    {
+        if (words.Count > 5 || words[0].Length < 4) return false;
+        var first = words[0].ToLowerInvariant();
+        return registry.All.Select(c => c.Id.Split(' ')[0]).Distinct().Any(n => n.Length >= 4 && Suggest.Distance(first, n) == 1);
     }
 
     private static string UnknownCommand(List<string> words, CommandRegistry registry)

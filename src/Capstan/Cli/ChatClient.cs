@@ -26,7 +26,7 @@ public sealed record SayResult(CommandOutcome Outcome, IReadOnlyList<MessageView
 public interface IChatClient : IAsyncDisposable
 {
     string Describe { get; }
-    Task<SayResult> SendAsync(string room, string text, string? thread, CancellationToken ct);
+    Task<SayResult> SendAsync(string room, string text, string? thread, CancellationToken ct, bool addressed = true);
     Task<IReadOnlyList<MessageView>> RecentAsync(string room, int limit, CancellationToken ct);
 
     /// <summary>Calls back for every message posted or edited in any room until cancelled.</summary>
@@ -48,9 +48,9 @@ public sealed class HttpChatClient : IChatClient
 
     public string Describe { get; }
 
-    public async Task<SayResult> SendAsync(string room, string text, string? thread, CancellationToken ct)
+    public async Task<SayResult> SendAsync(string room, string text, string? thread, CancellationToken ct, bool addressed = true)
     {
-        using var res = await _http.PostAsJsonAsync($"api/rooms/{Uri.EscapeDataString(room)}/messages", new PostMessage(text, thread, true), Ledger.Json, ct);
+        using var res = await _http.PostAsJsonAsync($"api/rooms/{Uri.EscapeDataString(room)}/messages", new PostMessage(text, thread, addressed), Ledger.Json, ct);
         var body = await res.Content.ReadFromJsonAsync<JsonElement>(Ledger.Json, ct);
         if (body.TryGetProperty("error", out var err)) return new SayResult(CommandOutcome.Refused, [], err.GetString());
         var outcome = Enum.Parse<CommandOutcome>(body.GetProperty("outcome").GetString()!);
@@ -122,10 +122,10 @@ public sealed class InProcessChatClient : IChatClient
 
     public string Describe => $"{_node.Data.Root} (in this process; no server is running)";
 
-    public async Task<SayResult> SendAsync(string room, string text, string? thread, CancellationToken ct)
+    public async Task<SayResult> SendAsync(string room, string text, string? thread, CancellationToken ct, bool addressed = true)
     {
         await _node.Reloader.RefreshAsync(ct);
-        var r = await _conversation.HandleAsync(new IncomingMessage(Core.Policy.AccessPolicy.CapstanPlatform, _person, room, text, thread, true, "local admin"), ct);
+        var r = await _conversation.HandleAsync(new IncomingMessage(Core.Policy.AccessPolicy.CapstanPlatform, _person, room, text, thread, addressed, "local admin"), ct);
         return new SayResult(r.Outcome, r.Replies.Select(MessageView.From).ToList(), null, r.MessageId);
     }
 

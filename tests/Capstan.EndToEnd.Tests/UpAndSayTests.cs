@@ -1,0 +1,177 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.Data.Sqlite;
+
+namespace Capstan.EndToEnd.Tests;
+
+/// <summary>A new user's first minutes: capstan up on an empty folder, then capstan say, the API and the ledger.</summary>
+public sealed class UpAndSayTests : IAsyncLifetime
+{
+    private CapstanServer _server = null!;
+
+    public async Task InitializeAsync() => _server = await CapstanServer.StartAsync();
+
+    public async Task DisposeAsync()
+    {
+        await _server.DisposeAsync();
+        SqliteConnection.ClearAllPools();
+        try { Directory.Delete(_server.Data, true); } catch (IOException) { }
+    }
+
+    [Fact]
+    public async Task Up_on_an_empty_folder_creates_ledger_config_repo_and_prints_url_and_sign_in_link()
+    {
+        Assert.Contains($"Capstan is running at {_server.Url}", _server.Output);
+        Assert.Matches(CapstanExe.SignInLink(), _server.Output);
+        Assert.Contains("sign in as alice", _server.Output);
+        Assert.True(File.Exists(Path.Combine(_server.Data, "capstan.db")));
+        Assert.True(Directory.Exists(Path.Combine(_server.Data, "config.git", "objects")));
+        var clone = Path.Combine(_server.Data, "clone-check");
+        var git = System.Diagnostics.Process.Start("git", ["clone", "--quiet", Path.Combine(_server.Data, "config.git"), clone])!;
+        await git.WaitForExitAsync();
+        var yaml = await File.ReadAllTextAsync(Path.Combine(clone, "capstan.yaml"));
+        Assert.Contains("alice:", yaml);
+        Assert.Contains("prod: { protected: true", yaml);
+        using var http = new HttpClient();
+        var health = await http.GetFromJsonAsync<JsonElement>($"{_server.Url}/healthz");
+        Assert.Equal("ok", health.GetProperty("status").GetString());
+    }
+
+    [Fact]
+    public async Task Say_prints_replies_and_exits_0_1_or_2()
+    {
+        var help = await CapstanExe.RunAsync("say", "--data", _server.Data, "--as", "bob", "help");
+        Assert.Equal(0, help.ExitCode);
+        Assert.Contains("Commands bob can run", help.Output);
+        Assert.DoesNotContain("\u001b[", help.Output);
+
+        var denied = await CapstanExe.RunAsync("say", "--data", _server.Data, "--as", "carol", "token revoke bob");
+        Assert.Equal(1, denied.ExitCode);
+        Assert.Contains("needs permission 'admin'", denied.Output);
+
+        var unknown = await CapstanExe.RunAsync("say", "--data", _server.Data, "--as", "bob", "histroy");
+        Assert.Equal(2, unknown.ExitCode);
+        Assert.Contains("did you mean 'history'", unknown.Output);
+
+        var usage = await CapstanExe.RunAsync("say", "--data", _server.Data, "help");
+        Assert.Equal(2, usage.ExitCode);
+        Assert.Contains("--as PERSON is required", usage.Error);
+
+        var badFlag = await CapstanExe.RunAsync("say", "--frobnicate", "help");
+        Assert.Equal(2, badFlag.ExitCode);
+    }
+
+    [Fact]
+    public async Task Say_against_a_remote_server_uses_a_token_and_rejects_forged_or_revoked_ones()
+    {
+        var create = await CapstanExe.RunAsync("token", "create", "--data", _server.Data, "--person", "carol");
+        Assert.Equal(0, create.ExitCode);
+        var token = create.Output.Trim();
+        var who = await CapstanExe.RunAsync("say", "--server", _server.Url, "--token", token, "whoami");
+        Assert.Equal(0, who.ExitCode);
+        Assert.Contains("You are carol", who.Output);
+
+        var forged = await CapstanExe.RunAsync("say", "--server", _server.Url, "--token", token[..^4] + "AAAA", "whoami");
+        Assert.Equal(1, forged.ExitCode);
+        Assert.Contains("not known", forged.Error);
+
+        var ask = await CapstanExe.RunAsync("say", "--data", _server.Data, "--as", "alice", "token revoke carol");
+        var code = System.Text.RegularExpressions.Regex.Match(ask.Output, "confirm ([A-Z0-9]{4})").Groups[1].Value;
+        Assert.Equal(0, (await CapstanExe.RunAsync("say", "--data", _server.Data, "--as", "alice", $"confirm {code}")).ExitCode);
+        var stale = await CapstanExe.RunAsync("say", "--server", _server.Url, "--token", token, "whoami");
+        Assert.Equal(1, stale.ExitCode);
+        Assert.Contains("revoked", stale.Error);
+    }
+
+    [Fact]
+    public async Task The_http_api_posts_messages_and_pages_through_the_ledger()
+    {
+        var token = (await CapstanExe.RunAsync("token", "create", "--data", _server.Data, "--person", "bob")).Output.Trim();
+        using var http = new HttpClient { BaseAddress = new Uri(_server.Url) };
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        var post = await http.PostAsJsonAsync("/api/rooms/ops/messages", new { text = "whoami" });
+        Assert.Equal(HttpStatusCode.OK, post.StatusCode);
+        var body = await post.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal("Succeeded", body.GetProperty("outcome").GetString());
+        var reply = body.GetProperty("replies")[0];
+        Assert.Contains("You are bob", reply.GetProperty("text").GetString());
+        Assert.Equal(body.GetProperty("messageId").GetString(), reply.GetProperty("threadId").GetString());
+
+        var threaded = await http.PostAsJsonAsync("/api/rooms/ops/messages", new { text = "help whoami", threadId = body.GetProperty("messageId").GetString() });
+        var threadedBody = await threaded.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal(body.GetProperty("messageId").GetString(), threadedBody.GetProperty("replies")[0].GetProperty("threadId").GetString());
+
+        Assert.Equal(HttpStatusCode.BadRequest, (await http.PostAsJsonAsync("/api/rooms/ops/messages", new { text = "" })).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await http.PostAsJsonAsync("/api/rooms/nowhere/messages", new { text = "help" })).StatusCode);
+        using (var anonymous = new HttpClient())
+            Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.PostAsJsonAsync($"{_server.Url}/api/rooms/ops/messages", new { text = "help" })).StatusCode);
+
+        var first = await http.GetFromJsonAsync<JsonElement[]>("/api/ledger?after=0&limit=5");
+        Assert.Equal(5, first!.Length);
+        var next = await http.GetFromJsonAsync<JsonElement[]>($"/api/ledger?after={first[^1].GetProperty("seq").GetInt64()}&limit=5");
+        Assert.Equal(first[^1].GetProperty("seq").GetInt64() + 1, next![0].GetProperty("seq").GetInt64());
+        var decisions = await http.GetFromJsonAsync<JsonElement[]>("/api/ledger?kind=policy.decision&person=bob");
+        Assert.All(decisions!, d => Assert.Equal("bob", d.GetProperty("actor").GetString()));
+        Assert.NotEmpty(decisions!);
+
+        var metrics = await http.GetStringAsync("/metrics");
+        Assert.Contains("capstan_commands_total", metrics);
+    }
+
+    [Fact]
+    public async Task Ledger_verify_counts_entries_and_names_the_first_altered_one()
+    {
+        await CapstanExe.RunAsync("say", "--data", _server.Data, "--as", "bob", "whoami");
+        var ok = await CapstanExe.RunAsync("ledger", "verify", "--data", _server.Data);
+        Assert.Equal(0, ok.ExitCode);
+        Assert.Matches(@"Ledger intact: \d+ entries checked", ok.Output);
+
+        await using (var c = new SqliteConnection($"Data Source={Path.Combine(_server.Data, "capstan.db")}"))
+        {
+            await c.OpenAsync();
+            await using var cmd = c.CreateCommand();
+            cmd.CommandText = "UPDATE ledger SET actor = 'mallory' WHERE seq = 3";
+            await cmd.ExecuteNonQueryAsync();
+        }
+        var bad = await CapstanExe.RunAsync("ledger", "verify", "--data", _server.Data);
+        Assert.Equal(1, bad.ExitCode);
+        Assert.Contains("broken at entry 3", bad.Output);
+    }
+}
+
+/// <summary>Stopping and starting again on the same folder resumes with everything kept.</summary>
+public sealed class RestartTests
+{
+    [Fact]
+    public async Task Restarting_on_the_same_folder_keeps_messages_tokens_and_configuration()
+    {
+        string data;
+        string token;
+        await using (var first = await CapstanServer.StartAsync())
+        {
+            data = first.Data;
+            token = (await CapstanExe.RunAsync("token", "create", "--data", data, "--person", "bob")).Output.Trim();
+            Assert.Equal(0, (await CapstanExe.RunAsync("say", "--data", data, "--as", "bob", "--room", "dev", "--chat", "remember this")).ExitCode);
+            Assert.Equal(0, await first.StopAsync());
+            Assert.False(File.Exists(Path.Combine(data, "server.json")));
+        }
+        // With no server running, say opens the folder in-process.
+        var offline = await CapstanExe.RunAsync("say", "--data", data, "--as", "carol", "history 50 in dev");
+        Assert.Equal(0, offline.ExitCode);
+        Assert.Contains("remember this", offline.Output);
+
+        await using var second = await CapstanServer.StartAsync(data);
+        Assert.DoesNotContain("new: seeded", second.Output);
+        var history = await CapstanExe.RunAsync("say", "--server", second.Url, "--token", token, "history 50 in dev");
+        Assert.Equal(0, history.ExitCode);
+        Assert.Contains("remember this", history.Output);
+        var verify = await CapstanExe.RunAsync("ledger", "verify", "--data", data);
+        Assert.Equal(0, verify.ExitCode);
+
+        var twice = await CapstanExe.RunAsync("up", "--data", data, "--port", CapstanExe.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Equal(1, twice.ExitCode);
+        Assert.Contains("already running", twice.Error);
+    }
+}
