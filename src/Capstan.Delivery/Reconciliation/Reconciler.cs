@@ -57,7 +57,7 @@ public sealed partial class Reconciler(
     public void Nudge() => _wake.Release();
 
     /// <summary>Lifts a hold and forgets a failed attempt, so the next pass applies again (sync, deploy, rollback).</summary>
-    public void Lift(Slot slot)
+    public void Lift(Slot slot, bool force)
     {
         var s = State(slot);
         lock (s)
@@ -65,7 +65,7 @@ public sealed partial class Reconciler(
             s.Held = false;
             s.HeldReason = null;
             s.FailedKey = null;
-            s.Force = true;
+            s.Force = force;
             s.LastProbe = 0;
         }
         Nudge();
