@@ -1,6 +1,7 @@
 using Capstan.Core;
 using Capstan.Core.Commands;
 using Capstan.Core.Config;
+using Capstan.Delivery;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Capstan;
@@ -9,15 +10,13 @@ namespace Capstan;
 public static class Composition
 {
     /// <summary>Every module's configuration section.</summary>
-    public static IReadOnlyList<IConfigSection> Sections() => [];
+    public static IReadOnlyList<IConfigSection> Sections() => [DeliveryModule.Section];
 
     /// <summary>Every module's commands.</summary>
-    public static IEnumerable<ICommandModule> CommandModules() => [new CoreCommands()];
+    public static IEnumerable<ICommandModule> CommandModules() => [new CoreCommands(), new Delivery.Chat.DeliveryCommands()];
 
     /// <summary>Module services (read models, background loops) on top of the node's.</summary>
-    public static void AddModules(IServiceCollection services)
-    {
-    }
+    public static void AddModules(IServiceCollection services) => services.AddDelivery();
 
     public static async Task<CapstanNode> OpenAsync(DataFolder data, CancellationToken ct)
     {

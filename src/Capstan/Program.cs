@@ -18,6 +18,7 @@ public static class Program
             AdminVerbs.Ledger(),
             AdminVerbs.Validate(),
             AdminVerbs.Docs(),
+            DemoAppVerb.Create(),
         };
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)

@@ -44,6 +44,9 @@ public sealed record Reply(string Text, ReplyTone Tone = ReplyTone.Info, Table? 
 /// <summary>What a handler returns: an outcome and the replies to post in the thread.</summary>
 public sealed record CommandResult(CommandOutcome Outcome, IReadOnlyList<Reply> Replies)
 {
+    /// <summary>Work goes on after the reply: progress and a final message will follow in the thread.</summary>
+    public bool Following { get; init; }
+
     public static CommandResult Ok(string text, Table? table = null) => new(CommandOutcome.Succeeded, [new Reply(text, ReplyTone.Success, table)]);
     public static CommandResult Info(string text, Table? table = null) => new(CommandOutcome.Succeeded, [new Reply(text, ReplyTone.Info, table)]);
     public static CommandResult Fail(string text) => new(CommandOutcome.Failed, [new Reply(text, ReplyTone.Error)]);

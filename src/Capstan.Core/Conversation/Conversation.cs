@@ -76,7 +76,7 @@ public sealed class Conversation(
         }
         var replies = await ReplyAsync(room, thread, message.Id, result);
         metrics.Command(commandId ?? "(unknown)", result.Outcome.ToString(), Stopwatch.GetElapsedTime(started));
-        return new ConversationResult(message.Id, result.Outcome, replies, commandId);
+        return new ConversationResult(message.Id, result.Outcome, replies, commandId, result.Following);
     }
 
     /// <summary>Authorises and runs a parsed command (also used by "confirm ID").</summary>

@@ -26,4 +26,4 @@ public sealed record RoomMessage(
 public sealed record IncomingMessage(string Platform, string Handle, string Room, string Text, string? ThreadId = null, bool Addressed = false, string? Via = null);
 
 /// <summary>What happened to an incoming message: its id, the outcome and Capstan's replies.</summary>
-public sealed record ConversationResult(string? MessageId, CommandOutcome Outcome, IReadOnlyList<RoomMessage> Replies, string? Command = null);
+public sealed record ConversationResult(string? MessageId, CommandOutcome Outcome, IReadOnlyList<RoomMessage> Replies, string? Command = null, bool Following = false);

@@ -55,7 +55,7 @@ public sealed class ChangeRequests(ConfigRepo repo, ConfigReloader reloader, Rec
         await reloader.RefreshAsync(ct);
         reconciler.Lift(slot, force: false); // someone deployed again: a hold from an earlier automatic rollback ends
         reconciler.Nudge();
-        return new CommandResult(CommandOutcome.Succeeded, []);
+        return new CommandResult(CommandOutcome.Succeeded, []) { Following = true };
     }
 
     public static string EmailOf(Person p) => p.Email ?? $"{p.Id}@capstan.local";

@@ -64,6 +64,7 @@ public static class ChatApi
                 messageId = result.MessageId,
                 outcome = result.Outcome.ToString(),
                 command = result.Command,
+                following = result.Following,
                 replies = result.Replies.Select(MessageView.From),
             }, statusCode: result.MessageId is null ? 400 : 200);
         });

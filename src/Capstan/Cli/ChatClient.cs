@@ -11,7 +11,7 @@ using Microsoft.Extensions.DependencyInjection;
 namespace Capstan.Cli;
 
 /// <summary>What the terminal shows for one sent message: the outcome and Capstan's replies.</summary>
-public sealed record SayResult(CommandOutcome Outcome, IReadOnlyList<MessageView> Replies, string? Error = null, string? MessageId = null)
+public sealed record SayResult(CommandOutcome Outcome, IReadOnlyList<MessageView> Replies, string? Error = null, string? MessageId = null, bool Following = false)
 {
     /// <summary>0 success, 1 refused or failed, 2 not understood.</summary>
     public int ExitCode => Error is not null ? 1 : Outcome switch
@@ -29,8 +29,11 @@ public interface IChatClient : IAsyncDisposable
     Task<SayResult> SendAsync(string room, string text, string? thread, CancellationToken ct, bool addressed = true);
     Task<IReadOnlyList<MessageView>> RecentAsync(string room, int limit, CancellationToken ct);
 
-    /// <summary>Calls back for every message posted or edited in any room until cancelled.</summary>
-    Task ListenAsync(Func<string, MessageView, Task> onEvent, CancellationToken ct);
+    /// <summary>Calls back for every message posted or edited in any room until cancelled; <paramref name="ready"/> completes once listening.</summary>
+    Task ListenAsync(Func<string, MessageView, Task> onEvent, CancellationToken ct, TaskCompletionSource? ready = null);
+
+    /// <summary>Whether work that follows a reply (a deploy's progress) can be watched from here.</summary>
+    bool CanFollow { get; }
 }
 
 /// <summary>Talks to a running Capstan over its HTTP API.</summary>
@@ -55,7 +58,8 @@ public sealed class HttpChatClient : IChatClient
         if (body.TryGetProperty("error", out var err)) return new SayResult(CommandOutcome.Refused, [], err.GetString());
         var outcome = Enum.Parse<CommandOutcome>(body.GetProperty("outcome").GetString()!);
         var replies = body.GetProperty("replies").Deserialize<List<MessageView>>(Ledger.Json) ?? [];
-        return new SayResult(outcome, replies, null, body.TryGetProperty("messageId", out var id) ? id.GetString() : null);
+        return new SayResult(outcome, replies, null, body.TryGetProperty("messageId", out var id) ? id.GetString() : null,
+            body.TryGetProperty("following", out var f) && f.ValueKind == JsonValueKind.True);
     }
 
     public async Task<IReadOnlyList<MessageView>> RecentAsync(string room, int limit, CancellationToken ct)
@@ -69,10 +73,13 @@ public sealed class HttpChatClient : IChatClient
         return await res.Content.ReadFromJsonAsync<List<MessageView>>(Ledger.Json, ct) ?? [];
     }
 
-    public async Task ListenAsync(Func<string, MessageView, Task> onEvent, CancellationToken ct)
+    public bool CanFollow => true;
+
+    public async Task ListenAsync(Func<string, MessageView, Task> onEvent, CancellationToken ct, TaskCompletionSource? ready = null)
     {
         using var res = await _http.GetAsync("api/events", HttpCompletionOption.ResponseHeadersRead, ct);
         res.EnsureSuccessStatusCode();
+        ready?.TrySetResult();
         using var reader = new StreamReader(await res.Content.ReadAsStreamAsync(ct));
         string? type = null;
         while (await reader.ReadLineAsync(ct) is { } line)
@@ -126,15 +133,19 @@ public sealed class InProcessChatClient : IChatClient
     {
         await _node.Reloader.RefreshAsync(ct);
         var r = await _conversation.HandleAsync(new IncomingMessage(Core.Policy.AccessPolicy.CapstanPlatform, _person, room, text, thread, addressed, "local admin"), ct);
-        return new SayResult(r.Outcome, r.Replies.Select(MessageView.From).ToList(), null, r.MessageId);
+        return new SayResult(r.Outcome, r.Replies.Select(MessageView.From).ToList(), null, r.MessageId, r.Following);
     }
 
     public Task<IReadOnlyList<MessageView>> RecentAsync(string room, int limit, CancellationToken ct) =>
         MessageView.RecentAsync(_node.Ledger, room, limit, ct);
 
-    public async Task ListenAsync(Func<string, MessageView, Task> onEvent, CancellationToken ct)
+    /// <summary>Nothing applies changes while no server runs, so there is nothing to follow.</summary>
+    public bool CanFollow => false;
+
+    public async Task ListenAsync(Func<string, MessageView, Task> onEvent, CancellationToken ct, TaskCompletionSource? ready = null)
     {
         using var sub = _node.Feed.Listen(e => new ValueTask(onEvent(e.Type, MessageView.From(e.Message))));
+        ready?.TrySetResult();
         await Task.Delay(Timeout.Infinite, ct).ContinueWith(_ => { }, TaskScheduler.Default);
     }
 

@@ -12,18 +12,21 @@ public static class ChatVerbs
         var text = new Argument<string>("text") { Description = "The message, e.g. \"deploy demo 1.1.0 to staging\"" };
         var room = new Option<string>("--room", "-r") { Description = "Room to speak in", DefaultValueFactory = _ => "ops" };
         var thread = new Option<string?>("--thread") { Description = "Reply in this thread (a message id)" };
+        var wait = new Option<int>("--wait") { Description = "Seconds to follow work that goes on after the reply (a deploy: committed → applying → healthy); 0 to return at once", DefaultValueFactory = _ => 300 };
         var chat = new Option<bool>("--chat") { Description = "Post as plain chat: only a known command word gets an answer (default: the text is a command for Capstan)" };
         var cmd = new Command("say", "Send one message as a person and print Capstan's replies. Exit code: 0 succeeded, 1 refused or failed, 2 not understood or bad usage.")
         {
-            text, room, thread, chat, Options.Data, Options.As, Options.Server, Options.Token,
+            text, room, thread, chat, wait, Options.Data, Options.As, Options.Server, Options.Token,
         };
         cmd.SetAction(async (parse, ct) =>
         {
             await using var client = await ChatClients.ConnectAsync(parse.GetValue(Options.Server), parse.GetValue(Options.Token), DataFolder.At(parse.GetValue(Options.Data)!), parse.GetValue(Options.As), ct);
+            var follow = new ThreadFollower(client, TimeSpan.FromSeconds(Math.Max(0, parse.GetValue(wait))));
+            await follow.StartAsync(ct);
             var result = await client.SendAsync(parse.GetValue(room)!.TrimStart('#'), parse.GetValue(text)!, parse.GetValue(thread), ct, addressed: !parse.GetValue(chat));
             if (result.Error is not null) Terminal.Error(result.Error);
             foreach (var r in result.Replies) Terminal.Reply(r);
-            return result.ExitCode;
+            return await follow.FinishAsync(result, ct);
         });
         return cmd;
     }
