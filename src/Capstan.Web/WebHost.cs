@@ -1,5 +1,6 @@
 using Capstan.Core.Telemetry;
 using Capstan.Web.Api;
+using Capstan.Web.Dashboard;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
@@ -26,5 +27,6 @@ public static class WebHost
         app.MapChatApi();
         app.MapSignIn();
         app.MapPages();
+        app.MapDashboard();
     }
 }

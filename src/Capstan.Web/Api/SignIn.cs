@@ -14,7 +14,7 @@ public static class SignIn
 
     public static void MapSignIn(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/signin", async (string? token, HttpContext http, AccessTokens tokens, Ledger ledger, CancellationToken ct) =>
+        app.MapGet("/signin", async (string? token, string? next, HttpContext http, AccessTokens tokens, Ledger ledger, CancellationToken ct) =>
         {
             if (string.IsNullOrEmpty(token)) return Results.Redirect("/");
             var (link, problem) = await tokens.ValidateAsync(token, ct, consume: true);
@@ -34,7 +34,9 @@ public static class SignIn
                 Expires = session.Info.ExpiresAt,
                 Path = "/",
             });
-            return Results.Redirect("/");
+            // Only same-site paths, so a sign-in link cannot send people elsewhere.
+            var target = next is { Length: > 1 } && next[0] == '/' && next[1] != '/' && next[1] != '\\' ? next : "/";
+            return Results.Redirect(target);
         });
 
         app.MapPost("/signout", async (HttpContext http, AccessTokens tokens, CancellationToken ct) =>

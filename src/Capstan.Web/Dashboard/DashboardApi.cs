@@ -1,0 +1,88 @@
+using System.Text.Json;
+using System.Threading.Channels;
+using Capstan.Core.Commands;
+using Capstan.Core.Ledger;
+using Capstan.Delivery.Board;
+using Capstan.Web.Api;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+
+namespace Capstan.Web.Dashboard;
+
+/// <summary>The apps × environments dashboard: its page, JSON (GET /api/apps, /api/apps/{app}) and live updates.</summary>
+public static class DashboardApi
+{
+    public static void MapDashboard(this IEndpointRouteBuilder app)
+    {
+        if (!Pages.Navigation.Contains(("/dashboard", "Dashboard"))) Pages.Navigation.Insert(1, ("/dashboard", "Dashboard"));
+        app.MapGet("/dashboard", () => Pages.Page("dashboard.html"));
+
+        var api = app.MapGroup("/api/apps");
+        api.MapGet("", async (HttpContext http, CallerResolver callers, DeliveryBoard board, CancellationToken ct) =>
+        {
+            var (caller, problem) = await callers.ResolveAsync(http, ct);
+            return caller is null ? problem! : Results.Json(board.Apps(), Ledger.Json);
+        });
+        api.MapGet("/{name}", async (string name, HttpContext http, CallerResolver callers, DeliveryBoard board, CancellationToken ct) =>
+        {
+            var (caller, problem) = await callers.ResolveAsync(http, ct);
+            if (caller is null) return problem!;
+            return board.App(name) is { } a ? Results.Json(a, Ledger.Json)
+                : Results.Json(new { error = ArgumentKind.Unknown("app", name, board.Apps().Select(x => x.Name)) }, statusCode: 404);
+        });
+        api.MapGet("/{name}/history", async (string name, string? env, int? limit, HttpContext http, CallerResolver callers, DeliveryBoard board, CancellationToken ct) =>
+        {
+            var (caller, problem) = await callers.ResolveAsync(http, ct);
+            if (caller is null) return problem!;
+            if (board.App(name) is null) return Results.Json(new { error = ArgumentKind.Unknown("app", name, board.Apps().Select(x => x.Name)) }, statusCode: 404);
+            return Results.Json(await board.HistoryAsync(name, env, limit ?? 50, ct), Ledger.Json);
+        });
+        api.MapGet("/{name}/diff/{env}", async (string name, string env, HttpContext http, CallerResolver callers, DeliveryBoard board, CancellationToken ct) =>
+        {
+            var (caller, problem) = await callers.ResolveAsync(http, ct);
+            if (caller is null) return problem!;
+            if (board.App(name) is not { } a) return Results.Json(new { error = ArgumentKind.Unknown("app", name, board.Apps().Select(x => x.Name)) }, statusCode: 404);
+            if (a.Environments.All(e => e.Name != env)) return Results.Json(new { error = ArgumentKind.Unknown("environment", env, a.Environments.Select(e => e.Name)) }, statusCode: 404);
+            return Results.Json(board.Diff(name, env), Ledger.Json);
+        });
+        app.MapGet("/api/apps-events", async (HttpContext http, CallerResolver callers, DeliveryBoard board, CancellationToken ct) =>
+        {
+            var (caller, problem) = await callers.ResolveAsync(http, ct);
+            if (caller is null) { await problem!.ExecuteAsync(http); return; }
+            http.Response.Headers.ContentType = "text/event-stream";
+            http.Response.Headers.CacheControl = "no-cache";
+            var changes = Channel.CreateBounded<BoardChange>(new BoundedChannelOptions(256) { FullMode = BoundedChannelFullMode.DropOldest });
+            void OnChange(BoardChange c) => changes.Writer.TryWrite(c);
+            board.Changed += OnChange;
+            try
+            {
+                await http.Response.WriteAsync(": connected\n\n", ct);
+                await http.Response.Body.FlushAsync(ct);
+                while (!ct.IsCancellationRequested)
+                {
+                    using var tick = CancellationTokenSource.CreateLinkedTokenSource(ct);
+                    tick.CancelAfter(TimeSpan.FromSeconds(15));
+                    try
+                    {
+                        var change = await changes.Reader.ReadAsync(tick.Token);
+                        while (changes.Reader.TryRead(out _)) { } // the whole app row is re-read, so bursts collapse
+                        var row = board.App(change.App);
+                        await http.Response.WriteAsync($"event: app\ndata: {JsonSerializer.Serialize(row, Ledger.Json)}\n\n", ct);
+                    }
+                    catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+                    {
+                        await http.Response.WriteAsync(": keep-alive\n\n", ct);
+                    }
+                    await http.Response.Body.FlushAsync(ct);
+                }
+            }
+            catch (OperationCanceledException) { }
+            catch (IOException) { }
+            finally
+            {
+                board.Changed -= OnChange;
+            }
+        });
+    }
+}
