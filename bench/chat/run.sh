@@ -26,7 +26,7 @@ fi
 work="$(mktemp -d)"
 data="$work/data"
 pid=""
-cleanup() { if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then kill -INT "$pid"; wait "$pid" 2>/dev/null || true; fi; rm -rf "$work"; }
+cleanup() { if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then kill -TERM "$pid"; wait "$pid" 2>/dev/null || true; fi; rm -rf "$work"; }
 trap cleanup EXIT
 
 echo "== capstan up --data $data --port 0" >&2
@@ -42,7 +42,7 @@ echo "== Capstan: $N messages per mode (warm-up $WARMUP), sequential and $CLIENT
 echo "== Hubot 14: $N messages per mode (warm-up $WARMUP), sequential, $CLIENTS in flight, all at once" >&2
 node "$here/hubot/drive.mjs" --n "$N" --warmup "$WARMUP" --clients "$CLIENTS" >"$work/hubot.json"
 
-kill -INT "$pid"; wait "$pid" 2>/dev/null || true; pid=""
+kill -TERM "$pid"; wait "$pid" 2>/dev/null || true; pid=""
 echo "== capstan ledger verify" >&2
 verify="$("$capstan" ledger verify --data "$data")" || { echo "$verify" >&2; echo "LEDGER VERIFY FAILED" >&2; exit 1; }
 echo "$verify" >&2
