@@ -50,7 +50,7 @@ public sealed class Conversation(
             actor.IsGuest ? AuthorKind.Guest : AuthorKind.Person, incoming.Text, ReplyTone.Info, clock.GetUtcNow(), Platform: incoming.Platform);
         var thread = incoming.ThreadId ?? message.Id;
         var recorded = ledger.AppendAsync(LedgerKinds.Message, actor.LedgerName, room, thread,
-            new { id = message.Id, text = incoming.Text, platform = incoming.Platform, handle = incoming.Handle, via = incoming.Via, author = actor.Display });
+            new { id = message.Id, text = incoming.Text, platform = incoming.Platform, handle = incoming.Handle, via = incoming.Via, token = incoming.Token, author = actor.Display });
         // The message reaches listeners once it is durable. A read-only command is parsed and answered while
         // that write is in flight, so the message, the command, the decision and the reply usually share one
         // disk sync; nothing is delivered before its own record (and everything before it) is durable.

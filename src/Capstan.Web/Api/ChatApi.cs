@@ -49,7 +49,8 @@ public static class ChatApi
 
         api.MapPost("/rooms/{room}/messages", async (string room, HttpContext http, CallerResolver callers, RoomDirectory rooms, Conversation conversation, CancellationToken ct) =>
         {
-            var (caller, problem) = await callers.ResolveAsync(http, ct);
+            // The message's own ledger entry names the token it came with, so the use is not recorded twice.
+            var (caller, problem) = await callers.ResolveAsync(http, ct, recordUse: false);
             if (caller is null) return problem!;
             PostMessage? body;
             try { body = await http.Request.ReadFromJsonAsync<PostMessage>(Ledger.Json, ct); }
@@ -58,7 +59,7 @@ public static class ChatApi
                 return Results.Json(new { error = "The message is empty. Send {\"text\": \"help\"} to see what you can do." }, statusCode: 400);
             room = room.TrimStart('#').ToLowerInvariant();
             if (!rooms.Exists(room)) return Results.Json(new { error = ArgumentKind.Unknown("room", room, rooms.Names) }, statusCode: 404);
-            var result = await conversation.HandleAsync(new IncomingMessage(AccessPolicyPlatform, caller.Person.Id, room, body.Text, body.ThreadId, body.Addressed ?? true, caller.Via), ct);
+            var result = await conversation.HandleAsync(new IncomingMessage(AccessPolicyPlatform, caller.Person.Id, room, body.Text, body.ThreadId, body.Addressed ?? true, caller.Via, caller.Token.Id), ct);
             return Results.Json(new
             {
                 messageId = result.MessageId,
