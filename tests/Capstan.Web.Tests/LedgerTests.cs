@@ -5,7 +5,7 @@ using static Microsoft.Playwright.Assertions;
 
 namespace Capstan.Web.Tests;
 
-/// <summary>The ledger page: everything said and done, searchable by person, kind and text.</summary>
+/// <summary>The ledger page: everything said and done, searchable by person, room, kind, time and text.</summary>
 [Collection(BrowserCollection.Name)]
 public sealed class LedgerTests(Chromium chromium, CapstanServer server, ITestOutputHelper output) : IClassFixture<CapstanServer>, IAsyncLifetime
 {
@@ -13,7 +13,7 @@ public sealed class LedgerTests(Chromium chromium, CapstanServer server, ITestOu
     private IPage? _bobPage;
 
     [Fact]
-    public async Task The_ledger_can_be_searched_by_person_kind_and_text()
+    public async Task The_ledger_can_be_searched_by_person_room_kind_time_and_text()
     {
         _page = await chromium.NewPageAsync();
         var alice = new ChatPage(_page);
@@ -56,6 +56,20 @@ public sealed class LedgerTests(Chromium chromium, CapstanServer server, ITestOu
         await Expect(entries.Filter(new() { HasText = "bob rotates the staging keys" })).ToHaveCountAsync(0);
         await Expect(entries.Filter(new() { HasNotText = "canary" })).ToHaveCountAsync(0);
 
+        // Room: only what happened in #ops (sign-ins and tokens belong to no room).
+        await SearchAsync(room: "ops");
+        await Expect(entries.Filter(new() { HasText = "bob rotates the staging keys" })).ToHaveCountAsync(1);
+        await Expect(entries.Filter(new() { HasNot = Cell(4, "#ops") })).ToHaveCountAsync(0);
+
+        // Time: everything so far happened before tomorrow, and nothing since.
+        var tomorrow = DateTime.Now.AddDays(1).ToString("yyyy-MM-dd'T'HH:mm", System.Globalization.CultureInfo.InvariantCulture);
+        await SearchAsync(person: "bob", until: tomorrow);
+        await Expect(entries.Filter(new() { HasNot = Cell(3, "bob") })).ToHaveCountAsync(0);
+        await Expect(entries.Filter(new() { HasText = "bob rotates the staging keys" })).ToHaveCountAsync(1);
+        await SearchAsync(since: tomorrow);
+        await Expect(entries).ToHaveCountAsync(0);
+        await Expect(_page.Locator("#status")).ToHaveTextAsync("Nothing matches.");
+
         // A search that matches nothing says so.
         await SearchAsync(q: "no-such-words-anywhere");
         await Expect(entries).ToHaveCountAsync(0);
@@ -63,11 +77,14 @@ public sealed class LedgerTests(Chromium chromium, CapstanServer server, ITestOu
     }
 
     /// <summary>Fills the filter form (empty fields clear a filter) and presses Search.</summary>
-    private async Task SearchAsync(string person = "", string kind = "", string q = "")
+    private async Task SearchAsync(string person = "", string room = "", string kind = "", string q = "", string since = "", string until = "")
     {
         var filters = _page!.Locator("#filters");
         await filters.GetByLabel("Person").FillAsync(person);
+        await filters.GetByLabel("Room").FillAsync(room);
         await filters.GetByLabel("Kind").FillAsync(kind);
+        await filters.GetByLabel("Since").FillAsync(since);
+        await filters.GetByLabel("Until").FillAsync(until);
         await filters.GetByLabel("Text").FillAsync(q);
         await filters.GetByRole(AriaRole.Button, new() { Name = "Search" }).ClickAsync();
     }
