@@ -60,6 +60,8 @@ public sealed class AccessTokens(SqliteDatabase db, TimeProvider clock)
         if (row is null) return (null, "This token is not known: it may be mistyped or forged. Create a new one with `capstan token create`.");
         var t = row.ToInfo();
         var now = clock.GetUtcNow();
+        // A sign-in link is revoked when it is used: say that, not "revoked", so the person knows to ask for a new link.
+        if (t.Kind == TokenKind.SignIn && t.UsedAt is not null) return (null, $"This sign-in link was already used at {t.UsedAt:yyyy-MM-dd HH:mm} UTC; each link works once. Ask for a new one.");
         if (t.RevokedAt is not null) return (null, $"This token was revoked at {t.RevokedAt:yyyy-MM-dd HH:mm} UTC. Create a new one with `capstan token create`.");
         if (t.ExpiresAt is not null && t.ExpiresAt <= now) return (null, $"This token expired at {t.ExpiresAt:yyyy-MM-dd HH:mm} UTC. Ask for a new one.");
         if (consume)
