@@ -87,8 +87,16 @@ public static class ChatApi
             var entries = await ledger.QueryAsync(new LedgerQuery(after ?? 0, Math.Clamp(limit ?? 100, 1, 1000), person, room?.TrimStart('#'), kind, null, since, until, q, newest ?? false), ct);
             return Results.Json(entries.Select(e => new
             {
-                seq = e.Seq, at = e.At, kind = e.Kind, actor = e.Actor, room = e.Room, thread = e.Thread,
-                data = JsonDocument.Parse(e.Data).RootElement, summary = CoreCommands.Summarise(e), prevHash = e.PrevHash, hash = e.Hash,
+                seq = e.Seq,
+                at = e.At,
+                kind = e.Kind,
+                actor = e.Actor,
+                room = e.Room,
+                thread = e.Thread,
+                data = JsonDocument.Parse(e.Data).RootElement,
+                summary = CoreCommands.Summarise(e),
+                prevHash = e.PrevHash,
+                hash = e.Hash,
             }));
         });
 
