@@ -98,6 +98,8 @@ public sealed class ProcessTarget : ITarget, IAsyncDisposable
         {
             foreach (var stray in slot.Candidates.Where(c => c.Record.Version != release.Version.Version || c.Record.SpecHash != release.SpecHash || !c.IsAlive()).ToList())
                 await RetireAsync(slot, stray);
+            if (slot.Current is { Running: true } same && same.Record.Version == release.Version.Version && same.Record.SpecHash == release.SpecHash && same.IsAlive())
+                return new DeployOutcome(true, $"{release.Version.Version} already runs (pid {same.Record.Pid})", same.ToLive(), TimeSpan.Zero);
             candidate = slot.Candidates.FirstOrDefault();
             if (candidate is not null)
                 progress?.Invoke($"claiming {release.App.Name} {release.Version.Version} (pid {candidate.Record.Pid}) started before Capstan restarted");
