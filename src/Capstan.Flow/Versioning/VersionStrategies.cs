@@ -60,12 +60,15 @@ internal sealed class VersionStrategies(VersionContext context, IncrementFinder 
             foreach (var t in context.Tags)
                 foreach (var p in Graph.Parents(t.Commit))
                     if (onBranch[p]) entries.Add((p, t));
+        var current = context.CurrentWhen;
+        entries.RemoveAll(e => Graph.When(e.Key) > current);
+        // GitVersion 6.8.2 applies "not newer than the current commit" to the branch's own tags only,
+        // not to the tags it borrows from main and release branches.
         if (!configuration.IsMainBranch && !configuration.IsReleaseBranch)
             AddTagsOf(entries, context.Branches.Where(x => Config.IsMainBranch(x.Name)));
         if (configuration.TracksReleaseBranches)
             AddTagsOf(entries, context.Branches.Where(x => Config.IsReleaseBranch(x.Name)));
-        var current = context.CurrentWhen;
-        var filtered = entries.Where(e => Graph.When(e.Key) <= current && e.Tag.Version.MatchesLabel(label)).Distinct().ToList();
+        var filtered = entries.Where(e => e.Tag.Version.MatchesLabel(label)).Distinct().ToList();
         var ordered = filtered.Select((e, i) => (e, i)).OrderByDescending(x => Graph.When(x.e.Key)).ThenBy(x => x.i).Select(x => x.e).ToList();
         // Group by key in order of first appearance, as a lookup does.
         var keys = new List<int>();
