@@ -20,7 +20,6 @@ internal sealed class FinishRunner(Repository repository, FlowConfiguration conf
             step.Done = true;
             state.Save(GitDir);
         }
-        merger.Checkout(repository.Branches[state.FinalBranch] is not null ? state.FinalBranch : configuration.DevelopBranch);
         FinishState.Delete(GitDir);
         return new FlowResult(state.Command, state.Actions, repository.Head.FriendlyName);
     }
@@ -85,9 +84,10 @@ internal sealed class FinishRunner(Repository repository, FlowConfiguration conf
         switch (step.Action)
         {
             case "merge":
-                merger.Checkout(step.Into!);
+                // Like AVH, a step that is already done does not even check out its branch.
                 var skip = step.SkipIfMerged ?? step.Source!;
                 if (IsMerged(skip, step.Into!)) return;
+                merger.Checkout(step.Into!);
                 var outcome = merger.Merge(step.Source!, step.Mode ?? "no-ff", step.Message ?? merger.MergeMessage(step.Source!, step.Into!));
                 if (outcome == BranchMerger.Outcome.Conflicts)
                 {

@@ -139,7 +139,8 @@ public sealed partial class GitFlowRepository : IDisposable
         var hookName = kind.IsVersioned() ? c.VersionTagPrefix + name : name;
         if (kind != FlowBranchKind.Support)
             await hooks.RunPreAsync(kind.CommandName(), "start", [hookName, c.Origin, branch, baseBranch], cancellationToken);
-        repository.Config.Set($"gitflow.branch.{branch}.base", baseBranch, ConfigurationLevel.Local);
+        if (kind != FlowBranchKind.Support)
+            repository.Config.Set($"gitflow.branch.{branch}.base", baseBranch, ConfigurationLevel.Local);
         var created = repository.Branches.Add(branch, baseCommit);
         Commands.Checkout(repository, created);
         if (kind != FlowBranchKind.Support)
