@@ -178,7 +178,8 @@ public sealed partial class GitFlowRepository
             : $"'{branch}' and '{c.Origin}/{branch}' have diverged. Merge or rebase them first, then run the command again.");
     }
 
-    private string? FirstExisting(params string[] names) => names.FirstOrDefault(n => repository.Branches[n] is not null);
+    private string? FirstExisting(params string[] names) =>
+        names.FirstOrDefault(n => repository.Branches[n] is not null) ?? names.FirstOrDefault(n => repository.Branches["origin/" + n] is not null);
 
     private static string Prefix(string? value, string fallback) => value switch
     {

@@ -65,11 +65,23 @@ public sealed partial class GitFlowRepository : IDisposable
             repository.Refs.UpdateTarget("HEAD", "refs/heads/" + main);
             actions.Add($"An initial commit was made on '{main}'");
         }
+        else if (repository.Branches[main] is null && repository.Branches["origin/" + main] is { } remoteMain)
+        {
+            var local = repository.Branches.Add(main, remoteMain.Tip);
+            repository.Branches.Update(local, b => b.TrackedBranch = remoteMain.CanonicalName);
+            actions.Add($"Branch '{main}' was created from 'origin/{main}'");
+        }
         else if (repository.Branches[main] is null)
         {
             throw new FlowException($"The production branch '{main}' does not exist. Create it, or pass --main with an existing branch.");
         }
-        if (repository.Branches[develop] is null)
+        if (repository.Branches[develop] is null && repository.Branches["origin/" + develop] is { } remoteDevelop)
+        {
+            var local = repository.Branches.Add(develop, remoteDevelop.Tip);
+            repository.Branches.Update(local, b => b.TrackedBranch = remoteDevelop.CanonicalName);
+            actions.Add($"Branch '{develop}' was created from 'origin/{develop}'");
+        }
+        else if (repository.Branches[develop] is null)
         {
             repository.Branches.Add(develop, repository.Branches[main].Tip);
             actions.Add($"Branch '{develop}' was created from '{main}'");
