@@ -24,39 +24,39 @@ internal sealed class IncrementFinder(VersionContext context)
         return fromMessages.Value;
     }
 
+    private List<(int Commit, VersionField Increment)>? bumps;
+
+    /// <summary>Commits reachable from the current one whose message asks for a bump; usually few, so each candidate checks only these.</summary>
+    private List<(int Commit, VersionField Increment)> Bumps()
+    {
+        if (bumps is not null) return bumps;
+        var reach = context.Graph.Ancestors(context.CurrentCommit);
+        bumps = [];
+        for (var i = 0; i < reach.Length; i++)
+            if (reach[i] && MessageIncrement(i) is { } inc) bumps.Add((i, inc));
+        return bumps;
+    }
+
     private VersionField? FromMessages(int? source, EffectiveConfiguration configuration, string? label)
     {
         if (configuration.CommitMessageIncrementing == CommitMessageIncrementing.Disabled) return null;
         var graph = context.Graph;
-        var inLog = new bool[graph.Count];
-        foreach (var c in graph.Between(source, context.CurrentCommit)) inLog[c] = true;
-
-        // Commits already covered by a version tag, and everything below them, no longer bump the version.
-        var stack = new Stack<int>();
-        foreach (var tag in context.Tags)
-        {
-            if (!tag.Version.MatchesLabel(label) || !inLog[tag.Commit]) continue;
-            inLog[tag.Commit] = false;
-            stack.Push(tag.Commit);
-            while (stack.Count > 0)
-            {
-                foreach (var p in graph.Parents(stack.Pop()))
-                {
-                    if (!inLog[p]) continue;
-                    inLog[p] = false;
-                    stack.Push(p);
-                }
-            }
-        }
-
+        var reach = graph.Ancestors(context.CurrentCommit);
         VersionField? result = null;
-        for (var i = 0; i < inLog.Length; i++)
+        foreach (var (commit, inc) in Bumps())
         {
-            if (!inLog[i]) continue;
-            if (configuration.CommitMessageIncrementing == CommitMessageIncrementing.MergeMessageOnly && graph.Parents(i).Length < 2) continue;
-            var inc = MessageIncrement(i);
-            if (inc is null) continue;
-            result = result is null || inc.Value > result.Value ? inc : result;
+            if (configuration.CommitMessageIncrementing == CommitMessageIncrementing.MergeMessageOnly && graph.Parents(commit).Length < 2) continue;
+            if (source is { } s && graph.IsAncestor(commit, s)) continue;
+            // Commits already covered by a version tag in the range, and everything below them, no longer bump the version.
+            var covered = false;
+            foreach (var tag in context.Tags)
+            {
+                if (!reach[tag.Commit] || !tag.Version.MatchesLabel(label)) continue;
+                if (source is { } s2 && graph.IsAncestor(tag.Commit, s2)) continue;
+                if (graph.IsAncestor(commit, tag.Commit)) { covered = true; break; }
+            }
+            if (covered) continue;
+            result = result is null || inc > result.Value ? inc : result;
         }
         return result;
     }

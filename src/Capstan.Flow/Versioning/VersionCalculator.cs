@@ -17,9 +17,10 @@ public static class VersionCalculator
         var configuration = LoadConfiguration(repository);
         string? key = null;
         var cacheFile = "";
+        var refs = RefSnapshot.Read(repository);
         if (useCache)
         {
-            key = CacheKey(repository, branch);
+            key = CacheKey(repository, branch, refs);
             cacheFile = Path.Combine(repository.Info.Path, CacheFolder, key + ".json");
             if (File.Exists(cacheFile))
             {
@@ -27,7 +28,7 @@ public static class VersionCalculator
                 catch (System.Text.Json.JsonException) { File.Delete(cacheFile); }
             }
         }
-        var result = Compute(repository, configuration, branch).Result;
+        var result = Compute(repository, configuration, branch, refs).Result;
         if (key is not null)
         {
             Directory.CreateDirectory(Path.GetDirectoryName(cacheFile)!);
@@ -45,7 +46,7 @@ public static class VersionCalculator
     public static VersionExplanation Explain(string repositoryPath, string? branch = null)
     {
         using var repository = GitRepositoryLocator.Open(repositoryPath);
-        return Compute(repository, LoadConfiguration(repository), branch);
+        return Compute(repository, LoadConfiguration(repository), branch, RefSnapshot.Read(repository));
     }
 
     public static Task<VersionExplanation> ExplainAsync(string repositoryPath, string? branch = null, CancellationToken cancellationToken = default) =>
@@ -57,22 +58,20 @@ public static class VersionCalculator
         catch (FormatException e) { throw new FlowException(e.Message); }
     }
 
-    private static VersionExplanation Compute(Repository repository, VersionConfiguration configuration, string? branch)
+    private static VersionExplanation Compute(Repository repository, VersionConfiguration configuration, string? branch, RefSnapshot refs)
     {
         if (repository.Info.IsShallow)
             throw new FlowException("This is a shallow clone, so its history is incomplete and the version would be wrong. Run 'git fetch --unshallow' and try again.");
-        var context = VersionContext.Load(repository, configuration, branch);
+        var context = VersionContext.Load(repository, configuration, branch, refs);
         var uncommitted = repository.Info.IsBare ? 0 : repository.RetrieveStatus(new StatusOptions { IncludeUntracked = false }).Count(s => s.State != FileStatus.Ignored && s.State != FileStatus.Unaltered);
         return new VersionEngine(context).Run(uncommitted);
     }
 
-    private static string CacheKey(Repository repository, string? branch)
+    private static string CacheKey(Repository repository, string? branch, RefSnapshot refs)
     {
         var sb = new StringBuilder(CacheFormat).Append('\n');
         sb.Append(branch ?? repository.Head.CanonicalName).Append('\n');
-        sb.Append(repository.Head.Tip?.Sha).Append('\n');
-        foreach (var r in repository.Refs.OrderBy(r => r.CanonicalName, StringComparer.Ordinal))
-            sb.Append(r.CanonicalName).Append(' ').Append(r.TargetIdentifier).Append('\n');
+        sb.Append(refs.Raw);
         var configPath = ConfigurationFile.Find(repository.Info.WorkingDirectory);
         if (configPath is not null) sb.Append(File.ReadAllText(configPath));
         return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(sb.ToString())));

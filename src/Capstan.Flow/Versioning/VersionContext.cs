@@ -22,41 +22,40 @@ internal sealed class VersionContext
     public int CurrentCommit => Current.Tip;
     public DateTimeOffset CurrentWhen => Graph.When(Current.Tip);
 
-    public static VersionContext Load(Repository repository, VersionConfiguration configuration, string? branchName)
+    public static VersionContext Load(Repository repository, VersionConfiguration configuration, string? branchName, RefSnapshot refs)
     {
-        var local = repository.Branches.Where(b => !b.IsRemote && b.Tip is not null).ToList();
-        Branch current;
+        string currentName;
         if (branchName is null)
         {
             if (repository.Info.IsHeadDetached)
                 throw new FlowException("HEAD is detached, so there is no branch to compute a version for. Check out a branch or pass --branch NAME.");
-            if (repository.Head.Tip is null)
+            if (repository.Info.IsHeadUnborn)
                 throw new FlowException("The repository has no commits yet. Make a first commit, then ask for the version again.");
-            current = repository.Head;
+            currentName = repository.Head.FriendlyName;
         }
         else
         {
-            current = local.FirstOrDefault(b => b.FriendlyName == branchName)
-                      ?? throw new FlowException($"There is no local branch '{branchName}'. Known branches: {string.Join(", ", local.Select(b => b.FriendlyName).Order())}.");
+            currentName = branchName;
         }
+        if (!refs.Branches.ContainsKey(currentName))
+            throw new FlowException($"There is no local branch '{currentName}'. Known branches: {string.Join(", ", refs.Branches.Keys.Order(StringComparer.Ordinal))}.");
 
-        var tagObjects = new List<(string Name, Commit Commit, SemanticVersion Version)>();
-        foreach (var tag in repository.Tags)
-        {
-            if (tag.PeeledTarget is not Commit commit) continue;
-            if (SemanticVersion.TryParse(tag.FriendlyName, configuration.TagPrefix, out var v))
-                tagObjects.Add((tag.FriendlyName, commit, v));
-        }
-        var tips = local.Select(b => b.Tip).Concat(tagObjects.Select(t => t.Commit)).Append(current.Tip);
+        var tagObjects = new List<(string Name, string Commit, SemanticVersion Version)>();
+        foreach (var (name, commit) in refs.Tags)
+            if (SemanticVersion.TryParse(name, configuration.TagPrefix, out var v))
+                tagObjects.Add((name, commit, v));
+        var tips = refs.Branches.Values.Concat(tagObjects.Select(t => t.Commit));
         var graph = CommitGraph.Load(repository, tips);
-        var branches = local.Select(b => new BranchTip(b.FriendlyName, graph.IndexOf(b.Tip.Sha)!.Value)).ToList();
-        var tags = tagObjects.Select(t => new TaggedVersion(t.Name, graph.IndexOf(t.Commit.Sha)!.Value, t.Version)).ToList();
+        var branches = refs.Branches.Where(b => graph.IndexOf(b.Value) is not null)
+            .Select(b => new BranchTip(b.Key, graph.IndexOf(b.Value)!.Value)).ToList();
+        var tags = tagObjects.Where(t => graph.IndexOf(t.Commit) is not null)
+            .Select(t => new TaggedVersion(t.Name, graph.IndexOf(t.Commit)!.Value, t.Version)).ToList();
         return new VersionContext
         {
             Repository = repository,
             Graph = graph,
             Configuration = configuration,
-            Current = new BranchTip(current.FriendlyName, graph.IndexOf(current.Tip.Sha)!.Value),
+            Current = branches.First(b => b.Name == currentName),
             Branches = branches,
             Tags = tags,
             TagsByCommit = tags.ToLookup(t => t.Commit),
