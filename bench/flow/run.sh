@@ -90,11 +90,16 @@ echo bump > "$template/VERSION"; git -C "$template" add VERSION; git -C "$templa
 t="$work/finish-copy"
 a=$(measure finish-avh "rm -rf $t && cp -a $template $t" "cd $t && git flow release finish -m 'Release 9.9.0' 9.9.0")
 c=$(measure finish-capstan "rm -rf $t && cp -a $template $t" "$capstan flow release finish --repo $t -m 'Release 9.9.0' 9.9.0")
+inproc=""
+if [ -z "${CAPSTAN:-}" ] || [ -x "$here/harness/bin/Release/net10.0/capstan-flow-bench" ]; then
+  ms=$("$here/harness/bin/Release/net10.0/capstan-flow-bench" bench-finish "$template" "$runs" 9.9.0)
+  inproc=$(python3 -c "import sys; print(f'{float(sys.argv[1])/1000:.3f}')" "$ms")
+fi
 {
 echo
-echo "| operation | git-flow AVH 1.12.3 | capstan | ratio |"
-echo "|---|---:|---:|---:|"
-echo "| release finish (merge --no-ff, annotated tag, back-merge, delete) | ${a} s | ${c} s | $(ratio "$a" "$c") |"
+echo "| operation | git-flow AVH 1.12.3 | capstan (new process) | ratio | capstan in-process (server) | ratio |"
+echo "|---|---:|---:|---:|---:|---:|"
+echo "| release finish (merge --no-ff, annotated tag, back-merge, delete) | ${a} s | ${c} s | $(ratio "$a" "$c") | ${inproc:-n/a} s | $([ -n "$inproc" ] && ratio "$a" "$inproc" || echo -) |"
 echo
 echo "Machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg) at the end of the run; $runs runs each; times are wall-clock means."
 } >> "$out"

@@ -90,9 +90,15 @@ public static class FlowVerbs
             using var r = GitFlowRepository.Open(p.GetValue(repo)!);
             var result = await r.InitAsync(new InitOptions
             {
-                Force = p.GetValue(force), MainBranch = p.GetValue(main), DevelopBranch = p.GetValue(develop),
-                FeaturePrefix = p.GetValue(feature), BugfixPrefix = p.GetValue(bugfix), ReleasePrefix = p.GetValue(release),
-                HotfixPrefix = p.GetValue(hotfix), SupportPrefix = p.GetValue(support), VersionTagPrefix = p.GetValue(tag),
+                Force = p.GetValue(force),
+                MainBranch = p.GetValue(main),
+                DevelopBranch = p.GetValue(develop),
+                FeaturePrefix = p.GetValue(feature),
+                BugfixPrefix = p.GetValue(bugfix),
+                ReleasePrefix = p.GetValue(release),
+                HotfixPrefix = p.GetValue(hotfix),
+                SupportPrefix = p.GetValue(support),
+                VersionTagPrefix = p.GetValue(tag),
             }, ct);
             o.Write(result.ToText());
         }));
@@ -214,11 +220,19 @@ public static class FlowVerbs
             using var r = GitFlowRepository.Open(p.GetValue(repo)!);
             var options = new FinishOptions
             {
-                Fetch = p.GetValue(fetch), Keep = p.GetValue(keep), KeepRemote = p.GetValue(keepRemote), KeepLocal = p.GetValue(keepLocal),
-                ForceDelete = p.GetValue(forceDelete), Squash = p.GetValue(squash), Push = p.GetValue(push),
-                Message = versioned ? p.GetValue(message) : null, NoTag = versioned && p.GetValue(noTag),
-                NoBackMerge = versioned && p.GetValue(noBackMerge), TagName = versioned ? p.GetValue(tagName) : null,
-                NoDevelopMerge = kind == FlowBranchKind.Release && p.GetValue(noDevelopMerge), NoFastForward = !versioned && p.GetValue(noFf),
+                Fetch = p.GetValue(fetch),
+                Keep = p.GetValue(keep),
+                KeepRemote = p.GetValue(keepRemote),
+                KeepLocal = p.GetValue(keepLocal),
+                ForceDelete = p.GetValue(forceDelete),
+                Squash = p.GetValue(squash),
+                Push = p.GetValue(push),
+                Message = versioned ? p.GetValue(message) : null,
+                NoTag = versioned && p.GetValue(noTag),
+                NoBackMerge = versioned && p.GetValue(noBackMerge),
+                TagName = versioned ? p.GetValue(tagName) : null,
+                NoDevelopMerge = kind == FlowBranchKind.Release && p.GetValue(noDevelopMerge),
+                NoFastForward = !versioned && p.GetValue(noFf),
             };
             o.Write((await r.FinishAsync(kind, p.GetValue(name), options, ct)).ToText());
         }));
