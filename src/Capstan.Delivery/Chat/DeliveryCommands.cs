@@ -124,7 +124,12 @@ public sealed class DeliveryCommands : ICommandModule
         var ledger = ctx.Service<Ledger>();
         await ledger.AppendAsync("delivery.request", person.Id, ctx.Room, ctx.Thread, new
         {
-            request = ctx.RequestId, action = change.Action, app = change.Slot.App, environment = change.Slot.Environment, version = change.Version, subject = change.Message,
+            request = ctx.RequestId,
+            action = change.Action,
+            app = change.Slot.App,
+            environment = change.Slot.Environment,
+            version = change.Version,
+            subject = change.Message,
         });
         var isProtected = ctx.Config.Policy.Environments.TryGetValue(change.Slot.Environment, out var info) && info.Protected;
         if (isProtected && !knownGood) return await ctx.Service<ApprovalDesk>().AskAsync(ctx, change);

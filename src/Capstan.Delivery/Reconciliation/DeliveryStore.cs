@@ -90,8 +90,24 @@ public sealed class DeliveryStore(SqliteDatabase db)
         await c.ExecuteAsync("""
             INSERT INTO delivery_approvals VALUES (@Id, @Action, @App, @Environment, @Version, @Requester, @Room, @Thread, @RequestId,
               @CreatedAt, @ExpiresAt, @State, @DecidedBy, @Reason, @Message)
-            """, new { a.Id, a.Action, a.App, a.Environment, a.Version, a.Requester, a.Room, a.Thread, a.RequestId,
-                CreatedAt = a.CreatedAt.ToString("O"), ExpiresAt = a.ExpiresAt.ToString("O"), a.State, a.DecidedBy, a.Reason, a.Message });
+            """, new
+        {
+            a.Id,
+            a.Action,
+            a.App,
+            a.Environment,
+            a.Version,
+            a.Requester,
+            a.Room,
+            a.Thread,
+            a.RequestId,
+            CreatedAt = a.CreatedAt.ToString("O"),
+            ExpiresAt = a.ExpiresAt.ToString("O"),
+            a.State,
+            a.DecidedBy,
+            a.Reason,
+            a.Message
+        });
     }
 
     public async Task<ApprovalRequest?> ApprovalAsync(string id, CancellationToken ct)
