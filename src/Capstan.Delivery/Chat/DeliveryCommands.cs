@@ -1,4 +1,3 @@
-using System.Globalization;
 using Capstan.Core.Commands;
 using Capstan.Core.Config;
 using Capstan.Core.Ledger;
@@ -234,6 +233,4 @@ public sealed class DeliveryCommands : ICommandModule
     private static string RoomOf(CommandContext ctx, string env) => Cfg(ctx).Policy(env).Room ?? ctx.Config.Policy.DefaultRoom;
 
     private static string YamlQuote(string s) => "\"" + s.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal) + "\"";
-
-    internal static string Count(int n) => n.ToString(CultureInfo.InvariantCulture);
 }
