@@ -56,7 +56,7 @@ public sealed class ChangeRequests(ConfigRepo repo, ConfigReloader reloader, Rec
             approvers = approvers.Select(a => a.Id),
             subject = change.Message,
         });
-        await progress.StepAsync($"committed {commit.ShortSha}");
+        await progress.StepAsync($"committed {commit.ShortSha}", first: true);
         // Bring the commit into force now rather than at the next poll: the reconciler is woken by it.
         await reloader.RefreshAsync(ct);
         reconciler.Lift(slot, force: false); // someone deployed again: a hold from an earlier automatic rollback ends
