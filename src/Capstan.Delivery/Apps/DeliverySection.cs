@@ -80,6 +80,13 @@ public sealed class DeliverySection : IConfigSection
                 reading.Errors.Add(new ConfigError(path, 0, 0, ArgumentKind.Unknown("app", appName, apps.Keys) + $". Add apps/{appName}.yaml or remove this file."));
                 continue;
             }
+            var slot = new Slot(appName, env);
+            if (PlainPin(reading.Files[path]) is { } pinned && app.Versions.ContainsKey(pinned))
+            {
+                // The usual one-line file needs no YAML parser (this keeps 10,000-app repos fast to load).
+                desired[slot] = new DesiredVersion(slot, pinned, path);
+                continue;
+            }
             var y = reading.Parse(path);
             var m = y.Map(y.Root, path);
             if (m is null) { if (y.Errors.All(e => e.File != path)) y.Fail(y.Root, "this file needs `version: X.Y.Z`"); continue; }
@@ -92,7 +99,6 @@ public sealed class DeliverySection : IConfigSection
                 y.Fail(versionNode, Sentences.UnknownVersion(app, version) + $". Declare it under versions: in {app.File}.");
                 continue;
             }
-            var slot = new Slot(appName, env);
             desired[slot] = new DesiredVersion(slot, version, path);
         }
 
@@ -229,6 +235,17 @@ public sealed class DeliverySection : IConfigSection
                     $" Known placeholders: {string.Join(", ", Placeholders.Select(p => "{" + p + "}"))}");
             i = end + 1;
         }
+    }
+
+    /// <summary>The version of a file that is exactly <c>version: X.Y.Z</c> (one line), else null.</summary>
+    private static string? PlainPin(string text)
+    {
+        var t = text.AsSpan().TrimEnd();
+        if (!t.StartsWith("version: ", StringComparison.Ordinal)) return null;
+        var v = t["version: ".Length..];
+        foreach (var c in v)
+            if (!(char.IsAsciiLetterOrDigit(c) || c is '.' or '-' or '+')) return null;
+        return v.Length > 0 && SemanticVersionText.IsValid(v.ToString()) ? v.ToString() : null;
     }
 
     private static bool IsYaml(string path) => path.EndsWith(".yaml", StringComparison.Ordinal) || path.EndsWith(".yml", StringComparison.Ordinal);

@@ -32,8 +32,14 @@ public sealed class ApprovalDesk(DeliveryStore store, ConfigState config, Change
         await store.AddApprovalAsync(request, ctx.Cancellation);
         await ledger.AppendAsync("delivery.approval.requested", request.Requester, ctx.Room, ctx.Thread, new
         {
-            id, request = ctx.RequestId, action = change.Action, app = change.Slot.App, environment = change.Slot.Environment, version = change.Version,
-            expiresAt = request.ExpiresAt, subject = change.Message,
+            id,
+            request = ctx.RequestId,
+            action = change.Action,
+            app = change.Slot.App,
+            environment = change.Slot.Environment,
+            version = change.Version,
+            expiresAt = request.ExpiresAt,
+            subject = change.Message,
         });
         var approvers = Approvers(ctx.Config.Policy, change.Slot.Environment, request.Requester);
         return CommandResult.Pending(

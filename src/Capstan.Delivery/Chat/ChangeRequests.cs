@@ -47,10 +47,16 @@ public sealed class ChangeRequests(ConfigRepo repo, ConfigReloader reloader, Rec
         }
         await ledger.AppendAsync("delivery.commit", requester.Id, room, thread, new
         {
-            request = requestId, action = change.Action, app = slot.App, environment = slot.Environment, version = change.Version,
-            commit = commit.Sha, approvers = approvers.Select(a => a.Id), subject = change.Message,
+            request = requestId,
+            action = change.Action,
+            app = slot.App,
+            environment = slot.Environment,
+            version = change.Version,
+            commit = commit.Sha,
+            approvers = approvers.Select(a => a.Id),
+            subject = change.Message,
         });
-        await progress.StepAsync($"committed {commit.ShortSha}");
+        await progress.StepAsync($"committed {commit.ShortSha}", first: true);
         // Bring the commit into force now rather than at the next poll: the reconciler is woken by it.
         await reloader.RefreshAsync(ct);
         reconciler.Lift(slot, force: false); // someone deployed again: a hold from an earlier automatic rollback ends

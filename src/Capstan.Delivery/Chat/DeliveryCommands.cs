@@ -1,4 +1,3 @@
-using System.Globalization;
 using Capstan.Core.Commands;
 using Capstan.Core.Config;
 using Capstan.Core.Ledger;
@@ -124,7 +123,12 @@ public sealed class DeliveryCommands : ICommandModule
         var ledger = ctx.Service<Ledger>();
         await ledger.AppendAsync("delivery.request", person.Id, ctx.Room, ctx.Thread, new
         {
-            request = ctx.RequestId, action = change.Action, app = change.Slot.App, environment = change.Slot.Environment, version = change.Version, subject = change.Message,
+            request = ctx.RequestId,
+            action = change.Action,
+            app = change.Slot.App,
+            environment = change.Slot.Environment,
+            version = change.Version,
+            subject = change.Message,
         });
         var isProtected = ctx.Config.Policy.Environments.TryGetValue(change.Slot.Environment, out var info) && info.Protected;
         if (isProtected && !knownGood) return await ctx.Service<ApprovalDesk>().AskAsync(ctx, change);
@@ -229,6 +233,4 @@ public sealed class DeliveryCommands : ICommandModule
     private static string RoomOf(CommandContext ctx, string env) => Cfg(ctx).Policy(env).Room ?? ctx.Config.Policy.DefaultRoom;
 
     private static string YamlQuote(string s) => "\"" + s.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal) + "\"";
-
-    internal static string Count(int n) => n.ToString(CultureInfo.InvariantCulture);
 }

@@ -52,9 +52,16 @@ public sealed class DeliveryStore(SqliteDatabase db)
         _ready = true;
     }
 
+    /// <summary>A connection, the tables created first if needed (a command can arrive before the reconciler has started).</summary>
+    private async Task<Microsoft.Data.Sqlite.SqliteConnection> OpenAsync(CancellationToken ct)
+    {
+        if (!_ready) await EnsureAsync(ct);
+        return await db.OpenAsync(ct);
+    }
+
     public async Task<DeploymentRecord> AddDeploymentAsync(DeploymentRecord r, CancellationToken ct)
     {
-        await using var c = await db.OpenAsync(ct);
+        await using var c = await OpenAsync(ct);
         var id = await c.ExecuteScalarAsync<long>("""
             INSERT INTO delivery_deployments (app, env, version, commit_sha, by, at, outcome, detail, request)
             VALUES (@App, @Environment, @Version, @Commit, @By, @At, @Outcome, @Detail, @Request); SELECT last_insert_rowid();
@@ -65,7 +72,7 @@ public sealed class DeliveryStore(SqliteDatabase db)
     /// <summary>Newest first; all environments when <paramref name="environment"/> is null.</summary>
     public async Task<IReadOnlyList<DeploymentRecord>> DeploymentsAsync(string? app, string? environment, int limit, CancellationToken ct)
     {
-        await using var c = await db.OpenAsync(ct);
+        await using var c = await OpenAsync(ct);
         var rows = await c.QueryAsync<DeploymentRow>("""
             SELECT id, app, env, version, commit_sha AS commitSha, by, at, outcome, detail, request FROM delivery_deployments
             WHERE (@app IS NULL OR app = @app) AND (@env IS NULL OR env = @env) ORDER BY id DESC LIMIT @limit
@@ -76,7 +83,7 @@ public sealed class DeliveryStore(SqliteDatabase db)
     /// <summary>The newest healthy deployment of every slot.</summary>
     public async Task<IReadOnlyList<DeploymentRecord>> LastHealthyAsync(CancellationToken ct)
     {
-        await using var c = await db.OpenAsync(ct);
+        await using var c = await OpenAsync(ct);
         var rows = await c.QueryAsync<DeploymentRow>("""
             SELECT id, app, env, version, commit_sha AS commitSha, by, at, outcome, detail, request FROM delivery_deployments
             WHERE id IN (SELECT MAX(id) FROM delivery_deployments WHERE outcome = 'healthy' GROUP BY app, env)
@@ -86,45 +93,61 @@ public sealed class DeliveryStore(SqliteDatabase db)
 
     public async Task AddApprovalAsync(ApprovalRequest a, CancellationToken ct)
     {
-        await using var c = await db.OpenAsync(ct);
+        await using var c = await OpenAsync(ct);
         await c.ExecuteAsync("""
             INSERT INTO delivery_approvals VALUES (@Id, @Action, @App, @Environment, @Version, @Requester, @Room, @Thread, @RequestId,
               @CreatedAt, @ExpiresAt, @State, @DecidedBy, @Reason, @Message)
-            """, new { a.Id, a.Action, a.App, a.Environment, a.Version, a.Requester, a.Room, a.Thread, a.RequestId,
-                CreatedAt = a.CreatedAt.ToString("O"), ExpiresAt = a.ExpiresAt.ToString("O"), a.State, a.DecidedBy, a.Reason, a.Message });
+            """, new
+        {
+            a.Id,
+            a.Action,
+            a.App,
+            a.Environment,
+            a.Version,
+            a.Requester,
+            a.Room,
+            a.Thread,
+            a.RequestId,
+            CreatedAt = a.CreatedAt.ToString("O"),
+            ExpiresAt = a.ExpiresAt.ToString("O"),
+            a.State,
+            a.DecidedBy,
+            a.Reason,
+            a.Message
+        });
     }
 
     public async Task<ApprovalRequest?> ApprovalAsync(string id, CancellationToken ct)
     {
-        await using var c = await db.OpenAsync(ct);
+        await using var c = await OpenAsync(ct);
         var row = await c.QuerySingleOrDefaultAsync<ApprovalRow>(ApprovalSelect + " WHERE id = @id COLLATE NOCASE", new { id });
         return row?.ToRequest();
     }
 
     public async Task<IReadOnlyList<ApprovalRequest>> PendingApprovalsAsync(CancellationToken ct)
     {
-        await using var c = await db.OpenAsync(ct);
+        await using var c = await OpenAsync(ct);
         return (await c.QueryAsync<ApprovalRow>(ApprovalSelect + " WHERE state = 'pending' ORDER BY created_at")).Select(r => r.ToRequest()).ToList();
     }
 
     /// <summary>Moves a request out of pending; false when someone else decided it first.</summary>
     public async Task<bool> DecideAsync(string id, string state, string? by, string? reason, CancellationToken ct)
     {
-        await using var c = await db.OpenAsync(ct);
+        await using var c = await OpenAsync(ct);
         return await c.ExecuteAsync("UPDATE delivery_approvals SET state = @state, decided_by = @by, reason = @reason WHERE id = @id AND state = 'pending'",
             new { id, state, by, reason }) == 1;
     }
 
     public async Task SaveThreadAsync(RequestThread t, CancellationToken ct)
     {
-        await using var c = await db.OpenAsync(ct);
+        await using var c = await OpenAsync(ct);
         await c.ExecuteAsync("INSERT OR REPLACE INTO delivery_threads VALUES (@RequestId, @Room, @Thread, @MessageId, @Headline, @At)",
             new { t.RequestId, t.Room, t.Thread, t.MessageId, t.Headline, At = t.At.ToString("O") });
     }
 
     public async Task<RequestThread?> ThreadAsync(string requestId, CancellationToken ct)
     {
-        await using var c = await db.OpenAsync(ct);
+        await using var c = await OpenAsync(ct);
         var row = await c.QuerySingleOrDefaultAsync<(string request_id, string room, string thread, string message_id, string headline, string at)?>(
             "SELECT request_id, room, thread, message_id, headline, at FROM delivery_threads WHERE request_id = @requestId", new { requestId });
         return row is { } r ? new RequestThread(r.request_id, r.room, r.thread, r.message_id, r.headline, Parse(r.at)) : null;

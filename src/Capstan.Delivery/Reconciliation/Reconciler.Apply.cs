@@ -93,7 +93,13 @@ public sealed partial class Reconciler
             }
             await ledger.AppendAsync("delivery.apply", actor, progress?.Room ?? room, progress?.Thread, new
             {
-                app = slot.App, environment = slot.Environment, version, commit = cause?.Commit, reason, target = target.Kind, request = cause?.RequestId,
+                app = slot.App,
+                environment = slot.Environment,
+                version,
+                commit = cause?.Commit,
+                reason,
+                target = target.Kind,
+                request = cause?.RequestId,
             });
             if (progress is not null) await progress.StepAsync($"applying {version}");
             var outcome = await target.DeployAsync(release, detail =>
@@ -135,13 +141,23 @@ public sealed partial class Reconciler
         }
         await ledger.AppendAsync("delivery.healthy", actor, progress?.Room ?? RoomOf(slot.Environment), progress?.Thread, new
         {
-            app = slot.App, environment = slot.Environment, version, commit = cause?.Commit, url, took = outcome.Took.TotalSeconds, reason, subject = $"{slot.App} {version} healthy in {slot.Environment}",
+            app = slot.App,
+            environment = slot.Environment,
+            version,
+            commit = cause?.Commit,
+            url,
+            took = outcome.Took.TotalSeconds,
+            reason,
+            subject = $"{slot.App} {version} healthy in {slot.Environment}",
         });
         var took = Sentences.Took(outcome.Took);
         if (progress is not null)
         {
             await progress.StepAsync($"healthy in {took}", ReplyTone.Success);
             await progress.FinishAsync(Say($"{slot.App} {version} is live and healthy in {slot.Environment} (took {took}): {url}", ReplyTone.Success));
+            if (progress.Room != RoomOf(slot.Environment))
+                await outbox.PostAsync(RoomOf(slot.Environment), null, Say(
+                    $"{slot.App} {version} is live in {slot.Environment}: {by}'s \"{cause?.Subject}\" ({cause?.ShortCommit}), healthy in {took}. {url}", ReplyTone.Success));
         }
         else if (reason == "self-heal" || reason == "sync")
             await outbox.PostAsync(RoomOf(slot.Environment), null, Say($"{slot.App} {version} is running again in {slot.Environment} ({reason}; healthy in {took}): {url}", ReplyTone.Success));
@@ -171,7 +187,13 @@ public sealed partial class Reconciler
         }
         await ledger.AppendAsync("delivery.failed", actor, progress?.Room ?? room, progress?.Thread, new
         {
-            app = slot.App, environment = slot.Environment, version, commit = cause?.Commit, reason, detail = outcome.Detail, subject = $"{slot.App} {version} failed in {slot.Environment}",
+            app = slot.App,
+            environment = slot.Environment,
+            version,
+            commit = cause?.Commit,
+            reason,
+            detail = outcome.Detail,
+            subject = $"{slot.App} {version} failed in {slot.Environment}",
         });
         if (progress is not null) await progress.StepAsync("failed", ReplyTone.Error);
         var keeps = live is { Running: true } ? $"{live.Version} keeps running" : $"nothing runs for {slot.App} in {slot.Environment}";
@@ -188,7 +210,13 @@ public sealed partial class Reconciler
             }
             await ledger.AppendAsync("delivery.rollback", "capstan", progress?.Room ?? room, progress?.Thread, new
             {
-                app = slot.App, environment = slot.Environment, version, reverted = cause.Commit, revert = revert.Sha, automatic = true, detail = outcome.Detail,
+                app = slot.App,
+                environment = slot.Environment,
+                version,
+                reverted = cause.Commit,
+                revert = revert.Sha,
+                automatic = true,
+                detail = outcome.Detail,
                 subject = $"automatic rollback of {slot.App} {version} in {slot.Environment}",
             });
             reloader.Nudge();
@@ -209,7 +237,7 @@ public sealed partial class Reconciler
         var failed = $"{slot.App} {version} failed in {slot.Environment}: {outcome.Detail}\n{keeps}; not rolled back ({why}). " +
             $"Deploy another version, or `sync {slot.App} in {slot.Environment}` to try {version} again.";
         if (progress is not null) await progress.FinishAsync(Say(failed, ReplyTone.Error));
-        else await outbox.PostAsync(room, null, Say(failed, ReplyTone.Error));
+        if (progress is null || progress.Room != room) await outbox.PostAsync(room, null, Say(failed, ReplyTone.Error));
     }
 
     /// <summary>Commits, as Capstan, the environment's pin file as it was before the commit that caused the failure.</summary>
@@ -253,7 +281,13 @@ public sealed partial class Reconciler
             : $"selfHeal is off for {slot.Environment}, so it stays down; `sync {slot.App} in {slot.Environment}` restarts it.";
         await ledger.AppendAsync("delivery.drift", "capstan", RoomOf(slot.Environment), null, new
         {
-            app = slot.App, environment = slot.Environment, version = live.Version, pid = live.Pid, what = live.Ended, healing, subject = $"drift: {what}",
+            app = slot.App,
+            environment = slot.Environment,
+            version = live.Version,
+            pid = live.Pid,
+            what = live.Ended,
+            healing,
+            subject = $"drift: {what}",
         });
         await outbox.PostAsync(RoomOf(slot.Environment), null, Say($"Drift: {what}, outside Capstan. {action}", ReplyTone.Warning));
     }
@@ -290,7 +324,11 @@ public sealed partial class Reconciler
                     if (reading.State == HealthState.Missing) { Nudge(); return; }
                     await ledger.AppendAsync("delivery.health", "capstan", RoomOf(s.Slot.Environment), null, new
                     {
-                        app = s.Slot.App, environment = s.Slot.Environment, health = reading.State.ToString(), was = before.ToString(), detail = reading.Detail,
+                        app = s.Slot.App,
+                        environment = s.Slot.Environment,
+                        health = reading.State.ToString(),
+                        was = before.ToString(),
+                        detail = reading.Detail,
                         subject = $"{s.Slot.App} in {s.Slot.Environment}: {before} → {reading.State}",
                     });
                     if (reading.State == HealthState.Degraded || before == HealthState.Degraded)

@@ -13,20 +13,23 @@ public sealed class RequestProgress(Outbox outbox, RoomMessage message, string h
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly List<string> _steps = [];
     private RoomMessage _message = message;
+    private ReplyTone _tone = ReplyTone.Info;
 
     public string Room => _message.Room;
     public string? Thread => _message.ThreadId;
     public string MessageId => _message.Id;
     public string Headline => headline;
 
-    public async Task StepAsync(string step, ReplyTone tone = ReplyTone.Info)
+    /// <summary>Adds a step; <paramref name="first"/> puts it before the others (the commit, which the reconciler may see before the command says so).</summary>
+    public async Task StepAsync(string step, ReplyTone tone = ReplyTone.Info, bool first = false)
     {
         await _gate.WaitAsync();
         try
         {
             if (_steps.Count > 0 && _steps[^1] == step) return;
-            _steps.Add(step);
-            _message = await outbox.EditAsync(_message, new Reply($"{headline} — {string.Join(" → ", _steps)}", tone));
+            if (first) _steps.Insert(0, step);
+            else { _steps.Add(step); _tone = tone; }
+            _message = await outbox.EditAsync(_message, new Reply($"{headline} — {string.Join(" → ", _steps)}", _tone));
         }
         finally
         {

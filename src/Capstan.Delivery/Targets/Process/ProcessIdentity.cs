@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Runtime.InteropServices;
 
 namespace Capstan.Delivery.Targets.Process;
@@ -7,7 +6,7 @@ namespace Capstan.Delivery.Targets.Process;
 /// Tells whether a process id still names the process Capstan started (ids are reused): a process is the
 /// pid plus its start mark (on Linux the start time in clock ticks from /proc/PID/stat).
 /// </summary>
-internal static partial class ProcessIdentity
+internal static class ProcessIdentity
 {
     private const int SigTerm = 15;
     private const int SigKill = 9;
@@ -90,6 +89,4 @@ internal static partial class ProcessIdentity
         try { return child is not null && child.HasExited ? child.ExitCode : null; }
         catch (InvalidOperationException) { return null; }
     }
-
-    public static Stopwatch Timer() => Stopwatch.StartNew();
 }

@@ -96,11 +96,11 @@ public sealed class ProcessTarget : ITarget, IAsyncDisposable
         Supervised? candidate = null;
         try
         {
-            foreach (var stray in slot.Candidates.Where(c => c.Record.Version != release.Version.Version || c.Record.SpecHash != release.SpecHash || !c.IsAlive()).ToList())
+            foreach (var stray in slot.Candidates.Snapshot().Where(c => c.Record.Version != release.Version.Version || c.Record.SpecHash != release.SpecHash || !c.IsAlive()).ToList())
                 await RetireAsync(slot, stray);
             if (slot.Current is { Running: true } same && same.Record.Version == release.Version.Version && same.Record.SpecHash == release.SpecHash && same.IsAlive())
                 return new DeployOutcome(true, $"{release.Version.Version} already runs (pid {same.Record.Pid})", same.ToLive(), TimeSpan.Zero);
-            candidate = slot.Candidates.FirstOrDefault();
+            candidate = slot.Candidates.Snapshot().FirstOrDefault();
             if (candidate is not null)
                 progress?.Invoke($"claiming {release.App.Name} {release.Version.Version} (pid {candidate.Record.Pid}) started before Capstan restarted");
             for (var attempt = 1; ; attempt++)
@@ -152,7 +152,7 @@ public sealed class ProcessTarget : ITarget, IAsyncDisposable
         await s.Gate.WaitAsync(ct);
         try
         {
-            foreach (var c in s.Candidates.ToList()) await RetireAsync(s, c);
+            foreach (var c in s.Candidates.Snapshot()) await RetireAsync(s, c);
             if (s.Current is { } current) { s.Current = null; await RetireAsync(s, current); }
             _logs.Write(slot, "capstan", $"removed {slot}");
         }
@@ -176,7 +176,7 @@ public sealed class ProcessTarget : ITarget, IAsyncDisposable
     {
         foreach (var (_, s) in _slots)
         {
-            foreach (var c in s.Candidates.ToList()) await RetireAsync(s, c);
+            foreach (var c in s.Candidates.Snapshot()) await RetireAsync(s, c);
             if (s.Current is { } current) { s.Current = null; await RetireAsync(s, current); }
         }
     }
@@ -301,7 +301,7 @@ public sealed class ProcessTarget : ITarget, IAsyncDisposable
         slot.Current = candidate;
         candidate.Running = true;
         _logs.Write(candidate.Record.Slot, "capstan", $"{candidate.Record.App} {candidate.Record.Version} is healthy (pid {candidate.Record.Pid}, port {candidate.Record.Port})");
-        foreach (var other in slot.Candidates.ToList()) await RetireAsync(slot, other);
+        foreach (var other in slot.Candidates.Snapshot()) await RetireAsync(slot, other);
         // The new version serves already: the old one is stopped in the background so the deploy is reported at once.
         // Should Capstan die before it is gone, the next start stops it (an older, non-current record).
         if (old is not null) _ = Task.Run(() => RetireAsync(slot, old));
@@ -350,7 +350,7 @@ public sealed class ProcessTarget : ITarget, IAsyncDisposable
                 if (!slot.Deploying && slot.Candidates.Count > 0 && _clock.GetElapsedTime(_adoptedAt) > TimeSpan.FromSeconds(15) && slot.Gate.Wait(0))
                 {
                     // Left over from an interrupted deploy that no deploy has claimed: nobody wants it.
-                    try { foreach (var stray in slot.Candidates.ToList()) await RetireAsync(slot, stray); }
+                    try { foreach (var stray in slot.Candidates.Snapshot()) await RetireAsync(slot, stray); }
                     finally { slot.Gate.Release(); }
                 }
             }
@@ -386,9 +386,20 @@ public sealed class ProcessTarget : ITarget, IAsyncDisposable
     private sealed class SlotProcesses
     {
         public Supervised? Current;
-        public readonly List<Supervised> Candidates = [];
+        public readonly LockedList Candidates = new();
         public readonly SemaphoreSlim Gate = new(1, 1);
         public volatile bool Deploying;
+    }
+
+    /// <summary>A list shared by deploys, the drift watch and background retirements.</summary>
+    private sealed class LockedList
+    {
+        private readonly List<Supervised> _items = [];
+
+        public int Count { get { lock (_items) return _items.Count; } }
+        public void Add(Supervised p) { lock (_items) _items.Add(p); }
+        public void Remove(Supervised p) { lock (_items) _items.Remove(p); }
+        public List<Supervised> Snapshot() { lock (_items) return [.. _items]; }
     }
 
     private sealed class Supervised(ProcessRecord record, System.Diagnostics.Process? child)
