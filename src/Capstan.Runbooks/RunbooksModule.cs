@@ -1,0 +1,36 @@
+using Capstan.Core.Commands;
+using Capstan.Core.Config;
+using Capstan.Runbooks.Chat;
+using Capstan.Runbooks.Config;
+using Capstan.Runbooks.Secrets;
+using Capstan.Runbooks.Steps;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+namespace Capstan.Runbooks;
+
+/// <summary>
+/// The runbooks module's one entry point for the composition root:
+/// <c>CapstanNode.OpenAsync(data, [RunbooksModule.Section, …])</c>, <c>services.AddRunbooks()</c> after
+/// <c>node.AddTo(services)</c>, and <c>RunbooksModule.Register(node.Registry)</c>.
+/// </summary>
+public static class RunbooksModule
+{
+    /// <summary>The config section: runbooks/*.yaml and the <c>products:</c> key of capstan.yaml.</summary>
+    public static readonly IConfigSection Section = new RunbooksSection();
+
+    /// <summary>Adds the secret store, the step runners, diagnostics and product checks.</summary>
+    public static IServiceCollection AddRunbooks(this IServiceCollection services)
+    {
+        services.AddSingleton<SecretStore>();
+        services.AddSingleton<IHostedService, SecretsAtStart>();
+        services.AddSingleton<HttpProbe>();
+        services.AddSingleton<StepRunner>();
+        services.AddSingleton<Diagnostics>();
+        services.AddSingleton<ProductCheck>();
+        return services;
+    }
+
+    /// <summary>Adds diag and check to the registry.</summary>
+    public static void Register(CommandRegistry registry) => new RunbookCommands().Register(registry);
+}
