@@ -4,6 +4,7 @@ using Capstan.Runbooks.Chat;
 using Capstan.Runbooks.Config;
 using Capstan.Runbooks.Secrets;
 using Capstan.Runbooks.Steps;
+using Capstan.Runbooks.Transfers;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
@@ -19,9 +20,13 @@ public static class RunbooksModule
     /// <summary>The config section: runbooks/*.yaml and the <c>products:</c> key of capstan.yaml.</summary>
     public static readonly IConfigSection Section = new RunbooksSection();
 
-    /// <summary>Adds the secret store, the step runners, diagnostics and product checks.</summary>
-    public static IServiceCollection AddRunbooks(this IServiceCollection services)
+    /// <summary>Adds the secret store, the step runners, diagnostics, product checks and downloads (which resume at start).</summary>
+    public static IServiceCollection AddRunbooks(this IServiceCollection services, RunbooksOptions? options = null)
     {
+        services.AddSingleton(options ?? new RunbooksOptions());
+        services.AddSingleton<FetchedFiles>();
+        services.AddSingleton<Fetcher>();
+        services.AddSingleton<IHostedService, FetchResumer>();
         services.AddSingleton<SecretStore>();
         services.AddSingleton<IHostedService, SecretsAtStart>();
         services.AddSingleton<HttpProbe>();
@@ -31,6 +36,10 @@ public static class RunbooksModule
         return services;
     }
 
-    /// <summary>Adds diag and check to the registry.</summary>
-    public static void Register(CommandRegistry registry) => new RunbookCommands().Register(registry);
+    /// <summary>Adds diag, check, fetch and files to the registry.</summary>
+    public static void Register(CommandRegistry registry)
+    {
+        new RunbookCommands().Register(registry);
+        new FetchCommands().Register(registry);
+    }
 }

@@ -30,14 +30,14 @@ public sealed class RunbookNode : IAsyncDisposable
         _hosted = services.GetServices<IHostedService>().ToList();
     }
 
-    public static async Task<RunbookNode> StartAsync(string? root = null)
+    public static async Task<RunbookNode> StartAsync(string? root = null, RunbooksOptions? options = null)
     {
         root ??= Path.Combine(Path.GetTempPath(), "capstan-runbooks-" + Guid.NewGuid().ToString("N")[..10]);
         var node = await CapstanNode.OpenAsync(DataFolder.At(root), [RunbooksModule.Section], TimeProvider.System, CancellationToken.None);
         new CoreCommands().Register(node.Registry);
         RunbooksModule.Register(node.Registry);
         node.Jobs.EditInterval = TimeSpan.FromMilliseconds(50);
-        var services = node.AddTo(new ServiceCollection()).AddRunbooks().BuildServiceProvider();
+        var services = node.AddTo(new ServiceCollection()).AddRunbooks(options).BuildServiceProvider();
         var t = new RunbookNode(root, node, services);
         foreach (var h in t._hosted) await h.StartAsync(CancellationToken.None);
         return t;
@@ -68,13 +68,33 @@ public sealed class RunbookNode : IAsyncDisposable
         return (view, final);
     }
 
-    public async ValueTask DisposeAsync()
+    private bool _stopped;
+
+    /// <summary>Stops the node's services as a shutdown would (running jobs become interrupted).</summary>
+    public async Task StopAsync()
     {
+        if (_stopped) return;
+        _stopped = true;
         foreach (var h in Enumerable.Reverse(_hosted)) await h.StopAsync(CancellationToken.None);
+    }
+
+    private bool _closed;
+
+    /// <summary>Stops and closes the node but keeps its data folder, so a new node can open it (a restart).</summary>
+    public async Task CloseAsync()
+    {
+        if (_closed) return;
+        _closed = true;
+        await StopAsync();
         _listening.Dispose();
         await Services.DisposeAsync();
         await Node.DisposeAsync();
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await CloseAsync();
         try { Directory.Delete(Root, true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
     }
 }

@@ -14,8 +14,10 @@ public sealed class JobContext
     private long _saved;
     private string? _resume;
 
-    internal JobContext(JobRecord job, Func<string, string> redact, CancellationToken cancellation)
+    internal JobContext(JobRecord job, Func<string, string> redact, CancellationToken cancellation, long keptLines = 0)
     {
+        _lines = keptLines;
+        _saved = keptLines;
         Job = job;
         _redact = redact;
         Cancellation = cancellation;

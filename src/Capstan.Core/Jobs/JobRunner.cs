@@ -62,7 +62,8 @@ public sealed class JobRunner(Jobs jobs, Outbox outbox, Ledger.Ledger ledger, Re
         var started = clock.GetUtcNow();
         using var timeout = new CancellationTokenSource(job.Timeout, clock);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(r.Cancel.Token, timeout.Token);
-        var context = new JobContext(job, redactor.Redact, linked.Token);
+        var kept = message is null ? 0 : await jobs.OutputCountAsync(job.Number, CancellationToken.None);
+        var context = new JobContext(job, redactor.Redact, linked.Token, kept);
         try
         {
             if (message is null)
@@ -197,6 +198,25 @@ public sealed class JobRunner(Jobs jobs, Outbox outbox, Ledger.Ledger ledger, Re
                 await outbox.EditAsync(ProgressMessage(job, m), new Reply($"Job {job.Id} · {job.Title} — interrupted: {why}. `job {job.Id}` shows what it did.", ReplyTone.Warning));
         }
         return left;
+    }
+
+    /// <summary>
+    /// Starts again every interrupted job of this kind that saved resume state (downloads): the same job id
+    /// and progress message carry on. Call once the module that knows the kind is ready.
+    /// </summary>
+    public async Task<IReadOnlyList<JobRecord>> ResumeAsync(string kind, Func<JobRecord, JobWork> resume)
+    {
+        await RecoverAsync();
+        var resumed = new List<JobRecord>();
+        foreach (var job in await jobs.ResumableAsync(kind, CancellationToken.None))
+        {
+            if (_running.ContainsKey(job.Number) || !await jobs.ReopenAsync(job.Number, CancellationToken.None)) continue;
+            var again = job with { State = JobState.Running, EndedAt = null, Summary = null };
+            await ledger.AppendAsync("job.resumed", job.Actor, job.Room, job.Thread, new { job = job.Id, kind = job.Kind });
+            Launch(again, resume(again), job.ProgressMessage is { } m ? ProgressMessage(job, m) : null);
+            resumed.Add(again);
+        }
+        return resumed;
     }
 
     private static RoomMessage ProgressMessage(JobRecord job, string id) =>

@@ -49,6 +49,27 @@ public sealed class Jobs(SqliteDatabase db, TimeProvider clock)
         return (await c.QueryAsync<Row>($"SELECT {Columns} FROM jobs WHERE state = 'Running' ORDER BY id")).Select(r => r.ToRecord()).ToList();
     }
 
+    internal async Task<IReadOnlyList<JobRecord>> ResumableAsync(string kind, CancellationToken ct)
+    {
+        await using var c = await db.OpenAsync(ct);
+        return (await c.QueryAsync<Row>($"SELECT {Columns} FROM jobs WHERE state = 'Interrupted' AND kind = @kind AND resume IS NOT NULL ORDER BY id", new { kind }))
+            .Select(r => r.ToRecord()).ToList();
+    }
+
+    /// <summary>Puts an interrupted job back to running; false when someone else already did.</summary>
+    internal async Task<bool> ReopenAsync(long number, CancellationToken ct)
+    {
+        await using var c = await db.OpenAsync(ct);
+        return await c.ExecuteAsync("UPDATE jobs SET state = 'Running', summary = NULL, ended_at = NULL WHERE id = @number AND state = 'Interrupted'", new { number }) == 1;
+    }
+
+    /// <summary>How many output lines a job has kept (a resumed job appends after them).</summary>
+    internal async Task<long> OutputCountAsync(long number, CancellationToken ct)
+    {
+        await using var c = await db.OpenAsync(ct);
+        return await c.ExecuteScalarAsync<long>("SELECT count(*) FROM job_output WHERE job = @number", new { number });
+    }
+
     internal async Task SetMessageAsync(long number, string messageId, CancellationToken ct)
     {
         await using var c = await db.OpenAsync(ct);
