@@ -13,7 +13,8 @@ namespace Capstan.Runbooks;
 /// <summary>
 /// The runbooks module's one entry point for the composition root:
 /// <c>CapstanNode.OpenAsync(data, [RunbooksModule.Section, …])</c>, <c>services.AddRunbooks()</c> after
-/// <c>node.AddTo(services)</c>, and <c>RunbooksModule.Register(node.Registry)</c>.
+/// <c>node.AddTo(services)</c>, and <c>RunbooksModule.Register(node.Registry)</c>. Custom commands from
+/// commands/*.yaml are registered by a hosted service when the services start, and again on every commit.
 /// </summary>
 public static class RunbooksModule
 {
@@ -33,6 +34,8 @@ public static class RunbooksModule
         services.AddSingleton<StepRunner>();
         services.AddSingleton<Diagnostics>();
         services.AddSingleton<ProductCheck>();
+        services.AddSingleton<CustomCommands>();
+        services.AddSingleton<IHostedService>(sp => sp.GetRequiredService<CustomCommands>());
         return services;
     }
 

@@ -63,8 +63,19 @@ public sealed record Runbook(string Name, string File, string Description, IRead
 /// <summary>A product: the services it depends on, checked together by <c>check PRODUCT</c>.</summary>
 public sealed record Product(string Name, string Description, IReadOnlyList<Step> Services, TimeSpan Budget);
 
+/// <summary>How much a custom command changes the world (decides confirmation and auditing).</summary>
+public enum CustomEffect { Read, Change, Destructive }
+
+/// <summary>
+/// A team's own command from commands/NAME.yaml: typed arguments, help, examples, permission and
+/// confirmation, running either a script (<see cref="Script"/>) or a runbook (<see cref="Runbook"/> with <see cref="With"/>).
+/// </summary>
+public sealed record CustomCommand(
+    string Name, string File, string Summary, string Help, IReadOnlyList<RunbookParameter> Arguments, IReadOnlyList<string> Examples,
+    string Permission, CustomEffect Effect, bool Confirm, ScriptStep? Script, string? Runbook, IReadOnlyDictionary<string, TextValue> With, TimeSpan Timeout);
+
 /// <summary>Everything this module reads from a config commit.</summary>
-public sealed record RunbookBook(IReadOnlyDictionary<string, Runbook> Runbooks, IReadOnlyDictionary<string, Product> Products)
+public sealed record RunbookBook(IReadOnlyDictionary<string, Runbook> Runbooks, IReadOnlyDictionary<string, Product> Products, IReadOnlyDictionary<string, CustomCommand> Commands)
 {
-    public static readonly RunbookBook Empty = new(new Dictionary<string, Runbook>(), new Dictionary<string, Product>());
+    public static readonly RunbookBook Empty = new(new Dictionary<string, Runbook>(), new Dictionary<string, Product>(), new Dictionary<string, CustomCommand>());
 }

@@ -55,7 +55,16 @@ public sealed class RunbooksSection : IConfigSection
             if (ReadRunbook(reading.Parse(path), name, reading.Files) is { } rb) runbooks[name] = rb;
         }
         var products = ReadProducts(reading.Main, reading.Files);
-        return new RunbookBook(runbooks, products);
+        var commands = new Dictionary<string, CustomCommand>(StringComparer.OrdinalIgnoreCase);
+        foreach (var path in reading.Files.Keys.Where(p => p.StartsWith(CommandReader.Folder, StringComparison.Ordinal)).Order(StringComparer.Ordinal))
+        {
+            if (!path.EndsWith(".yaml", StringComparison.Ordinal) && !path.EndsWith(".yml", StringComparison.Ordinal)) continue;
+            if (CommandReader.Read(reading.Parse(path), Path.GetFileNameWithoutExtension(path), reading.Files, runbooks) is not { } command) continue;
+            if (commands.TryGetValue(command.Name, out var other))
+                reading.Errors.Add(new ConfigError(path, 0, 0, $"{other.File} already declares the command '{command.Name}'; rename one of them"));
+            else commands[command.Name] = command;
+        }
+        return new RunbookBook(runbooks, products, commands);
     }
 
     public static bool ValidName(string name) => name.Length is > 0 and <= 64 && name.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c is '-' or '_');
@@ -92,9 +101,9 @@ public sealed class RunbooksSection : IConfigSection
 
     private static bool IsEmptyList(YamlNode? node) => node is YamlSequenceNode s && s.Children.Count == 0;
 
-    private static bool ValidParameter(string key) => key.Length > 0 && char.IsAsciiLetter(key[0]) && key.All(c => char.IsAsciiLetterOrDigit(c) || c == '_') && key != "steps";
+    internal static bool ValidParameter(string key) => key.Length > 0 && char.IsAsciiLetter(key[0]) && key.All(c => char.IsAsciiLetterOrDigit(c) || c == '_') && key != "steps";
 
-    private static RunbookParameter? ReadParameter(YamlSource src, string name, YamlNode node)
+    internal static RunbookParameter? ReadParameter(YamlSource src, string name, YamlNode node)
     {
         var m = src.Map(node, $"parameter {name}");
         src.OnlyKeys(m, $"parameter {name}", ParameterKeys);

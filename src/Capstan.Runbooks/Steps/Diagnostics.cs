@@ -48,7 +48,8 @@ public sealed class Diagnostics(StepRunner steps, SecretStore secrets)
     public static string Describe(RunbookParameter p) =>
         (p.Type == ParameterType.Enum ? "one of " + string.Join(", ", p.Values) : p.Type.ToString().ToLowerInvariant()) + (p.Description.Length > 0 ? ": " + p.Description : "");
 
-    private static string? Check(RunbookParameter p, string v) => p.Type switch
+    /// <summary>Null when the value fits the parameter's type; otherwise why not.</summary>
+    public static string? Check(RunbookParameter p, string v) => p.Type switch
     {
         ParameterType.Int => long.TryParse(v, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out _) ? null : $"'{v}' is not a whole number",
         ParameterType.Bool => v is "true" or "false" ? null : $"'{v}' is not true or false",
