@@ -92,13 +92,13 @@ public sealed class DiagnosticsTests
         await using var t = await RunbookNode.StartAsync();
         Assert.Null(await t.PushAsync("runbooks/bad.yaml", $$"""
             steps:
-              - { name: redirect, http: "{{ server.Url("/to-file") }}", continueOnError: true }
-              - { name: huge, http: { url: "{{ server.Url("/huge") }}" }, continueOnError: true }
-              - { name: endless, http: { url: "{{ server.Url("/endless") }}", maxBytes: 200000 }, continueOnError: true }
-              - { name: hang, http: "{{ server.Url("/hang") }}", timeout: 300ms, continueOnError: true }
-              - { name: refused, tcp: "127.0.0.1:{{ closed }}", continueOnError: true }
+              - { name: redirect, http: "{{server.Url("/to-file")}}", continueOnError: true }
+              - { name: huge, http: { url: "{{server.Url("/huge")}}" }, continueOnError: true }
+              - { name: endless, http: { url: "{{server.Url("/endless")}}", maxBytes: 200000 }, continueOnError: true }
+              - { name: hang, http: "{{server.Url("/hang")}}", timeout: 300ms, continueOnError: true }
+              - { name: refused, tcp: "127.0.0.1:{{closed}}", continueOnError: true }
               - { name: dns, dns: no-such-host.invalid, timeout: 20s, continueOnError: true }
-              - { name: last, tcp: "127.0.0.1:{{ server.Port }}" }
+              - { name: last, tcp: "127.0.0.1:{{server.Port}}" }
             """));
         var (job, final) = await t.RunJobAsync("carol", "diag bad");
         var table = final.Table!;
@@ -199,9 +199,9 @@ public sealed class DiagnosticsTests
               state: { type: enum, values: [stuck, done], default: stuck }
             steps:
               - name: stuck
-                sql: { driver: sqlite, connection: "Data Source={{{ file }}}", query: "SELECT id, state FROM jobs WHERE state = @state ORDER BY id", parameters: { state: "{{ state }}" }, maxRows: 3 }
+                sql: { driver: sqlite, connection: "Data Source={{{file}}}", query: "SELECT id, state FROM jobs WHERE state = @state ORDER BY id", parameters: { state: "{{ state }}" }, maxRows: 3 }
               - name: write
-                sql: { driver: sqlite, connection: "Data Source={{{ file }}}", query: "DELETE FROM jobs" }
+                sql: { driver: sqlite, connection: "Data Source={{{file}}}", query: "DELETE FROM jobs" }
             """));
         var (job, final) = await t.RunJobAsync("carol", "diag queue state=stuck");
         Assert.Equal(JobState.Failed, job.Job.State);
@@ -236,11 +236,11 @@ public sealed class DiagnosticsTests
             ["runbooks/secret.yaml"] = $$"""
                 steps:
                   - name: api
-                    http: { url: "{{ server.Url("/") }}", headers: { Authorization: { secret: api-token } }, expect: { contains: "your token" } }
+                    http: { url: "{{server.Url("/")}}", headers: { Authorization: { secret: api-token } }, expect: { contains: "your token" } }
                   - name: echo
                     script: { path: scripts/echo.sh, env: { TOKEN: { secret: api-token } } }
                   - name: missing
-                    http: { url: "{{ server.Url("/") }}", headers: { Authorization: { secret: not-set } } }
+                    http: { url: "{{server.Url("/")}}", headers: { Authorization: { secret: not-set } } }
                 """,
         }));
         var (job, final) = await t.RunJobAsync("carol", "diag secret");

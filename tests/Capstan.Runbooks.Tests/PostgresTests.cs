@@ -66,7 +66,7 @@ public sealed class PostgresTests(PostgresServer pg)
         Assert.Null(await t.PushAsync("runbooks/badpg.yaml", $$"""
             steps:
               - name: auth
-                sql: { driver: postgres, connection: "Host=127.0.0.1;Port={{ pg.Port }};Username=reader;Password=wrong;Database=shop", query: "SELECT 1" }
+                sql: { driver: postgres, connection: "Host=127.0.0.1;Port={{pg.Port}};Username=reader;Password=wrong;Database=shop", query: "SELECT 1" }
                 continueOnError: true
               - name: closed
                 sql: { driver: postgres, connection: "Host=127.0.0.1;Port=1;Username=reader;Password=x;Database=shop", query: "SELECT 1" }

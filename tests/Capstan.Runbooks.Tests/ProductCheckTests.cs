@@ -22,10 +22,10 @@ public sealed class ProductCheckTests(PostgresServer pg)
                 description: The web shop
                 budget: 2s
                 services:
-                  web: { http: { url: "{{ server.Url("/healthz") }}", expect: { json: $.status, equals: ok } } }
-                  port: { tcp: "127.0.0.1:{{ server.Port }}" }
-                  orders-db: { sql: { driver: postgres, connection: "{{ pg.ReaderConnection }}", query: "SELECT count(*) FROM orders" } }
-                  search: { http: "{{ server.Url("/hang") }}", timeout: 30s }
+                  web: { http: { url: "{{server.Url("/healthz")}}", expect: { json: $.status, equals: ok } } }
+                  port: { tcp: "127.0.0.1:{{server.Port}}" }
+                  orders-db: { sql: { driver: postgres, connection: "{{pg.ReaderConnection}}", query: "SELECT count(*) FROM orders" } }
+                  search: { http: "{{server.Url("/hang")}}", timeout: 30s }
                   cache: { tcp: "127.0.0.1:1" }
             """));
         var r = await t.SayAsync("carol", "check shop");

@@ -60,7 +60,8 @@ public sealed class RunbookCommands : ICommandModule
                     ReplyTone.Info, Redact(Compact(table), redactor.Redact)))),
             ctx.Cancellation);
         return CommandResult.Info($"Running runbook {name} as job {job.Id} ({runbook.Steps.Count} step(s), timeout {DurationText.Format(runbook.Timeout)}); progress and the result follow here. `cancel {job.Id}` stops it.")
-            with { Following = true };
+            with
+        { Following = true };
     }
 
     private static async Task<CommandResult> Check(CommandContext ctx)

@@ -43,7 +43,8 @@ public sealed class FetchCommands : ICommandModule
         var job = await ctx.Service<JobRunner>().StartAsync(new JobRequest(Fetcher.Kind, $"fetch {name}", ctx.Actor.LedgerName, ctx.Room, ctx.Thread, options.DownloadTimeout, plan.ToJson()),
             j => fetcher.RunAsync(plan, j), ctx.Cancellation);
         return CommandResult.Info($"Fetching {uri} as {name} in job {job.Id} (limit {HttpProbe.Bytes(options.MaxDownloadBytes)}); progress follows here. `cancel {job.Id}` stops it.")
-            with { Following = true };
+            with
+        { Following = true };
     }
 
     private static Task<CommandResult> Files(CommandContext ctx)
