@@ -2,6 +2,7 @@ using Capstan.Core.Commands;
 using Capstan.Core.Config;
 using Capstan.Runbooks.Chat;
 using Capstan.Runbooks.Config;
+using Capstan.Runbooks.Plugins;
 using Capstan.Runbooks.Secrets;
 using Capstan.Runbooks.Steps;
 using Capstan.Runbooks.Transfers;
@@ -14,7 +15,8 @@ namespace Capstan.Runbooks;
 /// The runbooks module's one entry point for the composition root:
 /// <c>CapstanNode.OpenAsync(data, [RunbooksModule.Section, …])</c>, <c>services.AddRunbooks()</c> after
 /// <c>node.AddTo(services)</c>, and <c>RunbooksModule.Register(node.Registry)</c>. Custom commands from
-/// commands/*.yaml are registered by a hosted service when the services start, and again on every commit.
+/// commands/*.yaml are registered by a hosted service when the services start, and again on every commit;
+/// C# plugins in DATA/plugins are loaded by another when the services start.
 /// </summary>
 public static class RunbooksModule
 {
@@ -36,6 +38,8 @@ public static class RunbooksModule
         services.AddSingleton<ProductCheck>();
         services.AddSingleton<CustomCommands>();
         services.AddSingleton<IHostedService>(sp => sp.GetRequiredService<CustomCommands>());
+        services.AddSingleton<PluginCommands>();
+        services.AddSingleton<IHostedService>(sp => sp.GetRequiredService<PluginCommands>());
         return services;
     }
 
