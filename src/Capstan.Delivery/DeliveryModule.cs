@@ -21,6 +21,9 @@ public static class DeliveryModule
     /// <summary>The config section: apps/, environments/, locks/, <c>delivery:</c> and the environment keys autoRollback and selfHeal.</summary>
     public static readonly IConfigSection Section = new DeliverySection();
 
+    /// <summary>The <c>repos:</c> section: source repositories GitFlow commands work on.</summary>
+    public static readonly IConfigSection Sources = new Sources.SourceReposSection();
+
     /// <summary>Adds the reconciler (a hosted service), the process target, the board, approvals and history.</summary>
     public static IServiceCollection AddDelivery(this IServiceCollection services, DeliveryOptions? options = null)
     {
@@ -37,9 +40,14 @@ public static class DeliveryModule
         services.AddSingleton<IHostedService>(sp => sp.GetRequiredService<ApprovalDesk>());
         services.AddSingleton<ICancellationSource>(sp => sp.GetRequiredService<ApprovalDesk>());
         services.AddSingleton<IHistorySource, DeliveryHistory>();
+        services.AddSingleton<Sources.SourceWorkspace>();
         return services;
     }
 
     /// <summary>Adds the delivery commands to the registry.</summary>
-    public static void Register(CommandRegistry registry) => new DeliveryCommands().Register(registry);
+    public static void Register(CommandRegistry registry)
+    {
+        new DeliveryCommands().Register(registry);
+        new Sources.FlowCommands().Register(registry);
+    }
 }

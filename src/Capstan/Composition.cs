@@ -10,10 +10,10 @@ namespace Capstan;
 public static class Composition
 {
     /// <summary>Every module's configuration section.</summary>
-    public static IReadOnlyList<IConfigSection> Sections() => [DeliveryModule.Section];
+    public static IReadOnlyList<IConfigSection> Sections() => [DeliveryModule.Section, DeliveryModule.Sources];
 
     /// <summary>Every module's commands.</summary>
-    public static IEnumerable<ICommandModule> CommandModules() => [new CoreCommands(), new Delivery.Chat.DeliveryCommands()];
+    public static IEnumerable<ICommandModule> CommandModules() => [new CoreCommands(), new Delivery.Chat.DeliveryCommands(), new Delivery.Sources.FlowCommands()];
 
     /// <summary>Module services (read models, background loops) on top of the node's.</summary>
     public static void AddModules(IServiceCollection services) => services.AddDelivery();

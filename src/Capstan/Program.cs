@@ -20,6 +20,7 @@ public static class Program
             AdminVerbs.Docs(),
             DemoAppVerb.Create(),
         };
+        foreach (var verb in FlowVerbs.Create()) root.Add(verb);
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {

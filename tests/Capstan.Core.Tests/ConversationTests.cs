@@ -1,4 +1,5 @@
 using Capstan.Core.Commands;
+using Capstan.Core.Conversation;
 using Capstan.Core.Ledger;
 
 namespace Capstan.Core.Tests;
@@ -153,5 +154,18 @@ public sealed class ConversationTests
         var verification = await Ledger.Ledger.VerifyAsync(t.Node.Ledger.Store, default);
         Assert.True(verification.Intact, verification.Problem);
         Assert.True(verification.Checked >= 300 + 150 * 3);
+    }
+
+    [Fact]
+    public async Task A_read_command_is_answered_only_once_message_command_decision_and_reply_are_durable_and_the_question_is_published_first()
+    {
+        await using var t = await TestNode.StartAsync();
+        var seen = new List<RoomEvent>();
+        using var _ = t.Node.Feed.Listen(e => { lock (seen) seen.Add(e); return ValueTask.CompletedTask; });
+        var result = await t.SayAsync("bob", "whoami");
+        Assert.Equal(CommandOutcome.Succeeded, result.Outcome);
+        var entries = await t.Node.Ledger.QueryAsync(new LedgerQuery(0, 100, null, null, null, result.MessageId, null, null, null, false), CancellationToken.None);
+        Assert.Equal([LedgerKinds.Message, LedgerKinds.Command, LedgerKinds.Decision, LedgerKinds.Reply], entries.Select(e => e.Kind));
+        lock (seen) Assert.Equal([result.MessageId, result.Replies[0].Id], seen.Select(e => e.Message.Id));
     }
 }

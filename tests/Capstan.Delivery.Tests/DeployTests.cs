@@ -78,7 +78,8 @@ public sealed class DeployTests
         Assert.Equal("version: 1.0.0\n", t.Repo.ReadFiles(head.Sha)["environments/staging/demo.yaml"]);
 
         var cell = await t.CellAsync("staging", c => c.DesiredVersion == "1.0.0" && c.Held && c.Sync == SyncState.Synced, "back on 1.0.0, held");
-        Assert.Equal(before.Url, cell.Url); // the same 1.0.0 process served throughout
+        var applies = string.Join("\n", (await t.LedgerAsync("delivery.apply")).Concat(await t.LedgerAsync("delivery.healthy")).Concat(await t.LedgerAsync("delivery.superseded")).OrderBy(e => e.Seq).Select(e => e.Kind + " " + e.Data));
+        Assert.True(before.Url == cell.Url, $"{before.Url} vs {cell.Url}:\n{applies}\n{File.ReadAllText(Path.Combine(t.Root, "delivery/logs/demo.staging.log"))}"); // the same 1.0.0 process served throughout
         var status = await t.SayAsync("carol", "status demo in staging");
         Assert.Contains("on hold", status.Replies[0].Text);
 

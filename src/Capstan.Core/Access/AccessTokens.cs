@@ -30,6 +30,10 @@ public sealed record IssuedToken(TokenInfo Info, string Secret);
 /// </summary>
 public sealed class AccessTokens(SqliteDatabase db, TimeProvider clock)
 {
+    /// <summary>How long a validated token is trusted without asking the database again (revocations in this process apply at once).</summary>
+    public static readonly TimeSpan CacheLifetime = TimeSpan.FromSeconds(5);
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (TokenInfo Token, DateTimeOffset Until)> _valid = new(StringComparer.Ordinal);
+
     public async Task<IssuedToken> IssueAsync(string person, TokenKind kind, string label, TimeSpan? lifetime, CancellationToken ct)
     {
         var id = "t" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(5));
@@ -47,11 +51,17 @@ public sealed class AccessTokens(SqliteDatabase db, TimeProvider clock)
     {
         if (string.IsNullOrEmpty(secret) || !secret.StartsWith("cap_", StringComparison.Ordinal) || secret.Length > 200)
             return (null, "That is not a Capstan token. Create one with `capstan token create` or from your profile page.");
+        var hash = Hash(secret);
+        var now0 = clock.GetUtcNow();
+        if (!consume && _valid.TryGetValue(hash, out var cached) && cached.Until > now0 && (cached.Token.ExpiresAt is null || cached.Token.ExpiresAt > now0))
+            return (cached.Token, null);
         await using var c = await db.OpenAsync(ct);
-        var row = await c.QueryFirstOrDefaultAsync<Row>("SELECT id, person, kind, label, created_at, expires_at, used_at, revoked_at FROM access_tokens WHERE secret_hash = @h", new { h = Hash(secret) });
+        var row = await c.QueryFirstOrDefaultAsync<Row>("SELECT id, person, kind, label, created_at, expires_at, used_at, revoked_at FROM access_tokens WHERE secret_hash = @h", new { h = hash });
         if (row is null) return (null, "This token is not known: it may be mistyped or forged. Create a new one with `capstan token create`.");
         var t = row.ToInfo();
         var now = clock.GetUtcNow();
+        // A sign-in link is revoked when it is used: say that, not "revoked", so the person knows to ask for a new link.
+        if (t.Kind == TokenKind.SignIn && t.UsedAt is not null) return (null, $"This sign-in link was already used at {t.UsedAt:yyyy-MM-dd HH:mm} UTC; each link works once. Ask for a new one.");
         if (t.RevokedAt is not null) return (null, $"This token was revoked at {t.RevokedAt:yyyy-MM-dd HH:mm} UTC. Create a new one with `capstan token create`.");
         if (t.ExpiresAt is not null && t.ExpiresAt <= now) return (null, $"This token expired at {t.ExpiresAt:yyyy-MM-dd HH:mm} UTC. Ask for a new one.");
         if (consume)
@@ -59,8 +69,12 @@ public sealed class AccessTokens(SqliteDatabase db, TimeProvider clock)
             var updated = await c.ExecuteAsync("UPDATE access_tokens SET used_at = @now, revoked_at = @now WHERE id = @id AND revoked_at IS NULL", new { id = t.Id, now = now.ToString("O") });
             if (updated == 0) return (null, "This sign-in link was already used. Ask for a new one.");
         }
-        else if (t.UsedAt is null || now - t.UsedAt > TimeSpan.FromMinutes(1))
-            await c.ExecuteAsync("UPDATE access_tokens SET used_at = @now WHERE id = @id", new { id = t.Id, now = now.ToString("O") });
+        else
+        {
+            if (t.UsedAt is null || now - t.UsedAt > TimeSpan.FromMinutes(1))
+                await c.ExecuteAsync("UPDATE access_tokens SET used_at = @now WHERE id = @id", new { id = t.Id, now = now.ToString("O") });
+            _valid[hash] = (t, now + CacheLifetime);
+        }
         return (t, null);
     }
 
@@ -74,6 +88,7 @@ public sealed class AccessTokens(SqliteDatabase db, TimeProvider clock)
     /// <summary>Revokes one token by id, or every token of a person; returns how many were revoked.</summary>
     public async Task<int> RevokeAsync(string? id, string? person, CancellationToken ct)
     {
+        _valid.Clear();
         await using var c = await db.OpenAsync(ct);
         return await c.ExecuteAsync("UPDATE access_tokens SET revoked_at = @now WHERE revoked_at IS NULL AND kind <> 'LocalAdmin' AND (id = @id OR person = @person)",
             new { id, person, now = clock.GetUtcNow().ToString("O") });

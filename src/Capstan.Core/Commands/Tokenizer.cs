@@ -31,7 +31,7 @@ public static class Tokenizer
                 continue;
             }
             inWord = true;
-            if (c is '"' or '\'' ) { quote = c; quoteStart = i; continue; }
+            if (c is '"' or '\'') { quote = c; quoteStart = i; continue; }
             if (c is '“' or '”') { quote = '”'; quoteStart = i; continue; }
             if (c == '\\' && i + 1 < text.Length) { current.Append(text[++i]); continue; }
             current.Append(c);

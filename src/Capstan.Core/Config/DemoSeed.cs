@@ -67,6 +67,8 @@ public static class DemoSeed
                   - read
                   - deploy
                   - approve
+                  - flow                     # start and finish feature branches, start releases
+                                             # (finishing a release or hotfix needs 'release': admins)
                   - lock: { environments: [dev, staging] }
               viewer:
                 description: Reads status, history and the ledger.

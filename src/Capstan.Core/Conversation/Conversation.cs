@@ -50,9 +50,11 @@ public sealed class Conversation(
             actor.IsGuest ? AuthorKind.Guest : AuthorKind.Person, incoming.Text, ReplyTone.Info, clock.GetUtcNow(), Platform: incoming.Platform);
         var thread = incoming.ThreadId ?? message.Id;
         var recorded = ledger.AppendAsync(LedgerKinds.Message, actor.LedgerName, room, thread,
-            new { id = message.Id, text = incoming.Text, platform = incoming.Platform, handle = incoming.Handle, via = incoming.Via, author = actor.Display });
-        await recorded;
-        await feed.PublishAsync(new RoomEvent(RoomEvent.Posted, message));
+            new { id = message.Id, text = incoming.Text, platform = incoming.Platform, handle = incoming.Handle, via = incoming.Via, token = incoming.Token, author = actor.Display });
+        // The message reaches listeners once it is durable. A read-only command is parsed and answered while
+        // that write is in flight, so the message, the command, the decision and the reply usually share one
+        // disk sync; nothing is delivered before its own record (and everything before it) is durable.
+        var published = PublishWhenRecordedAsync(recorded, message);
 
         var outcome = CommandParser.Parse(incoming.Text, registry, new ArgumentContext(snapshot, rooms.Names), incoming.Addressed);
         CommandResult result;
@@ -60,6 +62,7 @@ public sealed class Conversation(
         switch (outcome)
         {
             case ParseOutcome.Chat:
+                await published;
                 return new ConversationResult(message.Id, CommandOutcome.NotACommand, []);
             case ParseOutcome.Problem p:
                 commandId = p.Spec?.Id;
@@ -69,12 +72,14 @@ public sealed class Conversation(
                 break;
             case ParseOutcome.Command c:
                 commandId = c.Parsed.Spec.Id;
+                // Anything that may have effects (or may confirm an earlier command) waits for the message to be durable first.
+                if (c.Parsed.Spec.Effect != SideEffect.Read || c.Parsed.Spec.NeedsConfirmation) await published;
                 result = await RunAsync(actor, room, thread, message.Id, c.Parsed, snapshot, askConfirmation: true, ct);
                 break;
             default:
                 throw new UnreachableException();
         }
-        var replies = await ReplyAsync(room, thread, message.Id, result);
+        var replies = await ReplyAsync(room, thread, message.Id, result, published);
         metrics.Command(commandId ?? "(unknown)", result.Outcome.ToString(), Stopwatch.GetElapsedTime(started));
         return new ConversationResult(message.Id, result.Outcome, replies, commandId, result.Following);
     }
@@ -119,11 +124,18 @@ public sealed class Conversation(
         }
     }
 
-    private async Task<IReadOnlyList<RoomMessage>> ReplyAsync(string room, string thread, string inReplyTo, CommandResult result)
+    private async Task PublishWhenRecordedAsync(Task<LedgerEntry> recorded, RoomMessage message)
+    {
+        await recorded;
+        await feed.PublishAsync(new RoomEvent(RoomEvent.Posted, message));
+    }
+
+    private async Task<IReadOnlyList<RoomMessage>> ReplyAsync(string room, string thread, string inReplyTo, CommandResult result, Task messagePublished)
     {
         var replies = result.Replies.Select(r => outbox.Prepare(room, thread, r)).ToList();
         Task? last = null;
         foreach (var r in replies) last = outbox.RecordAsync(r, inReplyTo);
+        await messagePublished;           // the question reaches listeners before its answers
         if (last is not null) await last; // the ledger writes in order: the last one durable means all are
         foreach (var r in replies) await outbox.DeliverAsync(r);
         return replies;

@@ -22,8 +22,8 @@ public sealed record RoomMessage(
     public static string NewId() => "m" + Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(6));
 }
 
-/// <summary>A person's message arriving from any chat adapter.</summary>
-public sealed record IncomingMessage(string Platform, string Handle, string Room, string Text, string? ThreadId = null, bool Addressed = false, string? Via = null);
+/// <summary>A person's message arriving from any chat adapter (with the id of the API token or session it came with, if any).</summary>
+public sealed record IncomingMessage(string Platform, string Handle, string Room, string Text, string? ThreadId = null, bool Addressed = false, string? Via = null, string? Token = null);
 
 /// <summary>What happened to an incoming message: its id, the outcome and Capstan's replies.</summary>
 public sealed record ConversationResult(string? MessageId, CommandOutcome Outcome, IReadOnlyList<RoomMessage> Replies, string? Command = null, bool Following = false);

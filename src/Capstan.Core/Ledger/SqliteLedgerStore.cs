@@ -10,6 +10,7 @@ namespace Capstan.Core.Ledger;
 public sealed class SqliteLedgerStore(SqliteDatabase db) : ILedgerStore
 {
     private SqliteConnection? _writer;
+    private SqliteCommand? _insert;
     private readonly SemaphoreSlim _writeGate = new(1, 1);
 
     public async Task<(long Seq, string Hash)> TailAsync(CancellationToken ct)
@@ -24,7 +25,7 @@ public sealed class SqliteLedgerStore(SqliteDatabase db) : ILedgerStore
         await _writeGate.WaitAsync(ct);
         try
         {
-            _writer ??= await db.OpenAsync(ct);
+            _writer ??= await db.OpenDurableAsync(ct);
             await using var tx = _writer.BeginTransaction(deferred: false);
             var tail = await _writer.QueryFirstOrDefaultAsync<(long Seq, string Hash)?>("SELECT seq, hash FROM ledger ORDER BY seq DESC LIMIT 1", transaction: tx);
             var (seq, hash) = tail ?? (0L, LedgerEntry.Genesis);
@@ -35,29 +36,20 @@ public sealed class SqliteLedgerStore(SqliteDatabase db) : ILedgerStore
                 hash = e.Hash;
                 entries.Add(e);
             }
-            await using var cmd = _writer.CreateCommand();
+            var cmd = _insert ??= PrepareInsert(_writer);
             cmd.Transaction = tx;
-            cmd.CommandText = "INSERT INTO ledger (seq, at, kind, actor, room, thread, data, prev_hash, hash) VALUES ($seq, $at, $kind, $actor, $room, $thread, $data, $prev, $hash)";
-            var pSeq = cmd.Parameters.Add("$seq", SqliteType.Integer);
-            var pAt = cmd.Parameters.Add("$at", SqliteType.Text);
-            var pKind = cmd.Parameters.Add("$kind", SqliteType.Text);
-            var pActor = cmd.Parameters.Add("$actor", SqliteType.Text);
-            var pRoom = cmd.Parameters.Add("$room", SqliteType.Text);
-            var pThread = cmd.Parameters.Add("$thread", SqliteType.Text);
-            var pData = cmd.Parameters.Add("$data", SqliteType.Text);
-            var pPrev = cmd.Parameters.Add("$prev", SqliteType.Text);
-            var pHash = cmd.Parameters.Add("$hash", SqliteType.Text);
+            var p = cmd.Parameters;
             foreach (var e in entries)
             {
-                pSeq.Value = e.Seq;
-                pAt.Value = e.At.UtcDateTime.ToString("O");
-                pKind.Value = e.Kind;
-                pActor.Value = e.Actor;
-                pRoom.Value = (object?)e.Room ?? DBNull.Value;
-                pThread.Value = (object?)e.Thread ?? DBNull.Value;
-                pData.Value = e.Data;
-                pPrev.Value = e.PrevHash;
-                pHash.Value = e.Hash;
+                p[0].Value = e.Seq;
+                p[1].Value = e.At.UtcDateTime.ToString("O");
+                p[2].Value = e.Kind;
+                p[3].Value = e.Actor;
+                p[4].Value = (object?)e.Room ?? DBNull.Value;
+                p[5].Value = (object?)e.Thread ?? DBNull.Value;
+                p[6].Value = e.Data;
+                p[7].Value = e.PrevHash;
+                p[8].Value = e.Hash;
                 await cmd.ExecuteNonQueryAsync(ct);
             }
             tx.Commit();
@@ -65,6 +57,8 @@ public sealed class SqliteLedgerStore(SqliteDatabase db) : ILedgerStore
         }
         catch
         {
+            _insert?.Dispose();
+            _insert = null;
             if (_writer is not null) await _writer.DisposeAsync();
             _writer = null;
             throw;
@@ -73,6 +67,15 @@ public sealed class SqliteLedgerStore(SqliteDatabase db) : ILedgerStore
         {
             _writeGate.Release();
         }
+    }
+
+    private static SqliteCommand PrepareInsert(SqliteConnection c)
+    {
+        var cmd = c.CreateCommand();
+        cmd.CommandText = "INSERT INTO ledger (seq, at, kind, actor, room, thread, data, prev_hash, hash) VALUES ($seq, $at, $kind, $actor, $room, $thread, $data, $prev, $hash)";
+        cmd.Parameters.Add("$seq", SqliteType.Integer);
+        foreach (var name in new[] { "$at", "$kind", "$actor", "$room", "$thread", "$data", "$prev", "$hash" }) cmd.Parameters.Add(name, SqliteType.Text);
+        return cmd;
     }
 
     public async Task<IReadOnlyList<LedgerEntry>> QueryAsync(LedgerQuery q, CancellationToken ct)
@@ -118,6 +121,7 @@ public sealed class SqliteLedgerStore(SqliteDatabase db) : ILedgerStore
 
     public async ValueTask DisposeAsync()
     {
+        _insert?.Dispose();
         if (_writer is not null) await _writer.DisposeAsync();
     }
 

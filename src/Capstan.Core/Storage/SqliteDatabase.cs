@@ -22,11 +22,19 @@ public sealed class SqliteDatabase
         }.ToString();
     }
 
+    /// <summary>Opens a pooled connection (busy waits come from the connection string's timeout).</summary>
     public async Task<SqliteConnection> OpenAsync(CancellationToken ct)
     {
         var c = new SqliteConnection(ConnectionString);
         await c.OpenAsync(ct);
-        await c.ExecuteAsync("PRAGMA busy_timeout=30000; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;");
+        return c;
+    }
+
+    /// <summary>Opens a connection whose commits are synced to disk before they return (for the ledger).</summary>
+    public async Task<SqliteConnection> OpenDurableAsync(CancellationToken ct)
+    {
+        var c = await OpenAsync(ct);
+        await c.ExecuteAsync("PRAGMA synchronous=FULL;");
         return c;
     }
 

@@ -119,6 +119,7 @@ public sealed class DeliveryBoard
             var sync = view?.Sync ?? (desired is null ? SyncState.Synced : SyncState.OutOfSync);
             var health = view?.Health ?? (desired is null ? HealthState.Missing : HealthState.Unknown);
             if (desired is not null && view is not null && view.DesiredVersion != desired) sync = SyncState.OutOfSync; // committed, not yet rendered
+            if (view is { Applying: true }) { sync = SyncState.Progressing; health = HealthState.Progressing; }
             envs.Add(new EnvironmentStatus(env.Name, desired, live is { Running: true } ? live.Version : null, sync, health,
                 live is { Running: true } ? live.Url : null, last, view?.Detail ?? "", env.Protected, lockInfo, view?.Held ?? false, view?.HeldReason));
         }

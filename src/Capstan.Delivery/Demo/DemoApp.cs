@@ -30,6 +30,8 @@ public static class DemoApp
             return 1;
         }
         var greeting = Environment.GetEnvironmentVariable("DEMO_GREETING") ?? "hello";
+        // DEMO_HEALTH=fail answers 503 and DEMO_HEALTH=hang never answers, to try health checks on any version.
+        var health = Environment.GetEnvironmentVariable("DEMO_HEALTH") ?? (version == NeverHealthy ? "fail" : "ok");
         Console.WriteLine($"demo {version} listening on http://127.0.0.1:{port} ({greeting})");
         if (version == NeverHealthy) Console.WriteLine($"demo {version}: warming caches (this version never finishes, on purpose)");
         try
@@ -37,7 +39,7 @@ public static class DemoApp
             while (!stop.IsCancellationRequested)
             {
                 var client = await listener.AcceptTcpClientAsync(stop.Token);
-                _ = ServeAsync(client, version, greeting, stop.Token);
+                _ = ServeAsync(client, version, greeting, health, stop.Token);
             }
         }
         catch (OperationCanceledException)
@@ -51,7 +53,7 @@ public static class DemoApp
         return 0;
     }
 
-    private static async Task ServeAsync(TcpClient client, string version, string greeting, CancellationToken ct)
+    private static async Task ServeAsync(TcpClient client, string version, string greeting, string health, CancellationToken ct)
     {
         using (client)
         {
@@ -71,9 +73,14 @@ public static class DemoApp
                 }
                 var requestLine = Encoding.ASCII.GetString(buffer, 0, read).Split("\r\n", 2)[0].Split(' ');
                 var path = requestLine.Length > 1 ? requestLine[1] : "/";
+                if (path == "/healthz" && health == "hang")
+                {
+                    await Task.Delay(Timeout.Infinite, ct);
+                    return;
+                }
                 var (status, body) = path switch
                 {
-                    "/healthz" when version == NeverHealthy => (503, $"not ready: demo {version} is still warming caches\n"),
+                    "/healthz" when health == "fail" => (503, $"not ready: demo {version} is still warming caches\n"),
                     "/healthz" => (200, "ok\n"),
                     "/" => (200, $"{{\"app\":\"demo\",\"version\":\"{version}\",\"greeting\":\"{greeting.Replace("\"", "", StringComparison.Ordinal)}\"}}\n"),
                     _ => (404, "not found\n"),

@@ -78,6 +78,19 @@ public sealed partial class Reconciler
         await _applies.WaitAsync(ct);
         try
         {
+            if (target.Live(slot) is { Running: true } already && already.Key == release.Key)
+            {
+                // An apply queued behind another can find its work done (a rollback to what still runs): never apply twice.
+                lock (s)
+                {
+                    s.Sync = SyncState.Synced;
+                    s.Health = HealthState.Unknown;
+                    s.FailedKey = null;
+                    s.LastProbe = 0;
+                }
+                if (progress is not null) await progress.StepAsync($"{version} already runs");
+                return;
+            }
             await ledger.AppendAsync("delivery.apply", actor, progress?.Room ?? room, progress?.Thread, new
             {
                 app = slot.App, environment = slot.Environment, version, commit = cause?.Commit, reason, target = target.Kind, request = cause?.RequestId,
@@ -88,6 +101,7 @@ public sealed partial class Reconciler
                 lock (s) s.Detail = detail;
                 SlotChanged?.Invoke(slot);
             }, ct);
+            ct.ThrowIfCancellationRequested(); // superseded while finishing: the newer apply reports, not this one
             if (outcome.Healthy) await HealthyAsync(s, release, cause, reason, progress, outcome, by, actor);
             else await FailedAsync(s, release, cause, reason, progress, outcome, by, actor);
         }

@@ -16,7 +16,8 @@ public sealed record Caller(Person Person, TokenInfo Token, string? Via)
 /// <summary>Resolves and records who is calling; answers 401 with a sentence saying what to do.</summary>
 public sealed class CallerResolver(AccessTokens tokens, ConfigState config, Ledger ledger)
 {
-    public async Task<(Caller? Caller, IResult? Problem)> ResolveAsync(HttpContext http, CancellationToken ct)
+    /// <summary>Resolves the caller; records the token use in the ledger unless the caller's own entry will carry it (<paramref name="recordUse"/> false).</summary>
+    public async Task<(Caller? Caller, IResult? Problem)> ResolveAsync(HttpContext http, CancellationToken ct, bool recordUse = true)
     {
         string? secret = null;
         var viaCookie = false;
@@ -40,7 +41,7 @@ public sealed class CallerResolver(AccessTokens tokens, ConfigState config, Ledg
         }
         if (!policy.People.TryGetValue(personId, out var person))
             return (null, Unauthorized($"'{personId}' is not a person in capstan.yaml (any more); tokens of removed people stop working. Known people: {string.Join(", ", policy.People.Keys.Order())}."));
-        if (!viaCookie)
+        if (!viaCookie && recordUse)
             _ = ledger.AppendAsync(LedgerKinds.TokenUse, person.Id, null, null, new { token = token.Id, kind = token.Kind.ToString(), via, path = http.Request.Path.Value, method = http.Request.Method });
         return (new Caller(person, token, via), null);
     }

@@ -49,7 +49,8 @@ public static class ChatApi
 
         api.MapPost("/rooms/{room}/messages", async (string room, HttpContext http, CallerResolver callers, RoomDirectory rooms, Conversation conversation, CancellationToken ct) =>
         {
-            var (caller, problem) = await callers.ResolveAsync(http, ct);
+            // The message's own ledger entry names the token it came with, so the use is not recorded twice.
+            var (caller, problem) = await callers.ResolveAsync(http, ct, recordUse: false);
             if (caller is null) return problem!;
             PostMessage? body;
             try { body = await http.Request.ReadFromJsonAsync<PostMessage>(Ledger.Json, ct); }
@@ -58,7 +59,7 @@ public static class ChatApi
                 return Results.Json(new { error = "The message is empty. Send {\"text\": \"help\"} to see what you can do." }, statusCode: 400);
             room = room.TrimStart('#').ToLowerInvariant();
             if (!rooms.Exists(room)) return Results.Json(new { error = ArgumentKind.Unknown("room", room, rooms.Names) }, statusCode: 404);
-            var result = await conversation.HandleAsync(new IncomingMessage(AccessPolicyPlatform, caller.Person.Id, room, body.Text, body.ThreadId, body.Addressed ?? true, caller.Via), ct);
+            var result = await conversation.HandleAsync(new IncomingMessage(AccessPolicyPlatform, caller.Person.Id, room, body.Text, body.ThreadId, body.Addressed ?? true, caller.Via, caller.Token.Id), ct);
             return Results.Json(new
             {
                 messageId = result.MessageId,
@@ -86,8 +87,16 @@ public static class ChatApi
             var entries = await ledger.QueryAsync(new LedgerQuery(after ?? 0, Math.Clamp(limit ?? 100, 1, 1000), person, room?.TrimStart('#'), kind, null, since, until, q, newest ?? false), ct);
             return Results.Json(entries.Select(e => new
             {
-                seq = e.Seq, at = e.At, kind = e.Kind, actor = e.Actor, room = e.Room, thread = e.Thread,
-                data = JsonDocument.Parse(e.Data).RootElement, summary = CoreCommands.Summarise(e), prevHash = e.PrevHash, hash = e.Hash,
+                seq = e.Seq,
+                at = e.At,
+                kind = e.Kind,
+                actor = e.Actor,
+                room = e.Room,
+                thread = e.Thread,
+                data = JsonDocument.Parse(e.Data).RootElement,
+                summary = CoreCommands.Summarise(e),
+                prevHash = e.PrevHash,
+                hash = e.Hash,
             }));
         });
 

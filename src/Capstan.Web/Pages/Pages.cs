@@ -18,6 +18,16 @@ public static class Pages
         [".svg"] = "image/svg+xml",
     };
 
+    /// <summary>The bar at the top of every page: brand, navigation, who is signed in (filled in by app.js).</summary>
+    private const string Header = """
+        <header class="top">
+          <span class="brand">⚓ Capstan</span>
+          <nav><!--nav--></nav>
+          <span class="me" id="me" hidden><span id="me-name" data-testid="me"></span><button id="new-token" type="button">New API token</button>
+            <form method="post" action="/signout"><button type="submit">Sign out</button></form></span>
+        </header>
+        """;
+
     /// <summary>Pages other modules add to the navigation bar (path, title).</summary>
     public static readonly List<(string Path, string Title)> Navigation = [("/", "Chat"), ("/ledger", "Ledger")];
 
@@ -34,7 +44,7 @@ public static class Pages
         var text = Read(file, assembly ?? Self);
         if (text is null) return Results.NotFound();
         var nav = string.Join("", Navigation.Select(n => $"<a href=\"{n.Path}\" data-nav=\"{n.Path}\">{WebUtility.HtmlEncode(n.Title)}</a>"));
-        return Results.Content(text.Replace("<!--nav-->", nav, StringComparison.Ordinal), Types[".html"]);
+        return Results.Content(text.Replace("<!--header-->", Header.Replace("<!--nav-->", nav, StringComparison.Ordinal), StringComparison.Ordinal), Types[".html"]);
     }
 
     public static IResult Asset(string file, Assembly? assembly = null)

@@ -43,7 +43,8 @@ public static class UpVerb
         var fresh = !data.Exists;
         await using var node = await Composition.OpenAsync(data, ct);
 
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = data.Root, Args = [] });
+        // No appsettings.json reloading: its file watcher on the data folder would wake on every ledger (WAL) write.
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = data.Root, Args = ["--hostBuilder:reloadConfigOnChange=false"] });
         builder.Logging.ClearProviders().AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; }).SetMinimumLevel(LogLevel.Warning);
         builder.WebHost.UseKestrel(k => k.Listen(address, port));
         node.AddTo(builder.Services);

@@ -98,6 +98,8 @@ public sealed class ProcessTarget : ITarget, IAsyncDisposable
         {
             foreach (var stray in slot.Candidates.Where(c => c.Record.Version != release.Version.Version || c.Record.SpecHash != release.SpecHash || !c.IsAlive()).ToList())
                 await RetireAsync(slot, stray);
+            if (slot.Current is { Running: true } same && same.Record.Version == release.Version.Version && same.Record.SpecHash == release.SpecHash && same.IsAlive())
+                return new DeployOutcome(true, $"{release.Version.Version} already runs (pid {same.Record.Pid})", same.ToLive(), TimeSpan.Zero);
             candidate = slot.Candidates.FirstOrDefault();
             if (candidate is not null)
                 progress?.Invoke($"claiming {release.App.Name} {release.Version.Version} (pid {candidate.Record.Pid}) started before Capstan restarted");
@@ -299,8 +301,10 @@ public sealed class ProcessTarget : ITarget, IAsyncDisposable
         slot.Current = candidate;
         candidate.Running = true;
         _logs.Write(candidate.Record.Slot, "capstan", $"{candidate.Record.App} {candidate.Record.Version} is healthy (pid {candidate.Record.Pid}, port {candidate.Record.Port})");
-        if (old is not null) await RetireAsync(slot, old);
         foreach (var other in slot.Candidates.ToList()) await RetireAsync(slot, other);
+        // The new version serves already: the old one is stopped in the background so the deploy is reported at once.
+        // Should Capstan die before it is gone, the next start stops it (an older, non-current record).
+        if (old is not null) _ = Task.Run(() => RetireAsync(slot, old));
     }
 
     private async Task RetireAsync(SlotProcesses slot, Supervised p)

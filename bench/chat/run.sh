@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# Chat command round trip: Capstan vs Hubot 14 (Shell adapter), same machine, same run, same N.
+#   bench/chat/run.sh                     N=2000 messages per mode, 200 warm-up, 16 concurrent clients
+#   N=5000 WARMUP=3000 CLIENTS=32 bench/chat/run.sh
+# Capstan: `capstan up` on a fresh temporary data folder and a free port; capstan-load posts `whoami` to
+# POST /api/rooms/ops/messages over HTTP keep-alive (each answer arrives only after the message, command,
+# policy decision and reply are durable in the SQLite ledger). Hubot: hubot/drive.mjs pipes
+# `hubot whoami N` into `hubot -a Shell -d -n hubot`. Afterwards `capstan ledger verify` must find every
+# entry intact. Prints the JSON of both drivers, then a Markdown table with the ratios.
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+root="$(cd "$here/../.." && pwd)"
+N="${N:-2000}"; WARMUP="${WARMUP:-200}"; CLIENTS="${CLIENTS:-16}"
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+
+echo "== building Capstan and capstan-load (Release)" >&2
+dotnet build "$root/src/Capstan/Capstan.csproj" -c Release --nologo -v quiet -clp:ErrorsOnly >&2
+dotnet build "$here/CapstanLoad/CapstanLoad.csproj" -c Release --nologo -v quiet -clp:ErrorsOnly >&2
+capstan="$root/src/Capstan/bin/Release/net10.0/capstan"
+load="$here/CapstanLoad/bin/Release/net10.0/capstan-load"
+if [ ! -d "$here/hubot/node_modules/hubot" ]; then
+  echo "== installing hubot 14 (npm ci)" >&2
+  (cd "$here/hubot" && npm ci --no-audit --no-fund >&2)
+fi
+
+work="$(mktemp -d)"
+data="$work/data"
+pid=""
+cleanup() { if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then kill -TERM "$pid"; wait "$pid" 2>/dev/null || true; fi; rm -rf "$work"; }
+trap cleanup EXIT
+
+echo "== capstan up --data $data --port 0" >&2
+"$capstan" up --data "$data" --port 0 >"$work/up.log" 2>&1 &
+pid=$!
+for _ in $(seq 300); do [ -s "$data/server.json" ] && break; kill -0 "$pid" 2>/dev/null || { cat "$work/up.log" >&2; exit 1; }; sleep 0.1; done
+url="$(sed -n 's/.*"Url":"\([^"]*\)".*/\1/p' "$data/server.json")"
+token="$("$capstan" token create --data "$data" --person bob | grep -o 'cap_[A-Za-z0-9_-]*' | head -1)"
+[ -n "$url" ] && [ -n "$token" ] || { echo "could not start Capstan or create a token" >&2; cat "$work/up.log" >&2; exit 1; }
+
+echo "== Capstan: $N messages per mode (warm-up $WARMUP), sequential and $CLIENTS clients, at $url" >&2
+"$load" --url "$url" --token "$token" --text whoami --n "$N" --warmup "$WARMUP" --clients "1,$CLIENTS" >"$work/capstan.json"
+echo "== Hubot 14: $N messages per mode (warm-up $WARMUP), sequential, $CLIENTS in flight, all at once" >&2
+node "$here/hubot/drive.mjs" --n "$N" --warmup "$WARMUP" --clients "$CLIENTS" >"$work/hubot.json"
+
+kill -TERM "$pid"; wait "$pid" 2>/dev/null || true; pid=""
+echo "== capstan ledger verify" >&2
+verify="$("$capstan" ledger verify --data "$data")" || { echo "$verify" >&2; echo "LEDGER VERIFY FAILED" >&2; exit 1; }
+echo "$verify" >&2
+expected=$(( (2 * (N + WARMUP)) * 4 ))   # per message: message (naming its token), command, decision, reply
+
+cat "$work/capstan.json" "$work/hubot.json"
+CAP="$work/capstan.json" HUB="$work/hubot.json" VERIFY="$verify" EXPECTED="$expected" CPUS="$(nproc)" node --input-type=module -e '
+import { readFileSync } from "node:fs"
+const cap = JSON.parse(readFileSync(process.env.CAP, "utf8")), hub = JSON.parse(readFileSync(process.env.HUB, "utf8"))
+const find = (d, mode) => d.modes.find((m) => m.mode === mode)
+const r = (a, b) => (a / b).toFixed(2) + "×"
+const checked = Number((/(\d+) entries/.exec(process.env.VERIFY) ?? [])[1] ?? 0)
+console.log(`\n### Chat command round trip — N=${cap.n}, warm-up ${cap.warmup}, ${process.env.CPUS} CPUs, hubot ${hub.hubot} on node ${hub.node}\n`)
+console.log("| mode | Capstan msg/s | Hubot msg/s | throughput Capstan/Hubot | Capstan p50 ms | Hubot p50 ms | Capstan p99 ms | Hubot p99 ms | p99 Capstan/Hubot |")
+console.log("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+for (const mode of ["sequential", "concurrent"]) {
+  const c = find(cap, mode), h = find(hub, mode)
+  const label = mode === "sequential" ? "sequential (1 at a time)" : `concurrent (${c.clients} clients / ${h.clients} in flight)`
+  console.log(`| ${label} | ${c.msgPerSec} | ${h.msgPerSec} | ${r(c.msgPerSec, h.msgPerSec)} | ${c.p50Ms} | ${h.p50Ms} | ${c.p99Ms} | ${h.p99Ms} | ${r(c.p99Ms, h.p99Ms)} |`)
+}
+const a = find(hub, "all-at-once")
+console.log(`| Hubot all ${a.n} written at once | — | ${a.msgPerSec} | — | — | ${a.p50Ms} | — | ${a.p99Ms} | — |`)
+console.log(`\nCapstan errors: ${cap.modes.reduce((s, m) => s + m.errors, 0)}. Ledger: ${process.env.VERIFY} (at least ${process.env.EXPECTED} expected from the benchmark: message, command, decision, reply per message).`)
+if (checked < Number(process.env.EXPECTED)) { console.error("the ledger holds fewer entries than messages were answered"); process.exit(1) }
+'
