@@ -2,6 +2,7 @@ using Capstan.Core.Access;
 using Capstan.Core.Commands;
 using Capstan.Core.Config;
 using Capstan.Core.Conversation;
+using Capstan.Core.Jobs;
 using Capstan.Core.Ledger;
 using Capstan.Core.Storage;
 using Capstan.Core.Telemetry;
@@ -32,6 +33,7 @@ public sealed class CapstanNode : IAsyncDisposable
     public CommandRegistry Registry { get; } = new();
     public AccessTokens Tokens { get; }
     public ConfigReloader Reloader { get; }
+    public JobRunner Jobs { get; }
 
     private CapstanNode(DataFolder data, TimeProvider clock, Redactor redactor, SqliteDatabase db, Ledger.Ledger ledger, ConfigRepo repo, ConfigLoader loader, ConfigState config)
     {
@@ -48,6 +50,7 @@ public sealed class CapstanNode : IAsyncDisposable
         Confirmations = new Confirmations(clock);
         Tokens = new AccessTokens(db, clock);
         Reloader = new ConfigReloader(repo, loader, config, ledger, Outbox);
+        Jobs = new JobRunner(new global::Capstan.Core.Jobs.Jobs(db, clock), Outbox, ledger, redactor, clock);
     }
 
     /// <summary>Opens (creating and seeding when new) the data folder.</summary>
@@ -87,8 +90,10 @@ public sealed class CapstanNode : IAsyncDisposable
         services.AddSingleton(this).AddSingleton(Data).AddSingleton(Clock).AddSingleton(Redactor).AddSingleton(Database)
             .AddSingleton(Ledger).AddSingleton(ConfigRepo).AddSingleton(ConfigLoader).AddSingleton(Config).AddSingleton(Rooms)
             .AddSingleton(Feed).AddSingleton(Outbox).AddSingleton(Confirmations).AddSingleton(Metrics).AddSingleton(Registry)
-            .AddSingleton(Tokens).AddSingleton(Reloader);
+            .AddSingleton(Tokens).AddSingleton(Reloader).AddSingleton(Jobs).AddSingleton(Jobs.Jobs);
         services.AddSingleton<IHostedService>(Reloader);
+        services.AddSingleton<IHostedService>(Jobs);
+        services.AddSingleton<ICancellationSource>(Jobs);
         services.AddSingleton(sp => Conversation(sp));
         return services;
     }

@@ -49,6 +49,7 @@ public sealed class CoreCommands : ICommandModule
             .Effects(SideEffect.Destructive)
             .Example("token revoke bob", "token revoke t3f9a1c2b7e")
             .Runs(RevokeTokens));
+        new Jobs.JobCommands().Register(registry);
     }
 
     private static Task<CommandResult> Help(CommandContext ctx)

@@ -96,5 +96,32 @@ public static class SqliteMigrations
             );
             CREATE INDEX access_tokens_person ON access_tokens(person);
             """),
+        new(3, "jobs", """
+            CREATE TABLE jobs (
+              id INTEGER PRIMARY KEY AUTOINCREMENT,
+              kind TEXT NOT NULL,
+              title TEXT NOT NULL,
+              actor TEXT NOT NULL,
+              room TEXT NOT NULL,
+              thread TEXT NOT NULL,
+              progress_message TEXT NULL,
+              state TEXT NOT NULL,
+              percent REAL NULL,
+              status TEXT NOT NULL,
+              summary TEXT NULL,
+              result TEXT NULL,
+              resume TEXT NULL,
+              timeout_ms INTEGER NOT NULL,
+              created_at TEXT NOT NULL,
+              ended_at TEXT NULL
+            );
+            CREATE INDEX jobs_state ON jobs(state, id);
+            CREATE TABLE job_output (
+              job INTEGER NOT NULL REFERENCES jobs(id),
+              seq INTEGER NOT NULL,
+              line TEXT NOT NULL,
+              PRIMARY KEY (job, seq)
+            );
+            """),
     ];
 }

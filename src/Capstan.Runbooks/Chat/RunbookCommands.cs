@@ -1,0 +1,85 @@
+using Capstan.Core.Commands;
+using Capstan.Core.Config;
+using Capstan.Core.Jobs;
+using Capstan.Core.Ledger;
+using Capstan.Runbooks.Config;
+using Capstan.Runbooks.Steps;
+
+namespace Capstan.Runbooks.Chat;
+
+/// <summary>The chat commands of diagnostics: <c>diag</c> (list or run a runbook as a job) and <c>check PRODUCT</c>.</summary>
+public sealed class RunbookCommands : ICommandModule
+{
+    /// <summary>Rows of a sql result shown in chat; the job page keeps them all.</summary>
+    public const int ChatRows = 20;
+
+    private static RunbookBook Book(ConfigSnapshot config) => config.Find<RunbookBook>() ?? RunbookBook.Empty;
+
+    public void Register(CommandRegistry registry)
+    {
+        registry.Add(new CommandSpec("diag", "Diagnostics", "List the diagnostics runbooks, or run one as a job")
+            .Optional("runbook", ArgumentKind.Named("runbook", ctx => Book(ctx.Config).Runbooks.Keys.ToList()), "a runbook from runbooks/ in the config repo")
+            .Rest("parameters", false, "the runbook's parameters as key=value")
+            .Needs(CoreCommands.ReadPermission)
+            .Describe("Runbooks are files runbooks/NAME.yaml in the config repo: typed parameters and http, tcp, dns, sql (read-only) and script steps. The result comes back as a table; `job ID` shows the full output.")
+            .Example("diag", "diag http-check url=http://127.0.0.1:8080/healthz")
+            .Runs(Diag));
+        registry.Add(new CommandSpec("check", "Diagnostics", "Check every service of a product at once: status, latency, detail")
+            .Required("product", ArgumentKind.Named("product", ctx => Book(ctx.Config).Products.Keys.ToList()), "a product from products: in capstan.yaml")
+            .Needs(CoreCommands.ReadPermission)
+            .Example("check shop")
+            .Runs(Check));
+    }
+
+    private static async Task<CommandResult> Diag(CommandContext ctx)
+    {
+        var book = Book(ctx.Config);
+        if (ctx.Command.Find<string>("runbook") is not { } name)
+        {
+            if (book.Runbooks.Count == 0) return CommandResult.Info("There are no runbooks yet. Add runbooks/NAME.yaml to the config repo (docs/runbooks.md shows how).");
+            return CommandResult.Info($"{book.Runbooks.Count} runbook(s); run one with `diag NAME key=value …`:",
+                new Table(["runbook", "parameters", "steps", "what it does"], book.Runbooks.Values.Select(r => (IReadOnlyList<string>)[
+                    r.Name,
+                    string.Join(" ", r.Parameters.Select(p => p.Required ? p.Name + "=…" : $"[{p.Name}={p.Default ?? "…"}]")),
+                    string.Join(", ", r.Steps.Select(s => $"{s.Name} ({s.Kind})")),
+                    r.Description]).ToList()));
+        }
+        var runbook = book.Runbooks[name];
+        var (parameters, problem) = Diagnostics.Bind(runbook, ctx.Command.Find<string>("parameters"));
+        if (parameters is null) return CommandResult.Invalid(problem!);
+        var diagnostics = ctx.Service<Diagnostics>();
+        var outbox = ctx.Outbox;
+        var redactor = ctx.Service<Redactor>();
+        var files = ctx.Config.Files;
+        var title = $"diag {name}" + string.Concat(parameters.Select(p => $" {p.Key}={p.Value}"));
+        var job = await ctx.Service<JobRunner>().StartAsync(
+            new JobRequest("diag", title.Length > 120 ? title[..119] + "…" : title, ctx.Actor.LedgerName, ctx.Room, ctx.Thread, runbook.Timeout),
+            job => diagnostics.RunAsync(runbook, parameters, files, job, (step, table) =>
+                outbox.PostAsync(ctx.Room, ctx.Thread, new Reply(
+                    $"{step}: {table.Rows.Count} row(s)" + (table.Rows.Count > ChatRows ? $", first {ChatRows} shown (`job {job.Job.Id}` has all)" : ""),
+                    ReplyTone.Info, Redact(Compact(table), redactor.Redact)))),
+            ctx.Cancellation);
+        return CommandResult.Info($"Running runbook {name} as job {job.Id} ({runbook.Steps.Count} step(s), timeout {DurationText.Format(runbook.Timeout)}); progress and the result follow here. `cancel {job.Id}` stops it.")
+            with
+        { Following = true };
+    }
+
+    private static async Task<CommandResult> Check(CommandContext ctx)
+    {
+        var product = Book(ctx.Config).Products[ctx.Command.Get<string>("product")];
+        var (results, table) = await ctx.Service<ProductCheck>().RunAsync(product, ctx.Config.Files, ctx.Cancellation);
+        table = Redact(table, ctx.Service<Redactor>().Redact);
+        var down = results.Count(r => !r.Ok);
+        await ctx.Service<Ledger>().AppendAsync("product.check", ctx.Actor.LedgerName, ctx.Room, ctx.Thread,
+            new { product = product.Name, services = results.Count, down = results.Where(r => !r.Ok).Select(r => r.Name).ToList() });
+        var text = down == 0
+            ? $"{product.Name}: all {results.Count} service(s) up."
+            : $"{product.Name}: {down} of {results.Count} service(s) DOWN ({string.Join(", ", results.Where(r => !r.Ok).Select(r => r.Name))}).";
+        return new CommandResult(CommandOutcome.Succeeded, [new Reply(text, down == 0 ? ReplyTone.Success : ReplyTone.Error, table)]);
+    }
+
+    private static Table Compact(Table t) => t.Rows.Count <= ChatRows ? t : new Table(t.Columns, t.Rows.Take(ChatRows).ToList());
+
+    private static Table Redact(Table t, Func<string, string> redact) =>
+        new(t.Columns, t.Rows.Select(r => (IReadOnlyList<string>)r.Select(redact).ToList()).ToList());
+}

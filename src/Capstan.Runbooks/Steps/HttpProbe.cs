@@ -1,0 +1,158 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Capstan.Runbooks.Config;
+
+namespace Capstan.Runbooks.Steps;
+
+/// <summary>Runs http steps: follows at most five redirects and only to http(s), reads at most the step's byte limit.</summary>
+public sealed class HttpProbe : IDisposable
+{
+    private const int MaxRedirects = 5;
+    private readonly HttpClient _client = new(new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = false, ConnectTimeout = TimeSpan.FromSeconds(30) })
+    {
+        Timeout = Timeout.InfiniteTimeSpan,
+    };
+
+    public async Task<Dictionary<string, string>> RunAsync(HttpStep step, Scope scope, CancellationToken ct)
+    {
+        var text = scope.Resolve(step.Url);
+        if (!Uri.TryCreate(text, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
+            throw new StepProblem($"'{text}' is not an http:// or https:// address");
+        var method = new HttpMethod(step.Method);
+        for (var hop = 0; ; hop++)
+        {
+            using var request = new HttpRequestMessage(method, uri);
+            string? contentType = null;
+            foreach (var (name, value) in step.Headers)
+            {
+                var v = scope.Resolve(value);
+                if (name.Equals("Content-Type", StringComparison.OrdinalIgnoreCase)) contentType = v;
+                else request.Headers.TryAddWithoutValidation(name, v);
+            }
+            if (step.Body is { } body && method != HttpMethod.Get && method != HttpMethod.Head)
+                request.Content = new StringContent(scope.Resolve(body), Encoding.UTF8, contentType ?? "application/json");
+            using var response = await SendAsync(request, uri, ct);
+            var status = (int)response.StatusCode;
+            if (status is 301 or 302 or 303 or 307 or 308 && response.Headers.Location is { } location)
+            {
+                var next = new Uri(uri, location);
+                if (next.Scheme is not ("http" or "https"))
+                    throw new StepProblem($"{uri} redirected to {next}; only http and https redirects are followed, so this one was refused");
+                if (hop >= MaxRedirects) throw new StepProblem($"more than {MaxRedirects} redirects from {text}; stopped at {next}");
+                if (status == 303 || (status is 301 or 302 && method == HttpMethod.Post)) method = HttpMethod.Get;
+                uri = next;
+                continue;
+            }
+            var content = await ReadLimitedAsync(response, step.MaxBytes, ct);
+            var values = new Dictionary<string, string>
+            {
+                ["status"] = status.ToString(CultureInfo.InvariantCulture),
+                ["body"] = content.Length > 4096 ? content[..4096] : content,
+                ["host"] = uri.Host,
+                ["port"] = uri.Port.ToString(CultureInfo.InvariantCulture),
+                ["url"] = uri.ToString(),
+            };
+            var e = step.Expect;
+            if (e.Status is { } want && want != status)
+                throw new StepProblem($"{step.Method} {uri} answered {status} {response.ReasonPhrase}, expected {want}" + Snippet(content));
+            if (e.JsonPath is { } path)
+            {
+                var found = JsonPath.Find(content, path) ?? throw new StepProblem($"{path} is not in the response of {uri}" + Snippet(content));
+                values["value"] = found;
+                if (e.JsonEquals is { } eq && eq != found) throw new StepProblem($"{path} is '{found}', expected '{eq}'");
+            }
+            if (e.Contains is { } needle && !content.Contains(needle, StringComparison.Ordinal))
+                throw new StepProblem($"the response of {uri} does not contain '{needle}'" + Snippet(content));
+            values["detail"] = $"{status} {response.ReasonPhrase}" + (values.TryGetValue("value", out var jv) ? $", {e.JsonPath} = {jv}" : "") + $", {content.Length} bytes";
+            return values;
+        }
+    }
+
+    private async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, Uri uri, CancellationToken ct)
+    {
+        try
+        {
+            return await _client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
+        }
+        catch (HttpRequestException ex)
+        {
+            throw new StepProblem(NetworkProblem.Describe(uri.Host, uri.Port, ex));
+        }
+    }
+
+    private static async Task<string> ReadLimitedAsync(HttpResponseMessage response, long max, CancellationToken ct)
+    {
+        if (response.Content.Headers.ContentLength is { } length && length > max)
+            throw new StepProblem($"the response is {Bytes(length)}, over this step's limit of {Bytes(max)}; raise maxBytes if that is expected");
+        await using var stream = await response.Content.ReadAsStreamAsync(ct);
+        var buffer = new MemoryStream();
+        var chunk = new byte[16 * 1024];
+        int n;
+        while ((n = await stream.ReadAsync(chunk, ct)) > 0)
+        {
+            buffer.Write(chunk, 0, n);
+            if (buffer.Length > max) throw new StepProblem($"the response is larger than this step's limit of {Bytes(max)}; stopped reading. Raise maxBytes if that is expected");
+        }
+        return Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
+    }
+
+    public static string Bytes(long n) => n switch
+    {
+        >= 1L << 30 => $"{n / (double)(1L << 30):0.0} GB",
+        >= 1L << 20 => $"{n / (double)(1L << 20):0.0} MB",
+        >= 1L << 10 => $"{n / (double)(1L << 10):0.0} KB",
+        _ => $"{n} bytes",
+    };
+
+    private static string Snippet(string content)
+    {
+        var t = content.ReplaceLineEndings(" ").Trim();
+        return t.Length == 0 ? "" : ": " + (t.Length > 120 ? t[..120] + "…" : t);
+    }
+
+    public void Dispose() => _client.Dispose();
+}
+
+/// <summary>A small JSON path reader: $.a.b[0].c.</summary>
+public static class JsonPath
+{
+    public static string? Find(string json, string path)
+    {
+        JsonDocument doc;
+        try { doc = JsonDocument.Parse(json); }
+        catch (JsonException) { return null; }
+        using (doc)
+        {
+            var node = doc.RootElement;
+            foreach (var part in path.TrimStart('$').Split('.', StringSplitOptions.RemoveEmptyEntries))
+            {
+                var name = part;
+                var indexes = new List<int>();
+                while (name.EndsWith(']') && name.LastIndexOf('[') is var open and >= 0)
+                {
+                    if (!int.TryParse(name[(open + 1)..^1], NumberStyles.None, CultureInfo.InvariantCulture, out var i)) return null;
+                    indexes.Insert(0, i);
+                    name = name[..open];
+                }
+                if (name.Length > 0)
+                {
+                    if (node.ValueKind != JsonValueKind.Object || !node.TryGetProperty(name, out node)) return null;
+                }
+                foreach (var i in indexes)
+                {
+                    if (node.ValueKind != JsonValueKind.Array || i >= node.GetArrayLength()) return null;
+                    node = node[i];
+                }
+            }
+            return node.ValueKind switch
+            {
+                JsonValueKind.String => node.GetString(),
+                JsonValueKind.True => "true",
+                JsonValueKind.False => "false",
+                JsonValueKind.Null => "null",
+                _ => node.GetRawText(),
+            };
+        }
+    }
+}
