@@ -2,6 +2,7 @@ using Capstan.Core;
 using Capstan.Core.Commands;
 using Capstan.Core.Config;
 using Capstan.Delivery;
+using Capstan.Runbooks;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Capstan;
@@ -10,13 +11,13 @@ namespace Capstan;
 public static class Composition
 {
     /// <summary>Every module's configuration section.</summary>
-    public static IReadOnlyList<IConfigSection> Sections() => [DeliveryModule.Section, DeliveryModule.Sources];
+    public static IReadOnlyList<IConfigSection> Sections() => [DeliveryModule.Section, DeliveryModule.Sources, RunbooksModule.Section];
 
     /// <summary>Every module's commands.</summary>
-    public static IEnumerable<ICommandModule> CommandModules() => [new CoreCommands(), new Delivery.Chat.DeliveryCommands(), new Delivery.Sources.FlowCommands()];
+    public static IEnumerable<ICommandModule> CommandModules() => [new CoreCommands(), new Delivery.Chat.DeliveryCommands(), new Delivery.Sources.FlowCommands(), new Runbooks.Chat.RunbookCommands(), new Runbooks.Transfers.FetchCommands()];
 
     /// <summary>Module services (read models, background loops) on top of the node's.</summary>
-    public static void AddModules(IServiceCollection services) => services.AddDelivery();
+    public static void AddModules(IServiceCollection services) => services.AddDelivery().AddRunbooks();
 
     public static async Task<CapstanNode> OpenAsync(DataFolder data, CancellationToken ct)
     {
