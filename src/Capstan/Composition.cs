@@ -16,8 +16,12 @@ public static class Composition
     /// <summary>Every module's commands.</summary>
     public static IEnumerable<ICommandModule> CommandModules() => [new CoreCommands(), new Delivery.Chat.DeliveryCommands(), new Delivery.Sources.FlowCommands(), new Runbooks.Chat.RunbookCommands(), new Runbooks.Transfers.FetchCommands()];
 
-    /// <summary>Module services (read models, background loops) on top of the node's.</summary>
-    public static void AddModules(IServiceCollection services) => services.AddDelivery().AddRunbooks();
+    /// <summary>
+    /// Module services (read models, background loops) on top of the node's. A serving process stops the apps it
+    /// supervises when it is stopped; after a crash they keep running and are adopted at the next start.
+    /// </summary>
+    public static void AddModules(IServiceCollection services, bool serving = false) =>
+        services.AddDelivery(new DeliveryOptions { StopAppsOnShutdown = serving }).AddRunbooks();
 
     public static async Task<CapstanNode> OpenAsync(DataFolder data, CancellationToken ct)
     {

@@ -30,6 +30,10 @@ public sealed class DurabilityTests
         for (var i = 0; i < 60; i++) Assert.Contains($"note {i}", history.Output);
         var verify = await CapstanExe.RunAsync("ledger", "verify", "--data", server.Data);
         Assert.Equal(0, verify.ExitCode);
+
+        // After the crash the demo apps kept running; a new server adopts them, and a clean stop stops them.
+        await using var again = await CapstanServer.StartAsync(server.Data, server.Port);
+        Assert.Equal(0, await again.StopAsync());
     }
 }
 

@@ -48,7 +48,7 @@ public static class UpVerb
         builder.Logging.ClearProviders().AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; }).SetMinimumLevel(LogLevel.Warning);
         builder.WebHost.UseKestrel(k => k.Listen(address, port));
         node.AddTo(builder.Services);
-        Composition.AddModules(builder.Services);
+        Composition.AddModules(builder.Services, serving: true);
         builder.Services.AddCapstanWeb();
         await using var app = builder.Build();
         app.MapCapstanWeb();
