@@ -37,8 +37,9 @@ public sealed class Conversation(
 
         if (string.IsNullOrWhiteSpace(incoming.Text))
             return Refusal(room, "That message is empty. Type `help` to see what you can do.");
-        if (!rooms.Exists(room))
-            return Refusal(room, ArgumentKind.Unknown("room", room, rooms.Names) + ".");
+        var roomNames = rooms.Names; // computed once per message: it is on the hot path
+        if (!roomNames.Contains(room, StringComparer.OrdinalIgnoreCase))
+            return Refusal(room, ArgumentKind.Unknown("room", room, roomNames) + ".");
         if (incoming.Text.Length > MaxLength)
         {
             await ledger.AppendAsync(LedgerKinds.MessageRefused, actor.LedgerName, room, incoming.ThreadId,
@@ -56,7 +57,7 @@ public sealed class Conversation(
         // disk sync; nothing is delivered before its own record (and everything before it) is durable.
         var published = PublishWhenRecordedAsync(recorded, message);
 
-        var outcome = CommandParser.Parse(incoming.Text, registry, new ArgumentContext(snapshot, rooms.Names), incoming.Addressed);
+        var outcome = CommandParser.Parse(incoming.Text, registry, new ArgumentContext(snapshot, roomNames), incoming.Addressed);
         CommandResult result;
         string? commandId = null;
         switch (outcome)

@@ -37,37 +37,32 @@ public static class FlowVerbs
         flow.Add(InitCommand());
         foreach (var kind in Enum.GetValues<FlowBranchKind>()) flow.Add(KindCommand(kind));
 
-        var repo = RepoOption();
-        var cont = new Command("continue", "Finish a release/hotfix/feature finish that stopped on a conflict, after you resolved and staged it") { repo };
-        cont.SetAction((p, ct) => Run(p, async o =>
+        flow.Add(RepoCommand("continue", "Finish a release/hotfix/feature finish that stopped on a conflict, after you resolved and staged it",
+            async (r, o, ct) => o.Write((await r.ContinueAsync(ct)).ToText())));
+        flow.Add(RepoCommand("abort", "Undo a finish that stopped on a conflict: every branch, tag and HEAD go back to where they were",
+            async (r, o, ct) => o.Write((await r.AbortAsync(ct)).ToText())));
+        flow.Add(RepoCommand("status", "Show whether a finish is waiting for 'flow continue' or 'flow abort'", (r, o, _) =>
         {
-            using var r = GitFlowRepository.Open(p.GetValue(repo)!);
-            o.Write((await r.ContinueAsync(ct)).ToText());
-        }));
-        flow.Add(cont);
-
-        var repo2 = RepoOption();
-        var abort = new Command("abort", "Undo a finish that stopped on a conflict: every branch, tag and HEAD go back to where they were") { repo2 };
-        abort.SetAction((p, ct) => Run(p, async o =>
-        {
-            using var r = GitFlowRepository.Open(p.GetValue(repo2)!);
-            o.Write((await r.AbortAsync(ct)).ToText());
-        }));
-        flow.Add(abort);
-
-        var repo3 = RepoOption();
-        var status = new Command("status", "Show whether a finish is waiting for 'flow continue' or 'flow abort'") { repo3 };
-        status.SetAction((p, ct) => Run(p, o =>
-        {
-            using var r = GitFlowRepository.Open(p.GetValue(repo3)!);
             var pending = r.PendingFinish;
             o.WriteLine(pending is null
                 ? "No flow operation is in progress."
                 : $"A {pending.Command} of '{pending.Branch}' stopped at: {pending.Steps.First(s => !s.Done).Describe()}. Resolve, then run 'capstan flow continue', or 'capstan flow abort'.");
             return Task.CompletedTask;
         }));
-        flow.Add(status);
         return flow;
+    }
+
+    /// <summary>A flow sub-command that only needs --repo and works on the opened repository.</summary>
+    private static Command RepoCommand(string name, string description, Func<GitFlowRepository, TextWriter, CancellationToken, Task> body)
+    {
+        var repo = RepoOption();
+        var command = new Command(name, description) { repo };
+        command.SetAction((p, ct) => Run(p, async o =>
+        {
+            using var r = GitFlowRepository.Open(p.GetValue(repo)!);
+            await body(r, o, ct);
+        }));
+        return command;
     }
 
     private static Command InitCommand()
