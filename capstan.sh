@@ -5,5 +5,9 @@
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
-dotnet build "$here/src/Capstan/Capstan.csproj" -c Release --nologo -v quiet -clp:ErrorsOnly >&2
+# Build quietly; show the build's output only when it fails.
+if ! log="$(dotnet build "$here/src/Capstan/Capstan.csproj" -c Release --nologo -v quiet -clp:ErrorsOnly 2>&1)"; then
+  printf '%s\n' "$log" >&2
+  exit 2
+fi
 exec "$here/src/Capstan/bin/Release/net10.0/capstan" "$@"

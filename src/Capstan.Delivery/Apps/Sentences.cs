@@ -10,7 +10,7 @@ public static class Sentences
     {
         var known = app.VersionOrder;
         var near = Suggest.Nearest(version, known);
-        return $"unknown version '{version}' of {app.Name}" + (near is not null ? $" — did you mean '{near}'?" : "") +
+        return $"unknown version '{version}' of {app.Name}" + (near is not null ? $" — did you mean '{near}'?" : ".") +
             $" Known versions: {(known.Count == 0 ? "none yet" : string.Join(", ", known))}";
     }
 
