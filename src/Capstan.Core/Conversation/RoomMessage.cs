@@ -19,7 +19,32 @@ public sealed record RoomMessage(
     DateTimeOffset? EditedAt = null,
     string? Platform = null)
 {
-    public static string NewId() => "m" + Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(6));
+    /// <summary>A new message id; ids sort by creation time (see <see cref="MessageIds"/>).</summary>
+    public static string NewId() => MessageIds.Next();
+}
+
+/// <summary>
+/// Message ids that grow with time ("m" + 14 hex digits: milliseconds since 2020 and a counter), so the ledger's
+/// thread index is appended at its end instead of being written all over: one page per batch, not one per message.
+/// </summary>
+public static class MessageIds
+{
+    private static readonly long Epoch = new DateTimeOffset(2020, 1, 1, 0, 0, 0, TimeSpan.Zero).ToUnixTimeMilliseconds();
+    private const int CounterBits = 14;
+    private static long _last;
+
+    public static string Next()
+    {
+        var now = (DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() - Epoch) << CounterBits;
+        long last, next;
+        do
+        {
+            last = Volatile.Read(ref _last);
+            // A new millisecond starts at a random counter (ids from separate processes rarely meet); within one, count up.
+            next = now > last ? now | (long)Random.Shared.Next(1 << (CounterBits - 2)) : last + 1;
+        } while (Interlocked.CompareExchange(ref _last, next, last) != last);
+        return "m" + next.ToString("x14", System.Globalization.CultureInfo.InvariantCulture);
+    }
 }
 
 /// <summary>A person's message arriving from any chat adapter (with the id of the API token or session it came with, if any).</summary>
