@@ -55,6 +55,10 @@ public sealed class JobTests
         Assert.Equal("40", last.Table!.Rows[0][0]);
         Assert.Contains($"In full (40 line(s) of output, 1 result table(s)): /jobs/{job.Id}", last.Text);
         Assert.Contains($"live: /jobs/{job.Id}", progress.Text);
+        var closing = events.Last(e => e.Type == RoomEvent.Posted).Message;
+        Assert.Equal($"{job.Id} succeeded: counted — /jobs/{job.Id}", closing.Text);
+        Assert.Equal(ReplyTone.Success, closing.Tone);
+        Assert.Equal("t1", closing.ThreadId);
 
         var view = await t.Node.Jobs.Jobs.GetAsync(job.Id, CancellationToken.None);
         Assert.Equal(40, view!.Output.Count);

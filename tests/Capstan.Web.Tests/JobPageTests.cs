@@ -154,6 +154,11 @@ public sealed class JobPageTests(Chromium chromium, CapstanServer server, ITestO
 
             await row.Locator($"a[href='/jobs/{id}']").ClickAsync();
             await Expect(page.GetByTestId("title")).ToContainTextAsync($"{id} · diag long");
+
+            // From a terminal, `capstan say` follows the job to its end and prints how it ended.
+            var (exit, stdout, stderr) = await server.SayAsync("bob", $"diag long gate={gate}");
+            Assert.True(exit == 0, stdout + stderr);
+            Assert.Matches(@"j\d+ succeeded: runbook long: all 3 step\(s\) passed — http://127\.0\.0\.1:\d+/jobs/j\d+", stdout);
         }
         finally
         {

@@ -104,6 +104,9 @@ public sealed class JobRunner(Jobs jobs, Outbox outbox, Ledger.Ledger ledger, Re
             var text = $"Job {job.Id} · {job.Title} — {Word(state)} after {DurationText.Format(took)}: {summary}" +
                 (inFull.Count > 0 ? $"\nIn full ({string.Join(", ", inFull)}): {PageFor(job.Id)} · `job {job.Id}` shows the end here." : "");
             await outbox.EditAsync(message, new Reply(text, tone, table));
+            // A closing line in the thread: platforms notify people of new messages, not of edits, and
+            // `capstan say` knows from it that the job has ended (and how).
+            await outbox.PostAsync(job.Room, job.Thread, new Reply($"{job.Id} {Word(state)}: {summary}" + (inFull.Count > 0 ? $" — {PageFor(job.Id)}" : ""), tone), message.Id);
             await ledger.AppendAsync(Finished, job.Actor, job.Room, job.Thread, new { job = job.Id, kind = job.Kind, state = state.ToString().ToLowerInvariant(), summary, seconds = Math.Round(took.TotalSeconds, 3) });
         }
         catch (Exception ex)
