@@ -24,9 +24,6 @@ public sealed class EditPacer : IDisposable
         _interval = place.Edits.Interval;
     }
 
-    /// <summary>How many edits were merged into a later one instead of being delivered (for tests and metrics).</summary>
-    public long Merged { get; private set; }
-
     /// <summary>The feed listener: pass this to <see cref="RoomFeed.Listen"/>.</summary>
     public async ValueTask OnEventAsync(RoomEvent e)
     {
@@ -50,8 +47,7 @@ public sealed class EditPacer : IDisposable
         {
             if (_disposed) return;
             if (!_slots.TryGetValue(id, out slot!)) slot = _slots[id] = new Slot { Last = DateTimeOffset.MinValue };
-            if (slot.Pending is not null) Merged++;
-            slot.Pending = e;
+            slot.Pending = e; // replaces an edit not yet delivered: only the newest state matters
         }
         await PumpAsync(id, slot);
     }
