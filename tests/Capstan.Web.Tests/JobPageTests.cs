@@ -166,6 +166,34 @@ public sealed class JobPageTests(Chromium chromium, CapstanServer server, ITestO
         }
     }
 
+    [Fact]
+    public async Task The_cancel_button_on_a_job_page_stops_the_job_and_the_page_shows_it()
+    {
+        await PushAsync(Runbook());
+        var never = Path.Combine(server.DataDir, "never-" + Guid.NewGuid().ToString("N")[..6]);
+        var page = await chromium.NewPageAsync();
+        try
+        {
+            var chat = new ChatPage(page);
+            await chat.SignInAsync(await server.SignInLinkAsync("bob"), "bob");
+            await chat.SendAsync($"diag long gate={never}");
+            var live = page.Locator(".msg.capstan", new() { HasTextString = $"· diag long gate={never} — running" }).Locator("a[href*='/jobs/j']");
+            await Expect(live).ToBeVisibleAsync(new() { Timeout = 30_000 });
+            await live.ClickAsync();
+            await Expect(page.GetByTestId("output")).ToContainTextAsync("waiting for the gate", new() { Timeout = 30_000 });
+
+            await page.GetByTestId("cancel").ClickAsync();
+            await Expect(page.GetByTestId("cancel-reply")).ToContainTextAsync("Cancelled job");
+            await Expect(page.GetByTestId("state")).ToHaveTextAsync("cancelled");
+            await Expect(page.GetByTestId("summary")).ToHaveTextAsync("cancelled by bob");
+            await Expect(page.GetByTestId("cancel")).ToBeHiddenAsync();
+        }
+        finally
+        {
+            await page.Context.CloseAsync();
+        }
+    }
+
     private async Task<string> TokenAsync(string person)
     {
         var (exit, stdout, stderr) = await server.RunAsync("token", "create", "--data", server.DataDir, "--person", person);
