@@ -9,6 +9,9 @@ public sealed record RunbooksOptions
     /// <summary>How long one download may take in all.</summary>
     public TimeSpan DownloadTimeout { get; init; } = TimeSpan.FromHours(6);
 
+    /// <summary>How long a download may go without receiving a byte before it counts as dropped (and is resumed).</summary>
+    public TimeSpan DownloadStallTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
     /// <summary>How many times a dropped transfer is resumed before the job fails.</summary>
     public int DownloadRetries { get; init; } = 5;
 }

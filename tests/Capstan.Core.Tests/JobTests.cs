@@ -26,7 +26,7 @@ public sealed class JobTests
     public async Task A_job_reports_progress_by_editing_one_message_and_keeps_its_whole_output()
     {
         await using var t = await TestNode.StartAsync();
-        t.Node.Jobs.EditInterval = TimeSpan.FromMilliseconds(20);
+        t.Node.Jobs.ProgressInterval = TimeSpan.FromMilliseconds(20);
         var events = new ConcurrentQueue<RoomEvent>();
         using var _ = t.Node.Feed.Listen(e => { events.Enqueue(e); return ValueTask.CompletedTask; });
         var step = new SemaphoreSlim(0);
@@ -34,6 +34,7 @@ public sealed class JobTests
         {
             for (var i = 1; i <= 40; i++) ctx.Line($"line {i}");
             ctx.Report(50, "half way");
+            ctx.AddTable("rows", new Table(["name", "size"], [["db", "3 MB"]]));
             await step.WaitAsync(ctx.Cancellation);
             return JobOutcome.Ok("counted", new Table(["n"], [["40"]]));
         }, CancellationToken.None);
@@ -52,18 +53,34 @@ public sealed class JobTests
         var last = events.Last(e => e.Type == RoomEvent.Edited).Message;
         Assert.Contains("succeeded", last.Text);
         Assert.Equal("40", last.Table!.Rows[0][0]);
+        Assert.Contains($"In full (40 line(s) of output, 1 result table(s)): /jobs/{job.Id}", last.Text);
+        Assert.Contains($"live: /jobs/{job.Id}", progress.Text);
+        var closing = events.Last(e => e.Type == RoomEvent.Posted).Message;
+        Assert.Equal($"{job.Id} succeeded: counted — /jobs/{job.Id}", closing.Text);
+        Assert.Equal(ReplyTone.Success, closing.Tone);
+        Assert.Equal("t1", closing.ThreadId);
 
         var view = await t.Node.Jobs.Jobs.GetAsync(job.Id, CancellationToken.None);
         Assert.Equal(40, view!.Output.Count);
         Assert.Equal("line 1", view.Output[0]);
         Assert.Equal("counted", view.Job.Summary);
         Assert.Equal("40", view.Result!.Rows[0][0]);
+        var named = Assert.Single(view.Tables);
+        Assert.Equal("rows", named.Name);
+        Assert.Equal("db", named.Table.Rows[0][0]);
+        var newer = await t.Node.Jobs.Jobs.GetAsync(job.Id, CancellationToken.None, fromLine: 30);
+        Assert.Equal(30, newer!.OutputFrom);
+        Assert.Equal(["line 31", "line 32"], newer.Output.Take(2));
+        Assert.Equal(40, newer.OutputCount);
+        var none = await t.Node.Jobs.Jobs.GetAsync(job.Id, CancellationToken.None, fromLine: 40);
+        Assert.Empty(none!.Output);
+        Assert.Equal(40, none.OutputCount);
 
         var list = await t.SayAsync("carol", "jobs");
         Assert.Contains(job.Id, list.Replies[0].Table!.ToText());
         var show = await t.SayAsync("carol", $"job {job.Id}");
         Assert.Contains("succeeded", show.Replies[0].Text);
-        Assert.Contains("Last 15 of 40 lines", show.Replies[0].Text);
+        Assert.Contains($"Last 15 of 40 lines (all of them: /jobs/{job.Id})", show.Replies[0].Text);
         Assert.Contains("line 40", show.Replies[0].Text);
         Assert.DoesNotContain("line 25\n", show.Replies[0].Text);
     }

@@ -133,4 +133,76 @@ public sealed class FetchTests
         var carol = await t.SayAsync("carol", $"fetch {files.Url()}");
         Assert.Equal(CommandOutcome.Refused, carol.Outcome);
     }
+
+    [Fact]
+    public async Task A_5_gb_answer_to_a_100_mb_limit_is_refused_from_its_headers_and_an_endless_one_is_cut_at_the_limit()
+    {
+        const long limit = 100L * 1024 * 1024;
+        var streamed = 0L;
+        await using var server = new LocalServer(async (req, s, ct) =>
+        {
+            if (req.Path == "/huge.iso")
+            {
+                await s.WriteAsync(Encoding.ASCII.GetBytes("HTTP/1.1 200 OK\r\nContent-Length: 5368709120\r\nConnection: close\r\n\r\n"), ct);
+                await s.WriteAsync(new byte[1 << 20], ct);
+                return;
+            }
+            // No length at all, and it never ends: only the limit stops it.
+            await s.WriteAsync(Encoding.ASCII.GetBytes("HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n"), ct);
+            var block = new byte[1 << 20];
+            while (!ct.IsCancellationRequested) { await s.WriteAsync(block, ct); Interlocked.Add(ref streamed, block.Length); }
+        });
+        await using var t = await RunbookNode.StartAsync(options: new RunbooksOptions { MaxDownloadBytes = limit });
+
+        var (huge, hugeFinal) = await t.RunJobAsync("bob", $"fetch {server.Url("/huge.iso")}");
+        Assert.Equal(JobState.Failed, huge.Job.State);
+        Assert.Contains("the file is 5.0 GB, over the download limit of 100.0 MB; nothing was kept", hugeFinal.Text);
+        Assert.False(File.Exists(Path.Combine(t.Root, "files", ".partial", "huge.iso.part")));
+
+        var (endless, endlessFinal) = await t.RunJobAsync("bob", $"fetch {server.Url("/endless.bin")}");
+        Assert.Equal(JobState.Failed, endless.Job.State);
+        Assert.Contains("the download passed the limit of 100.0 MB; stopped and discarded it", endlessFinal.Text);
+        Assert.False(File.Exists(Path.Combine(t.Root, "files", ".partial", "endless.bin.part")));
+        Assert.False(File.Exists(Path.Combine(t.Root, "files", "endless.bin")));
+        Assert.InRange(Interlocked.Read(ref streamed), limit, limit * 2); // stopped reading soon after the limit
+    }
+
+    [Fact]
+    public async Task A_server_that_stops_sending_half_way_is_resumed_and_one_that_never_answers_fails_with_a_sentence()
+    {
+        await using var files = new FileServer("hold"); // sends half, then goes silent (never closes)
+        var silent = new TaskCompletionSource();
+        await using var mute = new LocalServer(async (_, _, ct) => await silent.Task.WaitAsync(ct));
+        await using var t = await RunbookNode.StartAsync(options: new RunbooksOptions { DownloadStallTimeout = TimeSpan.FromMilliseconds(500) });
+
+        var (job, final) = await t.RunJobAsync("bob", $"fetch {files.Url()} sha256={files.Sha}");
+        Assert.True(job.Job.State == JobState.Succeeded, final.Text);
+        Assert.Contains(job.Output, l => l.StartsWith("the connection dropped at", StringComparison.Ordinal) && l.Contains("no data for 500ms"));
+        Assert.StartsWith("bytes=", Assert.Single(files.Ranges));
+        Assert.NotEqual("bytes=0-", files.Ranges.Single());
+        Assert.Equal(files.Content, await File.ReadAllBytesAsync(Path.Combine(t.Root, "files", "app.bin")));
+
+        var (hang, hangFinal) = await t.RunJobAsync("bob", $"fetch {mute.Url("/never.bin")}");
+        Assert.Equal(JobState.Failed, hang.Job.State);
+        Assert.Contains($"127.0.0.1:{mute.Port} sent no answer within 500ms; nothing was downloaded", hangFinal.Text);
+        silent.SetResult();
+    }
+
+    [Fact]
+    public async Task Unreachable_hosts_and_names_that_do_not_resolve_fail_with_a_sentence()
+    {
+        await using var t = await RunbookNode.StartAsync();
+        using var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        probe.Start();
+        var closed = ((System.Net.IPEndPoint)probe.LocalEndpoint).Port;
+        probe.Stop();
+
+        var (refused, refusedFinal) = await t.RunJobAsync("bob", $"fetch http://127.0.0.1:{closed}/app.bin");
+        Assert.Equal(JobState.Failed, refused.Job.State);
+        Assert.Contains($"127.0.0.1:{closed} refused the connection", refusedFinal.Text);
+
+        var (dns, dnsFinal) = await t.RunJobAsync("bob", "fetch http://no-such-host.invalid/app.bin");
+        Assert.Equal(JobState.Failed, dns.Job.State);
+        Assert.Contains("cannot resolve host 'no-such-host.invalid'", dnsFinal.Text);
+    }
 }

@@ -14,6 +14,9 @@ public sealed class RunbookConfigTests
         var error = Assert.Single(rejected!.Errors);
         Assert.Equal("runbooks/broken.yaml", error.File);
         Assert.True(error.Line >= 4, error.ToString());
+        Assert.True(error.Column > 0, error.ToString());
+        // The room is told where the mistake is, as file:line:column.
+        Assert.Contains(t.Events, e => e.Message.Text.Contains($"runbooks/broken.yaml:{error.Line}:{error.Column}", StringComparison.Ordinal));
         Assert.Contains("http-check", t.Node.Config.Current.Get<RunbookBook>().Runbooks.Keys);
         Assert.DoesNotContain("broken", t.Node.Config.Current.Get<RunbookBook>().Runbooks.Keys);
     }

@@ -36,7 +36,7 @@ public sealed class RunbookNode : IAsyncDisposable
         var node = await CapstanNode.OpenAsync(DataFolder.At(root), [RunbooksModule.Section], TimeProvider.System, CancellationToken.None);
         new CoreCommands().Register(node.Registry);
         RunbooksModule.Register(node.Registry);
-        node.Jobs.EditInterval = TimeSpan.FromMilliseconds(50);
+        node.Jobs.ProgressInterval = TimeSpan.FromMilliseconds(50);
         var services = node.AddTo(new ServiceCollection()).AddRunbooks(options).BuildServiceProvider();
         var t = new RunbookNode(root, node, services);
         foreach (var h in t._hosted) await h.StartAsync(CancellationToken.None);

@@ -23,6 +23,17 @@ public sealed class RoomFeed
         return new Subscription(this, listener);
     }
 
+    /// <summary>
+    /// Delivers to a chat place at the pace it declares (<see cref="IChatPlace.Edits"/>): posts at once, edits
+    /// merged so the place gets at most one update per message per interval, and always the last one.
+    /// </summary>
+    public IDisposable Attach(IChatPlace place, TimeProvider clock)
+    {
+        var pacer = new EditPacer(place, clock);
+        var listening = Listen(pacer.OnEventAsync);
+        return new Attachment(listening, pacer);
+    }
+
     public async ValueTask PublishAsync(RoomEvent e)
     {
         foreach (var l in _listeners)
@@ -35,6 +46,15 @@ public sealed class RoomFeed
     private void Remove(Func<RoomEvent, ValueTask> listener)
     {
         lock (_gate) _listeners = _listeners.Where(l => l != listener).ToArray();
+    }
+
+    private sealed class Attachment(IDisposable listening, EditPacer pacer) : IDisposable
+    {
+        public void Dispose()
+        {
+            listening.Dispose();
+            pacer.Dispose();
+        }
     }
 
     private sealed class Subscription(RoomFeed feed, Func<RoomEvent, ValueTask> listener) : IDisposable

@@ -49,7 +49,7 @@ public sealed class JobCommands : ICommandModule
         if (view.Output.Count > 0)
         {
             var tail = view.Output.TakeLast(TailLines).ToList();
-            text += (view.Output.Count > tail.Count ? $"\nLast {tail.Count} of {view.Output.Count} lines (the job page has them all):" : "\nOutput:")
+            text += (view.Output.Count > tail.Count ? $"\nLast {tail.Count} of {view.Output.Count} lines (all of them: {ctx.Service<JobRunner>().PageFor(j.Id)}):" : "\nOutput:")
                 + "\n```\n" + string.Join('\n', tail) + "\n```";
         }
         return CommandResult.Info(text, view.Result);

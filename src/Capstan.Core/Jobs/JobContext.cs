@@ -1,3 +1,5 @@
+using Capstan.Core.Commands;
+
 namespace Capstan.Core.Jobs;
 
 /// <summary>
@@ -9,6 +11,7 @@ public sealed class JobContext
     private readonly Lock _gate = new();
     private readonly List<string> _unsaved = [];
     private readonly Queue<string> _tail = new();
+    private readonly List<JobTable> _tables = [];
     private readonly Func<string, string> _redact;
     private long _lines;
     private long _saved;
@@ -67,6 +70,15 @@ public sealed class JobContext
     {
         lock (_gate) { _resume = state; Dirty = true; }
     }
+
+    /// <summary>Keeps a named result table (a sql step's rows) in full for the job page; chat shows a compact one.</summary>
+    public void AddTable(string name, Table table)
+    {
+        var redacted = new Table(table.Columns, table.Rows.Select(r => (IReadOnlyList<string>)r.Select(_redact).ToList()).ToList());
+        lock (_gate) _tables.Add(new JobTable(name, redacted));
+    }
+
+    internal IReadOnlyList<JobTable> Tables() { lock (_gate) return _tables.ToList(); }
 
     internal IReadOnlyList<string> Tail() { lock (_gate) return _tail.ToList(); }
 

@@ -39,8 +39,18 @@ public sealed record JobRecord(
     public bool Finished => State != JobState.Running;
 }
 
-/// <summary>A job with its full output and final table: the read model behind <c>job ID</c> and the web job page.</summary>
-public sealed record JobView(JobRecord Job, IReadOnlyList<string> Output, Table? Result);
+/// <summary>
+/// A job with its output and results: the read model behind <c>job ID</c> and the web job page. <see cref="Output"/>
+/// holds the lines from number <see cref="OutputFrom"/> on (all of them unless a page asked only for new ones).
+/// </summary>
+public sealed record JobView(JobRecord Job, IReadOnlyList<string> Output, Table? Result, IReadOnlyList<JobTable> Tables, long OutputFrom = 0)
+{
+    /// <summary>How many output lines the job has kept in all.</summary>
+    public long OutputCount => OutputFrom + Output.Count;
+}
+
+/// <summary>A named result a job kept in full, such as the rows of one sql step.</summary>
+public sealed record JobTable(string Name, Table Table);
 
 /// <summary>What to start: a kind (fetch, diag …), a title for chat, who asked and where to report.</summary>
 public sealed record JobRequest(string Kind, string Title, string Actor, string Room, string Thread, TimeSpan Timeout, string? Resume = null);

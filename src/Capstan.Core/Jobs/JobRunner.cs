@@ -13,8 +13,10 @@ public delegate Task<JobOutcome> JobWork(JobContext context);
 
 /// <summary>
 /// Runs jobs in the background: records each durably, shows progress by editing one chat message in its
-/// thread (at most once per <see cref="EditInterval"/>), enforces timeouts, cancels on request (the core
-/// <c>cancel</c> command reaches it), and on start marks jobs a previous run left behind as interrupted.
+/// thread (saved and edited at most once per <see cref="ProgressInterval"/>; each chat place then shows the
+/// edits at the pace its platform allows, see <see cref="EditLimit"/>), links the job's web page, enforces
+/// timeouts, cancels on request (the core <c>cancel</c> command reaches it), and on start marks jobs a
+/// previous run left behind as interrupted.
 /// </summary>
 public sealed class JobRunner(Jobs jobs, Outbox outbox, Ledger.Ledger ledger, Redactor redactor, TimeProvider clock) : IHostedService, ICancellationSource
 {
@@ -25,8 +27,17 @@ public sealed class JobRunner(Jobs jobs, Outbox outbox, Ledger.Ledger ledger, Re
     private readonly Lock _recoverGate = new();
     private Task<IReadOnlyList<JobRecord>>? _recovered;
 
-    /// <summary>The shortest time between two edits of a job's progress message (chat platforms rate-limit edits).</summary>
-    public TimeSpan EditInterval { get; set; } = TimeSpan.FromSeconds(2);
+    /// <summary>
+    /// How often a running job saves its progress and output and edits its message. This is the fastest any
+    /// place sees it; a place with a stricter <see cref="EditLimit"/> gets fewer, merged updates.
+    /// </summary>
+    public TimeSpan ProgressInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>The web UI's address (http://host:port) once a server listens; job links are relative without it.</summary>
+    public string? WebAddress { get; set; }
+
+    /// <summary>The web page of a job: its full output, results and live progress.</summary>
+    public string PageFor(string id) => $"{WebAddress?.TrimEnd('/')}/jobs/{id}";
 
     public Jobs Jobs => jobs;
 
@@ -74,7 +85,7 @@ public sealed class JobRunner(Jobs jobs, Outbox outbox, Ledger.Ledger ledger, Re
             var task = Task.Run(() => work(context), CancellationToken.None);
             while (!task.IsCompleted)
             {
-                await Task.WhenAny(task, Task.Delay(EditInterval, clock));
+                await Task.WhenAny(task, Task.Delay(ProgressInterval, clock));
                 if (task.IsCompleted || !context.Dirty) continue;
                 await SaveAsync(job, context);
                 message = await outbox.EditAsync(message, new Reply(Render(job, context, started), ReplyTone.Info));
@@ -83,18 +94,25 @@ public sealed class JobRunner(Jobs jobs, Outbox outbox, Ledger.Ledger ledger, Re
             await SaveAsync(job, context);
             summary = redactor.Redact(summary);
             table = table is null ? null : new Table(table.Columns, table.Rows.Select(row => (IReadOnlyList<string>)row.Select(redactor.Redact).ToList()).ToList());
-            await jobs.FinishAsync(job.Number, state, summary, table, CancellationToken.None);
+            var tables = context.Tables();
+            await jobs.FinishAsync(job.Number, state, summary, table, tables, CancellationToken.None);
             var took = clock.GetUtcNow() - started;
             var tone = state switch { JobState.Succeeded => ReplyTone.Success, JobState.Failed or JobState.TimedOut => ReplyTone.Error, _ => ReplyTone.Warning };
+            var inFull = new List<string>();
+            if (context.LineCount > 0) inFull.Add($"{context.LineCount} line(s) of output");
+            if (tables.Count > 0) inFull.Add($"{tables.Count} result table(s)");
             var text = $"Job {job.Id} · {job.Title} — {Word(state)} after {DurationText.Format(took)}: {summary}" +
-                (context.LineCount > 0 ? $"\n`job {job.Id}` shows the output ({context.LineCount} line(s))." : "");
+                (inFull.Count > 0 ? $"\nIn full ({string.Join(", ", inFull)}): {PageFor(job.Id)} · `job {job.Id}` shows the end here." : "");
             await outbox.EditAsync(message, new Reply(text, tone, table));
+            // A closing line in the thread: platforms notify people of new messages, not of edits, and
+            // `capstan say` knows from it that the job has ended (and how).
+            await outbox.PostAsync(job.Room, job.Thread, new Reply($"{job.Id} {Word(state)}: {summary}" + (inFull.Count > 0 ? $" — {PageFor(job.Id)}" : ""), tone), message.Id);
             await ledger.AppendAsync(Finished, job.Actor, job.Room, job.Thread, new { job = job.Id, kind = job.Kind, state = state.ToString().ToLowerInvariant(), summary, seconds = Math.Round(took.TotalSeconds, 3) });
         }
         catch (Exception ex)
         {
             // The job's own failures are handled above; this is storage or chat failing. Record what we can.
-            await jobs.FinishAsync(job.Number, JobState.Failed, "Capstan could not record this job: " + ex.Message, null, CancellationToken.None);
+            await jobs.FinishAsync(job.Number, JobState.Failed, "Capstan could not record this job: " + ex.Message, null, null, CancellationToken.None);
         }
         finally
         {
@@ -145,7 +163,7 @@ public sealed class JobRunner(Jobs jobs, Outbox outbox, Ledger.Ledger ledger, Re
         if (context.Status.Length > 0) sb.Append('\n').Append(context.Status);
         var tail = context.Tail();
         if (tail.Count > 0) sb.Append("\n```\n").Append(string.Join('\n', tail.Select(l => l.Length > 200 ? l[..200] + "…" : l))).Append("\n```");
-        sb.Append($"\n`cancel {job.Id}` stops it.");
+        sb.Append($"\n`cancel {job.Id}` stops it · live: {PageFor(job.Id)}");
         return sb.ToString();
     }
 
@@ -192,10 +210,10 @@ public sealed class JobRunner(Jobs jobs, Outbox outbox, Ledger.Ledger ledger, Re
         foreach (var job in left)
         {
             const string why = "Capstan stopped while this job ran";
-            await jobs.FinishAsync(job.Number, JobState.Interrupted, why, null, CancellationToken.None);
+            await jobs.FinishAsync(job.Number, JobState.Interrupted, why, null, null, CancellationToken.None);
             await ledger.AppendAsync(Finished, job.Actor, job.Room, job.Thread, new { job = job.Id, kind = job.Kind, state = "interrupted", summary = why });
             if (job.ProgressMessage is { } m)
-                await outbox.EditAsync(ProgressMessage(job, m), new Reply($"Job {job.Id} · {job.Title} — interrupted: {why}. `job {job.Id}` shows what it did.", ReplyTone.Warning));
+                await outbox.EditAsync(ProgressMessage(job, m), new Reply($"Job {job.Id} · {job.Title} — interrupted: {why}. What it did: {PageFor(job.Id)} (or `job {job.Id}`).", ReplyTone.Warning));
         }
         return left;
     }

@@ -23,16 +23,20 @@ public sealed class Jobs(SqliteDatabase db, TimeProvider clock)
         return new JobRecord(id, request.Kind, request.Title, request.Actor, request.Room, request.Thread, null, JobState.Running, null, "", null, request.Resume, request.Timeout, now, null);
     }
 
-    /// <summary>A job and its whole output; null when no job has that id.</summary>
-    public async Task<JobView?> GetAsync(string id, CancellationToken ct)
+    /// <summary>A job with its output from line <paramref name="fromLine"/> on (0: all of it); null when no job has that id.</summary>
+    public async Task<JobView?> GetAsync(string id, CancellationToken ct, long fromLine = 0)
     {
         if (!JobId.TryParse(id, out var number)) return null;
         await using var c = await db.OpenAsync(ct);
         var row = await c.QuerySingleOrDefaultAsync<Row>($"SELECT {Columns}, result FROM jobs WHERE id = @number", new { number });
         if (row is null) return null;
-        var lines = (await c.QueryAsync<string>("SELECT line FROM job_output WHERE job = @number ORDER BY seq", new { number })).ToList();
-        var table = row.Result is null ? null : JsonSerializer.Deserialize<StoredTable>(row.Result)?.ToTable();
-        return new JobView(row.ToRecord(), lines, table);
+        fromLine = Math.Max(0, fromLine);
+        var lines = (await c.QueryAsync<string>("SELECT line FROM job_output WHERE job = @number AND seq >= @fromLine ORDER BY seq", new { number, fromLine })).ToList();
+        var stored = row.Result is null ? null : JsonSerializer.Deserialize<StoredResult>(row.Result);
+        var tables = stored?.Tables?.Select(t => new JobTable(t.Name, new Table(t.Columns, t.Rows.Select(r => (IReadOnlyList<string>)r).ToList()))).ToList() ?? [];
+        // A page asking for new lines when there are none is told how many there are.
+        var from = lines.Count > 0 || fromLine == 0 ? fromLine : await c.ExecuteScalarAsync<long>("SELECT count(*) FROM job_output WHERE job = @number", new { number });
+        return new JobView(row.ToRecord(), lines, stored?.ToTable(), tables, from);
     }
 
     /// <summary>Running jobs first, then the most recent finished ones.</summary>
@@ -87,18 +91,23 @@ public sealed class Jobs(SqliteDatabase db, TimeProvider clock)
         await tx.CommitAsync(ct);
     }
 
-    internal async Task FinishAsync(long number, JobState state, string summary, Table? table, CancellationToken ct)
+    internal async Task FinishAsync(long number, JobState state, string summary, Table? table, IReadOnlyList<JobTable>? tables, CancellationToken ct)
     {
         await using var c = await db.OpenAsync(ct);
-        var result = table is null ? null : JsonSerializer.Serialize(new StoredTable(table.Columns.ToList(), table.Rows.Select(r => r.ToList()).ToList()));
+        var result = table is null && tables is not { Count: > 0 } ? null : JsonSerializer.Serialize(new StoredResult(
+            table?.Columns.ToList(), table?.Rows.Select(r => r.ToList()).ToList(),
+            tables is { Count: > 0 } ? tables.Select(t => new StoredTable(t.Name, t.Table.Columns.ToList(), t.Table.Rows.Select(r => r.ToList()).ToList())).ToList() : null));
         await c.ExecuteAsync("UPDATE jobs SET state = @state, summary = @summary, result = @result, ended_at = @at WHERE id = @number AND state = 'Running'",
             new { number, state = state.ToString(), summary, result, at = clock.GetUtcNow().ToString("O") });
     }
 
-    private sealed record StoredTable(List<string> Columns, List<List<string>> Rows)
+    /// <summary>The result column: the final table (Columns, Rows, as earlier versions stored it) and any named tables.</summary>
+    private sealed record StoredResult(List<string>? Columns, List<List<string>>? Rows, List<StoredTable>? Tables)
     {
-        public Table ToTable() => new(Columns, Rows.Select(r => (IReadOnlyList<string>)r).ToList());
+        public Table? ToTable() => Columns is null || Rows is null ? null : new(Columns, Rows.Select(r => (IReadOnlyList<string>)r).ToList());
     }
+
+    private sealed record StoredTable(string Name, List<string> Columns, List<List<string>> Rows);
 
     /// <summary>A row as Dapper reads it (settable properties, because SQLite's NULL has no column type).</summary>
     private sealed class Row

@@ -51,12 +51,13 @@ public sealed class RunbookCommands : ICommandModule
         var outbox = ctx.Outbox;
         var redactor = ctx.Service<Redactor>();
         var files = ctx.Config.Files;
+        var runner = ctx.Service<JobRunner>();
         var title = $"diag {name}" + string.Concat(parameters.Select(p => $" {p.Key}={p.Value}"));
-        var job = await ctx.Service<JobRunner>().StartAsync(
+        var job = await runner.StartAsync(
             new JobRequest("diag", title.Length > 120 ? title[..119] + "…" : title, ctx.Actor.LedgerName, ctx.Room, ctx.Thread, runbook.Timeout),
             job => diagnostics.RunAsync(runbook, parameters, files, job, (step, table) =>
                 outbox.PostAsync(ctx.Room, ctx.Thread, new Reply(
-                    $"{step}: {table.Rows.Count} row(s)" + (table.Rows.Count > ChatRows ? $", first {ChatRows} shown (`job {job.Job.Id}` has all)" : ""),
+                    $"{step}: {table.Rows.Count} row(s)" + (table.Rows.Count > ChatRows ? $", first {ChatRows} shown (all of them: {runner.PageFor(job.Job.Id)})" : ""),
                     ReplyTone.Info, Redact(Compact(table), redactor.Redact)))),
             ctx.Cancellation);
         return CommandResult.Info($"Running runbook {name} as job {job.Id} ({runbook.Steps.Count} step(s), timeout {DurationText.Format(runbook.Timeout)}); progress and the result follow here. `cancel {job.Id}` stops it.")

@@ -83,6 +83,7 @@ public sealed class Diagnostics(StepRunner steps, SecretStore secrets)
             if (result.Table is { } t)
             {
                 foreach (var row in t.Rows) job.Line(string.Join(" | ", row));
+                job.AddTable(step.Name, t);
                 await table(step.Name, t);
             }
             if (!result.Ok && !step.ContinueOnError) stop = true;

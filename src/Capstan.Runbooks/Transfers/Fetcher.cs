@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Security.Cryptography;
 using System.Text.Json;
+using Capstan.Core.Commands;
 using Capstan.Core.Jobs;
 using Capstan.Runbooks.Steps;
 
@@ -16,7 +17,8 @@ public sealed record FetchPlan(string Url, string Name, string? Sha256, string B
 
 /// <summary>
 /// Downloads large files as jobs: progress with percent and speed, resumes with HTTP Range after a dropped
-/// connection or a restart, follows redirects only to http(s), enforces the size limit and verifies SHA-256.
+/// connection, a server that stops sending, or a restart; follows redirects only to http(s), enforces the size
+/// limit and verifies SHA-256 (computed while the bytes arrive, so there is no second pass over the file).
 /// </summary>
 public sealed class Fetcher(FetchedFiles files, RunbooksOptions options, TimeProvider clock) : IDisposable
 {
@@ -38,6 +40,9 @@ public sealed class Fetcher(FetchedFiles files, RunbooksOptions options, TimePro
         if (File.Exists(part) && (!File.Exists(marker) || await File.ReadAllTextAsync(marker, ct) != plan.Url)) File.Delete(part);
         await File.WriteAllTextAsync(marker, plan.Url, ct);
         job.SaveResume(plan.ToJson());
+        // The SHA-256 is computed as the bytes arrive; it lives as long as this run, so a dropped connection
+        // carries on with it, and only a restart has to read the partial file once more (Prefix).
+        using var hash = new Checksum();
         var attempt = 0;
         try
         {
@@ -45,8 +50,8 @@ public sealed class Fetcher(FetchedFiles files, RunbooksOptions options, TimePro
             {
                 try
                 {
-                    var total = await TransferAsync(plan, part, job, ct);
-                    return await FinishAsync(plan, part, total, job, ct);
+                    var total = await TransferAsync(plan, part, hash, job, ct);
+                    return await FinishAsync(plan, part, total, hash, job, ct);
                 }
                 catch (Dropped ex) when (attempt < options.DownloadRetries)
                 {
@@ -73,19 +78,42 @@ public sealed class Fetcher(FetchedFiles files, RunbooksOptions options, TimePro
         }
     }
 
-    /// <summary>Downloads what is missing of the file; returns its full size.</summary>
-    private async Task<long> TransferAsync(FetchPlan plan, string part, JobContext job, CancellationToken ct)
+    /// <summary>The most bytes read from the network and written in one call.</summary>
+    public const int Chunk = 1 << 20;
+
+    /// <summary>How often progress is reported while bytes flow (the job edits chat less often still).</summary>
+    private static readonly TimeSpan ReportEvery = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>Downloads what is missing of the file, hashing it on the way; returns its full size.</summary>
+    private async Task<long> TransferAsync(FetchPlan plan, string part, Checksum hash, JobContext job, CancellationToken ct)
     {
         var have = File.Exists(part) ? new FileInfo(part).Length : 0;
+        if (hash.Length != have)
+        {
+            // Carrying on a file this run did not write (after a restart): read what is there once.
+            job.Report(null, $"checking the {HttpProbe.Bytes(have)} already downloaded");
+            await hash.RestartAsync(part, have, ct);
+        }
         var uri = new Uri(plan.Url);
+        // Fires when the server sends nothing for a while: a hanging server is a dropped connection.
+        using var stall = new CancellationTokenSource(Timeout.InfiniteTimeSpan, clock);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, stall.Token);
         for (var hop = 0; ; hop++)
         {
             using var request = new HttpRequestMessage(HttpMethod.Get, uri);
             if (have > 0) request.Headers.Range = new RangeHeaderValue(have, null);
             HttpResponseMessage response;
-            try { response = await _client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct); }
+            stall.CancelAfter(options.DownloadStallTimeout);
+            try { response = await _client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, linked.Token); }
             catch (HttpRequestException ex) when (have > 0) { throw new Dropped(ex.Message); }
             catch (HttpRequestException ex) { throw new StepProblem(NetworkProblem.Describe(uri.Host, uri.Port, ex)); }
+            catch (OperationCanceledException) when (stall.IsCancellationRequested && !ct.IsCancellationRequested)
+            {
+                var silent = $"{uri.Host}:{uri.Port} sent no answer within {DurationText.Format(options.DownloadStallTimeout)}";
+                if (have > 0) throw new Dropped(silent);
+                throw new StepProblem(silent + "; nothing was downloaded. Check that the address serves the file");
+            }
+            stall.CancelAfter(Timeout.InfiniteTimeSpan);
             using (response)
             {
                 var status = (int)response.StatusCode;
@@ -103,6 +131,7 @@ public sealed class Fetcher(FetchedFiles files, RunbooksOptions options, TimePro
                 {
                     job.Line("the server does not resume (no Range support); starting again from the beginning");
                     have = 0;
+                    hash.Reset();
                 }
                 long? total = status == 206 ? response.Content.Headers.ContentRange?.Length : response.Content.Headers.ContentLength;
                 if (status == 206 && response.Content.Headers.ContentRange?.From is { } from && from != have)
@@ -110,40 +139,65 @@ public sealed class Fetcher(FetchedFiles files, RunbooksOptions options, TimePro
                 if (total is { } t && t > options.MaxDownloadBytes)
                     throw new StepProblem($"the file is {HttpProbe.Bytes(t)}, over the download limit of {HttpProbe.Bytes(options.MaxDownloadBytes)}; nothing was kept");
                 if (have > 0) job.Line($"resuming at {HttpProbe.Bytes(have)}" + (total is { } tt ? $" of {HttpProbe.Bytes(tt)}" : ""));
-                await using var output = new FileStream(part, have > 0 ? FileMode.Append : FileMode.Create, FileAccess.Write, FileShare.Read, 1 << 16, useAsync: true);
+                // No FileStream buffer: every write is a whole chunk already.
+                await using var output = new FileStream(part, have > 0 ? FileMode.Append : FileMode.Create, FileAccess.Write, FileShare.Read, 0, useAsync: false);
                 await using var input = await response.Content.ReadAsStreamAsync(ct);
-                var buffer = new byte[1 << 16];
+                var buffers = new[] { new byte[Chunk], new byte[Chunk] };
+                var current = 0;
                 var started = clock.GetTimestamp();
+                var reported = started;
                 var startedAt = have;
+                Task<int> Read(byte[] buffer)
+                {
+                    stall.CancelAfter(options.DownloadStallTimeout);
+                    // Whatever has arrived (up to a chunk) is taken at once, so a slow link still writes and reports steadily.
+                    return input.ReadAsync(buffer, linked.Token).AsTask();
+                }
+                // The next chunk is read from the network while this one is written and hashed.
+                var reading = Read(buffers[current]);
+                void Progress() => Report(job, have, total, (have - startedAt) / Math.Max(clock.GetElapsedTime(started).TotalSeconds, 1e-3));
                 while (true)
                 {
                     int n;
-                    try { n = await input.ReadAsync(buffer, ct); }
-                    catch (IOException ex) { await output.FlushAsync(CancellationToken.None); throw new Dropped(ex.Message); }
-                    catch (HttpRequestException ex) { await output.FlushAsync(CancellationToken.None); throw new Dropped(ex.Message); }
+                    try { n = await reading; }
+                    catch (IOException ex) { Progress(); throw new Dropped(ex.Message); }
+                    catch (HttpRequestException ex) { Progress(); throw new Dropped(ex.Message); }
+                    catch (OperationCanceledException) when (stall.IsCancellationRequested && !ct.IsCancellationRequested)
+                    {
+                        Progress();
+                        throw new Dropped($"no data for {DurationText.Format(options.DownloadStallTimeout)}");
+                    }
                     if (n == 0) break;
-                    await output.WriteAsync(buffer.AsMemory(0, n), ct);
-                    have += n;
-                    if (have > options.MaxDownloadBytes)
+                    if (have + n > options.MaxDownloadBytes)
                         throw new StepProblem($"the download passed the limit of {HttpProbe.Bytes(options.MaxDownloadBytes)}; stopped and discarded it");
-                    var seconds = clock.GetElapsedTime(started).TotalSeconds;
-                    var speed = seconds > 0 ? (have - startedAt) / seconds : 0;
-                    job.Report(total is { } all && all > 0 ? 100.0 * have / all : null,
-                        $"{HttpProbe.Bytes(have)}" + (total is { } a ? $" of {HttpProbe.Bytes(a)}" : "") + $", {HttpProbe.Bytes((long)speed)}/s");
+                    var chunk = buffers[current];
+                    current ^= 1;
+                    reading = Read(buffers[current]);
+                    var write = output.WriteAsync(chunk.AsMemory(0, n), ct);
+                    hash.Append(chunk.AsSpan(0, n));
+                    await write;
+                    have += n;
+                    if (clock.GetElapsedTime(reported) >= ReportEvery)
+                    {
+                        reported = clock.GetTimestamp();
+                        Progress();
+                    }
                 }
-                await output.FlushAsync(ct);
+                Progress();
                 if (total is { } expected && have < expected) throw new Dropped($"got {have} of {expected} bytes");
                 return have;
             }
         }
     }
 
-    private async Task<JobOutcome> FinishAsync(FetchPlan plan, string part, long size, JobContext job, CancellationToken ct)
+    private static void Report(JobContext job, long have, long? total, double speed) =>
+        job.Report(total is { } all && all > 0 ? 100.0 * have / all : null,
+            $"{HttpProbe.Bytes(have)}" + (total is { } a ? $" of {HttpProbe.Bytes(a)}" : "") + $", {HttpProbe.Bytes((long)speed)}/s");
+
+    private async Task<JobOutcome> FinishAsync(FetchPlan plan, string part, long size, Checksum hash, JobContext job, CancellationToken ct)
     {
-        job.Report(100, "verifying the checksum");
-        string sha;
-        await using (var stream = File.OpenRead(part))
-            sha = Convert.ToHexStringLower(await SHA256.HashDataAsync(stream, ct));
+        if (hash.Length != size) await hash.RestartAsync(part, size, ct); // a 416 "already complete" on a file this run did not write
+        var sha = hash.Finish();
         File.Delete(part + ".url");
         if (plan.Sha256 is { } want && !string.Equals(want, sha, StringComparison.OrdinalIgnoreCase))
         {
@@ -152,6 +206,46 @@ public sealed class Fetcher(FetchedFiles files, RunbooksOptions options, TimePro
         }
         await files.CompleteAsync(new FetchedFile(plan.Name, plan.Url, size, sha, clock.GetUtcNow(), plan.By, job.Job.Id), ct);
         return JobOutcome.Ok($"fetched {plan.Name} ({HttpProbe.Bytes(size)}), sha256 {sha}" + (plan.Sha256 is null ? " (not checked: no sha256= given)" : " (verified)"));
+    }
+
+    /// <summary>A SHA-256 fed as bytes arrive, which knows how many it has seen so it can match the partial file.</summary>
+    private sealed class Checksum : IDisposable
+    {
+        private IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+
+        public long Length { get; private set; }
+
+        public void Append(ReadOnlySpan<byte> bytes)
+        {
+            _hash.AppendData(bytes);
+            Length += bytes.Length;
+        }
+
+        public void Reset()
+        {
+            _hash.Dispose();
+            _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+            Length = 0;
+        }
+
+        /// <summary>Starts over from the first <paramref name="length"/> bytes of the file on disk.</summary>
+        public async Task RestartAsync(string path, long length, CancellationToken ct)
+        {
+            Reset();
+            if (length == 0) return;
+            await using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 0, FileOptions.SequentialScan);
+            var buffer = new byte[Chunk];
+            while (Length < length)
+            {
+                var n = await stream.ReadAsync(buffer.AsMemory(0, (int)Math.Min(buffer.Length, length - Length)), ct);
+                if (n == 0) throw new IOException($"{path} is shorter than the {length} bytes expected");
+                Append(buffer.AsSpan(0, n));
+            }
+        }
+
+        public string Finish() => Convert.ToHexStringLower(_hash.GetHashAndReset());
+
+        public void Dispose() => _hash.Dispose();
     }
 
     private sealed class Dropped(string message) : Exception(message);

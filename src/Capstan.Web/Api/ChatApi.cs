@@ -70,11 +70,11 @@ public static class ChatApi
             }, statusCode: result.MessageId is null ? 400 : 200);
         });
 
-        api.MapGet("/events", async (HttpContext http, CallerResolver callers, RoomFeed feed, CancellationToken ct) =>
+        api.MapGet("/events", async (HttpContext http, CallerResolver callers, RoomFeed feed, TimeProvider clock, CancellationToken ct) =>
         {
             var (caller, problem) = await callers.ResolveAsync(http, ct);
             if (caller is null) { await problem!.ExecuteAsync(http); return; }
-            await EventStream.RunAsync(http, feed, ct);
+            await EventStream.RunAsync(http, feed, clock, ct);
         });
 
         api.MapGet("/ledger", async (long? after, int? limit, string? person, string? room, string? kind, DateTimeOffset? since, DateTimeOffset? until, string? q, bool? newest,

@@ -40,3 +40,17 @@ export async function signedIn() {
     throw e;
   }
 }
+// Message text with web addresses and job pages (/jobs/j12) as links; everything else stays plain text.
+export function linkify(text) {
+  const parts = [];
+  const re = /(https?:\/\/[^\s`<>"')]+|(?<![\w/])\/jobs\/j\d+)/g;
+  let at = 0;
+  for (const m of text.matchAll(re)) {
+    const href = m[0].replace(/[.,;:]+$/, '');
+    if (m.index > at) parts.push(text.slice(at, m.index));
+    parts.push(el('a', { href, ...(href.startsWith('/') || href.startsWith(location.origin) ? {} : { target: '_blank', rel: 'noopener' }) }, href));
+    at = m.index + href.length;
+  }
+  if (at < text.length) parts.push(text.slice(at));
+  return parts;
+}

@@ -64,6 +64,7 @@ public static class UpVerb
         var actualPort = new Uri(url).Port;
         url = $"http://{(address.Equals(IPAddress.Any) ? "127.0.0.1" : bind)}:{actualPort}";
 
+        node.Jobs.WebAddress = url; // chat messages link each job's page
         await EnsureAdminTokenAsync(node, ct);
         new ServerRecord(url, Environment.ProcessId, DateTimeOffset.UtcNow).Write(data);
         await node.Ledger.AppendAsync(LedgerKinds.ServerStarted, "capstan", null, null, new { url, pid = Environment.ProcessId, config = node.Config.Current.ShortCommit, fresh });
