@@ -17,30 +17,14 @@ internal sealed class CommitGraph
     private int stamp;
     private readonly Dictionary<(int, int), int?> mergeBaseCache = [];
 
-    private CommitGraph(List<(string Sha, string[] Parents, DateTimeOffset When, string Message)> commits)
+    private CommitGraph(string[] shas, int[][] parents, DateTimeOffset[] when, string[] messages, Dictionary<string, int> index)
     {
-        var n = commits.Count;
-        shas = new string[n];
-        parents = new int[n][];
-        when = new DateTimeOffset[n];
-        messages = new string[n];
-        index = new Dictionary<string, int>(n, StringComparer.Ordinal);
-        for (var i = 0; i < n; i++)
-        {
-            shas[i] = commits[i].Sha;
-            index[shas[i]] = i;
-        }
-        for (var i = 0; i < n; i++)
-        {
-            var c = commits[i];
-            when[i] = c.When;
-            messages[i] = c.Message;
-            var ps = new int[c.Parents.Length];
-            var k = 0;
-            foreach (var p in c.Parents)
-                if (index.TryGetValue(p, out var pi)) ps[k++] = pi;
-            parents[i] = k == ps.Length ? ps : ps[..k];
-        }
+        var n = shas.Length;
+        this.shas = shas;
+        this.parents = parents;
+        this.when = when;
+        this.messages = messages;
+        this.index = index;
         // Generation numbers (1 + the highest parent's) let reachability checks stop early, as commit-graph does in git.
         generation = new int[n];
         visitStamp = new int[n];
@@ -51,6 +35,53 @@ internal sealed class CommitGraph
             foreach (var p in parents[i]) g = Math.Max(g, generation[p]);
             generation[i] = g + 1;
         }
+    }
+
+    /// <summary>
+    /// Builds the graph from commits newest first (<paramref name="fresh"/>, as git log prints them) followed by already
+    /// known ones (<paramref name="known"/>, whose parents are indexes into it), keeping git log's order.
+    /// </summary>
+    private static CommitGraph Build(List<CommitRecord> fresh, CommitGraph? known)
+    {
+        var k = fresh.Count;
+        var n = k + (known?.Count ?? 0);
+        var shas = new string[n];
+        var parents = new int[n][];
+        var when = new DateTimeOffset[n];
+        var messages = new string[n];
+        var index = new Dictionary<string, int>(n, StringComparer.Ordinal);
+        for (var i = 0; i < k; i++)
+        {
+            shas[i] = fresh[i].Sha;
+            index[shas[i]] = i;
+        }
+        if (known is not null)
+        {
+            for (var j = 0; j < known.Count; j++)
+            {
+                var i = k + j;
+                shas[i] = known.shas[j];
+                index[shas[i]] = i;
+                when[i] = known.when[j];
+                messages[i] = known.messages[j];
+                var ps = known.parents[j];
+                var shifted = new int[ps.Length];
+                for (var p = 0; p < ps.Length; p++) shifted[p] = ps[p] + k;
+                parents[i] = shifted;
+            }
+        }
+        for (var i = 0; i < k; i++)
+        {
+            var c = fresh[i];
+            when[i] = c.When;
+            messages[i] = c.Message;
+            var ps = new int[c.Parents.Length];
+            var m = 0;
+            foreach (var p in c.Parents)
+                if (index.TryGetValue(p, out var pi)) ps[m++] = pi;
+            parents[i] = m == ps.Length ? ps : ps[..m];
+        }
+        return new CommitGraph(shas, parents, when, messages, index);
     }
 
     private List<int> TopologicalParentsFirst()
@@ -78,10 +109,42 @@ internal sealed class CommitGraph
     public int Count => shas.Length;
 
     /// <summary>
-    /// Reads every commit reachable from <paramref name="tips"/> in one "git log" run. git's own walk (with its commit-graph file when
-    /// present) is several times faster and leaner than materialising each commit through libgit2, which matters at 100k commits.
+    /// Reads every commit reachable from <paramref name="tips"/>. git's own walk is several times faster and leaner than
+    /// materialising each commit through libgit2, which matters at 100k commits. With <paramref name="cacheFile"/> the
+    /// commits read last time are loaded from it and git walks only the commits that are new since then.
     /// </summary>
-    public static CommitGraph Load(Repository repository, IEnumerable<string> tips)
+    public static CommitGraph Load(Repository repository, IEnumerable<string> tips, string? cacheFile = null)
+    {
+        var wanted = tips.Distinct(StringComparer.Ordinal).ToList();
+        var cached = cacheFile is null ? null : CommitGraphFile.TryRead(cacheFile);
+        if (cached is not null)
+        {
+            var missing = wanted.Where(t => cached.Graph.IndexOf(t) is null).ToList();
+            if (missing.Count == 0) return cached.Graph;
+            // Only the commits not reachable from what the cache already holds; old tips that were deleted (and maybe
+            // pruned since) make git refuse, and then everything is read again.
+            var fresh = ReadCommits(repository, missing.Concat(cached.Tips.Select(t => "^" + t)), throwOnError: false);
+            if (fresh is not null)
+            {
+                var graph = Build(fresh, cached.Graph);
+                CommitGraphFile.Write(cacheFile!, graph, wanted);
+                return graph;
+            }
+        }
+        var all = Build(ReadCommits(repository, wanted, throwOnError: true)!, null);
+        if (cacheFile is not null) CommitGraphFile.Write(cacheFile, all, wanted);
+        return all;
+    }
+
+    /// <summary>Creates a graph from the arrays a cache file holds.</summary>
+    internal static CommitGraph FromArrays(string[] shas, int[][] parents, DateTimeOffset[] when, string[] messages)
+    {
+        var index = new Dictionary<string, int>(shas.Length, StringComparer.Ordinal);
+        for (var i = 0; i < shas.Length; i++) index[shas[i]] = i;
+        return new CommitGraph(shas, parents, when, messages, index);
+    }
+
+    private static List<CommitRecord>? ReadCommits(Repository repository, IEnumerable<string> revisions, bool throwOnError)
     {
         var psi = new System.Diagnostics.ProcessStartInfo("git")
         {
@@ -93,9 +156,10 @@ internal sealed class CommitGraph
             StandardOutputEncoding = System.Text.Encoding.UTF8,
         };
         psi.ArgumentList.Add("--git-dir=" + repository.Info.Path);
-        foreach (var a in new[] { "log", "-z", "--no-color", "--format=%H%x01%P%x01%cI%x01%B", "--stdin" }) psi.ArgumentList.Add(a);
+        // %ct and the zone at the end of %ci are parsed as integers; the body comes last so it may contain anything but NUL.
+        foreach (var a in new[] { "log", "-z", "--no-color", "--format=%H %ct %ci%x01%P%x01%B", "--stdin" }) psi.ArgumentList.Add(a);
         psi.Environment["GIT_CONFIG_PARAMETERS"] = "'log.showSignature=false'";
-        var commits = new List<(string, string[], DateTimeOffset, string)>();
+        var commits = new List<CommitRecord>();
         System.Diagnostics.Process process;
         try { process = System.Diagnostics.Process.Start(psi)!; }
         catch (System.ComponentModel.Win32Exception)
@@ -107,8 +171,12 @@ internal sealed class CommitGraph
             var stderr = process.StandardError.ReadToEndAsync();
             var writer = Task.Run(() =>
             {
-                foreach (var tip in tips.Distinct()) process.StandardInput.WriteLine(tip);
-                process.StandardInput.Close();
+                try
+                {
+                    foreach (var revision in revisions) process.StandardInput.WriteLine(revision);
+                    process.StandardInput.Close();
+                }
+                catch (IOException) { } // git stopped reading: it failed, and its exit code says so
             });
             var reader = process.StandardOutput;
             var record = new System.Text.StringBuilder();
@@ -120,9 +188,13 @@ internal sealed class CommitGraph
                 for (var i = 0; i < read; i++)
                 {
                     if (buffer[i] != '\0') continue;
-                    record.Append(buffer, start, i - start);
-                    commits.Add(Parse(record.ToString()));
-                    record.Clear();
+                    if (record.Length == 0) commits.Add(Parse(buffer.AsSpan(start, i - start)));
+                    else
+                    {
+                        record.Append(buffer, start, i - start);
+                        commits.Add(Parse(record.ToString()));
+                        record.Clear();
+                    }
                     start = i + 1;
                 }
                 record.Append(buffer, start, read - start);
@@ -131,19 +203,50 @@ internal sealed class CommitGraph
             writer.Wait();
             process.WaitForExit();
             if (process.ExitCode != 0)
+            {
+                if (!throwOnError) return null;
                 throw new FlowException($"Reading the history failed: {stderr.Result.Trim()} Check that the repository is intact ('git fsck').");
+            }
         }
-        return new CommitGraph(commits);
+        return commits;
     }
 
-    private static (string, string[], DateTimeOffset, string) Parse(string record)
+    private static CommitRecord Parse(ReadOnlySpan<char> record)
     {
-        var f = record.Split('\x01', 4);
-        var sha = f[0].TrimStart('\n');
-        var parents = f[1].Length == 0 ? [] : f[1].Split(' ');
-        var when = DateTimeOffset.Parse(f[2], System.Globalization.CultureInfo.InvariantCulture);
-        return (sha, parents, when, f.Length > 3 ? f[3] : "");
+        record = record.TrimStart('\n');
+        var first = record.IndexOf('\x01');
+        var head = record[..first];
+        var rest = record[(first + 1)..];
+        var second = rest.IndexOf('\x01');
+        var parentText = rest[..second];
+        var message = rest[(second + 1)..].ToString();
+        // "<sha> <unix seconds> <yyyy-mm-dd hh:mm:ss +hhmm>"; object names are 40 (SHA-1) or 64 (SHA-256) hex digits.
+        var shaEnd = head.IndexOf(' ');
+        var sha = head[..shaEnd].ToString();
+        var afterSha = head[(shaEnd + 1)..];
+        var space = afterSha.IndexOf(' ');
+        var seconds = long.Parse(afterSha[..space], System.Globalization.CultureInfo.InvariantCulture);
+        var zone = afterSha[^5..];
+        var minutes = int.Parse(zone[1..3], System.Globalization.CultureInfo.InvariantCulture) * 60 + int.Parse(zone[3..5], System.Globalization.CultureInfo.InvariantCulture);
+        var offset = TimeSpan.FromMinutes(zone[0] == '-' ? -minutes : minutes);
+        var when = DateTimeOffset.FromUnixTimeSeconds(seconds).ToOffset(offset);
+        string[] parents;
+        if (parentText.Length == 0) parents = [];
+        else
+        {
+            var width = shaEnd + 1;
+            parents = new string[(parentText.Length + 1) / width];
+            for (var i = 0; i < parents.Length; i++) parents[i] = parentText.Slice(i * width, shaEnd).ToString();
+        }
+        return new CommitRecord(sha, parents, when, message);
     }
+
+    internal sealed record CommitRecord(string Sha, string[] Parents, DateTimeOffset When, string Message);
+
+    internal string[] ShaArray => shas;
+    internal int[][] ParentArray => parents;
+    internal DateTimeOffset[] WhenArray => when;
+    internal string[] MessageArray => messages;
 
     public int? IndexOf(string sha) => index.TryGetValue(sha, out var i) ? i : null;
     public string Sha(int i) => shas[i];

@@ -47,7 +47,8 @@ public class GitVersionDifferentialTests(ITestOutputHelper output)
                     try { mine[i].SetResult(Capstan.Flow.Versioning.VersionCalculator.Calculate(ordered[i].Repo.Path, ordered[i].Branch, useCache: false)); }
                     catch (Exception e) { mine[i].SetException(e); }
                 }
-            }) { IsBackground = true }).ToList();
+            })
+            { IsBackground = true }).ToList();
             workers.ForEach(w => w.Start());
             var mismatches = new List<string>();
             var oracleTime = TimeSpan.Zero;
