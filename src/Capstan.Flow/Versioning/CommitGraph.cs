@@ -6,7 +6,9 @@ namespace Capstan.Flow.Versioning;
 internal sealed class CommitGraph
 {
     private readonly string[] shas;
-    private readonly int[][] parents;
+    // Parents of commit i are parentList[parentStart[i]..parentStart[i + 1]]: two arrays instead of one per commit.
+    private readonly int[] parentStart;
+    private readonly int[] parentList;
     private readonly DateTimeOffset[] when;
     private readonly string[] messages;
     private readonly Dictionary<string, int> index;
@@ -17,93 +19,96 @@ internal sealed class CommitGraph
     private int stamp;
     private readonly Dictionary<(int, int), int?> mergeBaseCache = [];
 
-    private CommitGraph(string[] shas, int[][] parents, DateTimeOffset[] when, string[] messages, Dictionary<string, int> index)
+    private CommitGraph(string[] shas, int[] parentStart, int[] parentList, DateTimeOffset[] when, string[] messages, int[] generation, Dictionary<string, int> index)
     {
-        var n = shas.Length;
         this.shas = shas;
-        this.parents = parents;
+        this.parentStart = parentStart;
+        this.parentList = parentList;
         this.when = when;
         this.messages = messages;
         this.index = index;
-        // Generation numbers (1 + the highest parent's) let reachability checks stop early, as commit-graph does in git.
-        generation = new int[n];
-        visitStamp = new int[n];
-        var order = TopologicalParentsFirst();
-        foreach (var i in order)
+        this.generation = generation;
+        visitStamp = new int[shas.Length];
+        ComputeMissingGenerations();
+    }
+
+    /// <summary>
+    /// Generation numbers (1 + the highest parent's) let reachability checks stop early, as commit-graph does in git.
+    /// Known commits keep theirs (new commits are never their parents); the rest are found depth first, parents before children.
+    /// </summary>
+    private void ComputeMissingGenerations()
+    {
+        var stack = new Stack<int>();
+        for (var start = 0; start < shas.Length; start++)
         {
-            var g = 0;
-            foreach (var p in parents[i]) g = Math.Max(g, generation[p]);
-            generation[i] = g + 1;
+            if (generation[start] != 0) continue;
+            stack.Push(start);
+            while (stack.Count > 0)
+            {
+                var c = stack.Peek();
+                var ready = true;
+                var g = 0;
+                foreach (var p in Parents(c))
+                {
+                    if (generation[p] == 0) { ready = false; stack.Push(p); }
+                    else g = Math.Max(g, generation[p]);
+                }
+                if (!ready) continue;
+                stack.Pop();
+                generation[c] = g + 1;
+            }
         }
     }
 
     /// <summary>
     /// Builds the graph from commits newest first (<paramref name="fresh"/>, as git log prints them) followed by already
-    /// known ones (<paramref name="known"/>, whose parents are indexes into it), keeping git log's order.
+    /// known ones (<paramref name="known"/>), keeping git log's order: new commits are the children, so they come first.
     /// </summary>
     private static CommitGraph Build(List<CommitRecord> fresh, CommitGraph? known)
     {
         var k = fresh.Count;
-        var n = k + (known?.Count ?? 0);
+        var old = known?.Count ?? 0;
+        var n = k + old;
         var shas = new string[n];
-        var parents = new int[n][];
         var when = new DateTimeOffset[n];
         var messages = new string[n];
+        var generation = new int[n];
         var index = new Dictionary<string, int>(n, StringComparer.Ordinal);
         for (var i = 0; i < k; i++)
         {
             shas[i] = fresh[i].Sha;
             index[shas[i]] = i;
+            when[i] = fresh[i].When;
+            messages[i] = fresh[i].Message;
         }
         if (known is not null)
         {
-            for (var j = 0; j < known.Count; j++)
-            {
-                var i = k + j;
-                shas[i] = known.shas[j];
-                index[shas[i]] = i;
-                when[i] = known.when[j];
-                messages[i] = known.messages[j];
-                var ps = known.parents[j];
-                var shifted = new int[ps.Length];
-                for (var p = 0; p < ps.Length; p++) shifted[p] = ps[p] + k;
-                parents[i] = shifted;
-            }
+            Array.Copy(known.shas, 0, shas, k, old);
+            Array.Copy(known.when, 0, when, k, old);
+            Array.Copy(known.messages, 0, messages, k, old);
+            Array.Copy(known.generation, 0, generation, k, old);
+            for (var j = 0; j < old; j++) index[known.shas[j]] = k + j;
         }
+        var freshParents = 0;
+        foreach (var c in fresh) freshParents += c.Parents.Length;
+        var oldParents = known?.parentList.Length ?? 0;
+        var parentStart = new int[n + 1];
+        var parentList = new int[freshParents + oldParents];
+        var at = 0;
         for (var i = 0; i < k; i++)
         {
-            var c = fresh[i];
-            when[i] = c.When;
-            messages[i] = c.Message;
-            var ps = new int[c.Parents.Length];
-            var m = 0;
-            foreach (var p in c.Parents)
-                if (index.TryGetValue(p, out var pi)) ps[m++] = pi;
-            parents[i] = m == ps.Length ? ps : ps[..m];
+            parentStart[i] = at;
+            foreach (var p in fresh[i].Parents)
+                if (index.TryGetValue(p, out var pi)) parentList[at++] = pi; // parents outside the walk (shallow) are left out
         }
-        return new CommitGraph(shas, parents, when, messages, index);
-    }
-
-    private List<int> TopologicalParentsFirst()
-    {
-        var n = shas.Length;
-        var pending = new int[n];
-        for (var i = 0; i < n; i++) pending[i] = parents[i].Length;
-        var children = new List<int>[n];
-        for (var i = 0; i < n; i++)
-            foreach (var p in parents[i]) (children[p] ??= []).Add(i);
-        var queue = new Queue<int>();
-        for (var i = 0; i < n; i++) if (pending[i] == 0) queue.Enqueue(i);
-        var order = new List<int>(n);
-        while (queue.Count > 0)
+        if (known is not null)
         {
-            var c = queue.Dequeue();
-            order.Add(c);
-            if (children[c] is null) continue;
-            foreach (var child in children[c])
-                if (--pending[child] == 0) queue.Enqueue(child);
+            for (var j = 0; j <= old; j++) parentStart[k + j] = known.parentStart[j] + at;
+            for (var j = 0; j < oldParents; j++) parentList[at + j] = known.parentList[j] + k;
         }
-        return order;
+        else parentStart[n] = at;
+        if (at + oldParents != parentList.Length) Array.Resize(ref parentList, at + oldParents);
+        return new CommitGraph(shas, parentStart, parentList, when, messages, generation, index);
     }
 
     public int Count => shas.Length;
@@ -137,11 +142,11 @@ internal sealed class CommitGraph
     }
 
     /// <summary>Creates a graph from the arrays a cache file holds.</summary>
-    internal static CommitGraph FromArrays(string[] shas, int[][] parents, DateTimeOffset[] when, string[] messages)
+    internal static CommitGraph FromArrays(string[] shas, int[] parentStart, int[] parentList, DateTimeOffset[] when, string[] messages, int[] generation)
     {
         var index = new Dictionary<string, int>(shas.Length, StringComparer.Ordinal);
         for (var i = 0; i < shas.Length; i++) index[shas[i]] = i;
-        return new CommitGraph(shas, parents, when, messages, index);
+        return new CommitGraph(shas, parentStart, parentList, when, messages, generation, index);
     }
 
     private static List<CommitRecord>? ReadCommits(Repository repository, IEnumerable<string> revisions, bool throwOnError)
@@ -244,15 +249,17 @@ internal sealed class CommitGraph
     internal sealed record CommitRecord(string Sha, string[] Parents, DateTimeOffset When, string Message);
 
     internal string[] ShaArray => shas;
-    internal int[][] ParentArray => parents;
+    internal int[] ParentStartArray => parentStart;
+    internal int[] ParentListArray => parentList;
     internal DateTimeOffset[] WhenArray => when;
     internal string[] MessageArray => messages;
+    internal int[] GenerationArray => generation;
 
     public int? IndexOf(string sha) => index.TryGetValue(sha, out var i) ? i : null;
     public string Sha(int i) => shas[i];
     public DateTimeOffset When(int i) => when[i];
     public string Message(int i) => messages[i];
-    public int[] Parents(int i) => parents[i];
+    public ReadOnlySpan<int> Parents(int i) => new(parentList, parentStart[i], parentStart[i + 1] - parentStart[i]);
 
     /// <summary>Every commit reachable from <paramref name="tip"/>, itself included.</summary>
     public bool[] Ancestors(int tip)
@@ -265,7 +272,7 @@ internal sealed class CommitGraph
         while (stack.Count > 0)
         {
             var c = stack.Pop();
-            foreach (var p in parents[c])
+            foreach (var p in Parents(c))
             {
                 if (seen[p]) continue;
                 seen[p] = true;
@@ -290,7 +297,7 @@ internal sealed class CommitGraph
         var floor = generation[ancestor];
         while (stack.Count > 0)
         {
-            foreach (var p in parents[stack.Pop()])
+            foreach (var p in Parents(stack.Pop()))
             {
                 if (p == ancestor) return true;
                 if (visitStamp[p] == stamp || generation[p] <= floor) continue;
@@ -373,7 +380,7 @@ internal sealed class CommitGraph
                 paint |= Stale;
                 flags[c] |= Stale;
             }
-            foreach (var p in parents[c])
+            foreach (var p in Parents(c))
             {
                 var pf = flags.GetValueOrDefault(p);
                 if ((pf & paint) == paint) continue;
