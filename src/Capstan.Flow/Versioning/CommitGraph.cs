@@ -158,7 +158,6 @@ internal sealed class CommitGraph
             RedirectStandardError = true,
             RedirectStandardInput = true,
             UseShellExecute = false,
-            StandardOutputEncoding = System.Text.Encoding.UTF8,
         };
         psi.ArgumentList.Add("--git-dir=" + repository.Info.Path);
         // %ct and the zone at the end of %ci are parsed as integers; the body comes last so it may contain anything but NUL.
@@ -183,28 +182,26 @@ internal sealed class CommitGraph
                 }
                 catch (IOException) { } // git stopped reading: it failed, and its exit code says so
             });
-            var reader = process.StandardOutput;
-            var record = new System.Text.StringBuilder();
-            var buffer = new char[1 << 16];
+            // Bytes, not text: records are split at NUL with a vectorised search and only messages are decoded as UTF-8.
+            var stream = process.StandardOutput.BaseStream;
+            var buffer = new byte[1 << 20];
+            var filled = 0;
             int read;
-            while ((read = reader.Read(buffer, 0, buffer.Length)) > 0)
+            while ((read = stream.Read(buffer, filled, buffer.Length - filled)) > 0)
             {
+                filled += read;
                 var start = 0;
-                for (var i = 0; i < read; i++)
+                int nul;
+                while ((nul = buffer.AsSpan(start, filled - start).IndexOf((byte)0)) >= 0)
                 {
-                    if (buffer[i] != '\0') continue;
-                    if (record.Length == 0) commits.Add(Parse(buffer.AsSpan(start, i - start)));
-                    else
-                    {
-                        record.Append(buffer, start, i - start);
-                        commits.Add(Parse(record.ToString()));
-                        record.Clear();
-                    }
-                    start = i + 1;
+                    commits.Add(Parse(buffer.AsSpan(start, nul)));
+                    start += nul + 1;
                 }
-                record.Append(buffer, start, read - start);
+                Array.Copy(buffer, start, buffer, 0, filled - start);
+                filled -= start;
+                if (filled == buffer.Length) Array.Resize(ref buffer, buffer.Length * 2); // a message longer than the buffer
             }
-            if (record.Length > 0 && record.ToString().Trim().Length > 0) commits.Add(Parse(record.ToString()));
+            if (buffer.AsSpan(0, filled).Trim((byte)'\n').Length > 0) commits.Add(Parse(buffer.AsSpan(0, filled)));
             writer.Wait();
             process.WaitForExit();
             if (process.ExitCode != 0)
@@ -216,23 +213,24 @@ internal sealed class CommitGraph
         return commits;
     }
 
-    private static CommitRecord Parse(ReadOnlySpan<char> record)
+    private static CommitRecord Parse(ReadOnlySpan<byte> record)
     {
-        record = record.TrimStart('\n');
-        var first = record.IndexOf('\x01');
+        record = record.TrimStart((byte)'\n');
+        var first = record.IndexOf((byte)1);
         var head = record[..first];
         var rest = record[(first + 1)..];
-        var second = rest.IndexOf('\x01');
+        var second = rest.IndexOf((byte)1);
         var parentText = rest[..second];
-        var message = rest[(second + 1)..].ToString();
+        var message = System.Text.Encoding.UTF8.GetString(rest[(second + 1)..]);
         // "<sha> <unix seconds> <yyyy-mm-dd hh:mm:ss +hhmm>"; object names are 40 (SHA-1) or 64 (SHA-256) hex digits.
-        var shaEnd = head.IndexOf(' ');
-        var sha = head[..shaEnd].ToString();
+        var shaEnd = head.IndexOf((byte)' ');
+        var sha = System.Text.Encoding.ASCII.GetString(head[..shaEnd]);
         var afterSha = head[(shaEnd + 1)..];
-        var space = afterSha.IndexOf(' ');
-        var seconds = long.Parse(afterSha[..space], System.Globalization.CultureInfo.InvariantCulture);
+        var space = afterSha.IndexOf((byte)' ');
+        if (!System.Buffers.Text.Utf8Parser.TryParse(afterSha[..space], out long seconds, out _))
+            throw new FlowException("git printed a commit date Capstan cannot read. Check that the repository is intact ('git fsck').");
         var zone = afterSha[^5..];
-        var minutes = int.Parse(zone[1..3], System.Globalization.CultureInfo.InvariantCulture) * 60 + int.Parse(zone[3..5], System.Globalization.CultureInfo.InvariantCulture);
+        var minutes = ((zone[1] - '0') * 10 + (zone[2] - '0')) * 60 + (zone[3] - '0') * 10 + (zone[4] - '0');
         var offset = TimeSpan.FromMinutes(zone[0] == '-' ? -minutes : minutes);
         var when = DateTimeOffset.FromUnixTimeSeconds(seconds).ToOffset(offset);
         string[] parents;
@@ -241,7 +239,7 @@ internal sealed class CommitGraph
         {
             var width = shaEnd + 1;
             parents = new string[(parentText.Length + 1) / width];
-            for (var i = 0; i < parents.Length; i++) parents[i] = parentText.Slice(i * width, shaEnd).ToString();
+            for (var i = 0; i < parents.Length; i++) parents[i] = System.Text.Encoding.ASCII.GetString(parentText.Slice(i * width, shaEnd));
         }
         return new CommitRecord(sha, parents, when, message);
     }
