@@ -42,8 +42,17 @@ internal sealed record RefFiles(string GitDirectory, string CommonDirectory, str
         return new RefFiles(gitDirectory, common, workTree);
     }
 
-    /// <summary>A hash of everything a version depends on besides the commits themselves, which never change.</summary>
-    public string Key(string format, string? branch)
+    /// <summary>
+    /// A hash of everything a version depends on besides the commits themselves, which never change; null when a ref
+    /// changed while it was read (git was writing), and then the caller keys through git.
+    /// </summary>
+    public string? Key(string format, string? branch)
+    {
+        try { return ReadKey(format, branch); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return null; }
+    }
+
+    private string ReadKey(string format, string? branch)
     {
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         void Add(string text) => hash.AppendData(Encoding.UTF8.GetBytes(text + "\0"));

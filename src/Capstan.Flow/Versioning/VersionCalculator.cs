@@ -17,9 +17,9 @@ public static class VersionCalculator
         // A cache hit is decided from the ref files alone, before libgit2 or git is started.
         var files = useCache ? RefFiles.Find(repositoryPath) : null;
         string? cacheFile = null;
-        if (files is not null)
+        if (files?.Key(CacheFormat, branch) is { } key)
         {
-            cacheFile = Path.Combine(files.GitDirectory, CacheFolder, files.Key(CacheFormat, branch) + ".json");
+            cacheFile = Path.Combine(files.GitDirectory, CacheFolder, key + ".json");
             if (TryReadCached(cacheFile) is { } hit) return hit;
         }
         using var repository = GitRepositoryLocator.Open(repositoryPath);
@@ -54,6 +54,7 @@ public static class VersionCalculator
             File.Delete(cacheFile);
             return null;
         }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or KeyNotFoundException or InvalidOperationException or FormatException) { return null; }
     }
 
     public static Task<VersionVariables> CalculateAsync(string repositoryPath, string? branch = null, bool useCache = true, CancellationToken cancellationToken = default) =>
