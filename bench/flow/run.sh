@@ -5,7 +5,7 @@
 # Builds synthetic GitFlow repositories with git fast-import (make-repo.py: feature merges, release
 # branches merged --no-ff into main, annotated tags merged back into develop, ~1k tags and 500 stale
 # branches at 100k commits), then times both tools on the same repositories in the same run.
-# Prints a Markdown table (also written to bench/.work/flow-results.md). Uses hyperfine when installed.
+# Prints a Markdown table (also written to bench/.work/flow-results.md). GitVersion runs up to GV_MAX commits (10000).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
@@ -15,42 +15,43 @@ sizes=("$@"); [ ${#sizes[@]} -eq 0 ] && sizes=(1000 10000 100000)
 mkdir -p "$work"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 GIT_MERGE_AUTOEDIT=no
 
-# The capstan executable when it is runnable, otherwise a small host of the same FlowVerbs.
+# The real capstan executable, published ReadyToRun (precompiled, so a short command does not wait for the JIT);
+# set CAPSTAN=/path/to/capstan to measure another build. The harness hosts the in-process measurements.
+dotnet build "$here/harness/FlowBench.csproj" -c Release --nologo -v quiet -clp:ErrorsOnly >&2
+harness="$here/harness/bin/Release/net10.0/capstan-flow-bench"
 if [ -n "${CAPSTAN:-}" ]; then capstan="$CAPSTAN"
 else
-  dotnet build "$here/harness/FlowBench.csproj" -c Release --nologo -v quiet -clp:ErrorsOnly >&2
-  capstan="$here/harness/bin/Release/net10.0/capstan-flow-bench"
+  dotnet publish "$root/src/Capstan/Capstan.csproj" -c Release -r linux-x64 --self-contained false -p:PublishReadyToRun=true \
+    -o "$work/../capstan-r2r" --nologo -v quiet -clp:ErrorsOnly >&2
+  capstan="$work/../capstan-r2r/capstan"
 fi
+# GitVersion /nocache takes minutes to hours beyond this size; larger repositories are measured with Capstan only.
+gv_max="${GV_MAX:-10000}"
 gv="${GITVERSION_DLL:-$HOME/.nuget/packages/gitversion.msbuild/6.8.2/tools/net10.0/gitversion.dll}"
 if [ ! -f "$gv" ]; then
   dotnet restore "$root/tests/Capstan.Flow.Tests" --nologo -v quiet >&2
 fi
 command -v git-flow >/dev/null || { echo "git-flow (AVH) is missing: apt-get install -y git-flow" >&2; exit 1; }
 
-# mean wall seconds of a command: hyperfine when available, else the best of $runs runs
+# best wall-clock seconds of $runs runs, with that run's CPU seconds (user + sys): "WALL CPU"
 measure() { # measure NAME PREPARE COMMAND
-  local name="$1" prepare="$2" cmd="$3"
-  if command -v hyperfine >/dev/null; then
-    local args=(--runs "$runs" --export-json "$work/$name.json" --style none)
-    if [ -n "$prepare" ]; then args+=(--prepare "$prepare"); else args+=(-N); fi
-    hyperfine "${args[@]}" "$cmd" >/dev/null 2>&1 || { echo "NaN"; return; }
-    python3 -c "import json,sys; r=json.load(open(sys.argv[1]))['results'][0]; print(f\"{r['mean']:.3f}\")" "$work/$name.json"
-  else
-    local best=""
-    for _ in $(seq "$runs"); do
-      [ -n "$prepare" ] && bash -c "$prepare"
-      local s e; s=$(date +%s.%N); bash -c "$cmd" >/dev/null 2>&1; e=$(date +%s.%N)
-      local t; t=$(echo "$e - $s" | bc); if [ -z "$best" ] || (( $(echo "$t < $best" | bc) )); then best=$t; fi
-    done
-    printf "%.3f\n" "$best"
-  fi
+  local name="$1" prepare="$2" cmd="$3" best="" cpu=""
+  for _ in $(seq "$runs"); do
+    [ -n "$prepare" ] && bash -c "$prepare" >/dev/null 2>&1
+    /usr/bin/time -o "$work/$name.time" -f "%e %U %S" bash -c "$cmd" >/dev/null 2>&1 || true
+    local w u s; read -r w u s < <(tail -1 "$work/$name.time")
+    if [ -z "$best" ] || (( $(echo "$w < $best" | bc) )); then best=$w; cpu=$(echo "$u + $s" | bc); fi
+  done
+  printf "%.2f %.2f\n" "$best" "$cpu"
 }
+fmt() { read -r w c <<<"$1"; echo "${w} s (CPU ${c} s)"; }
+wall() { echo "${1%% *}"; }
 peak_mb() { /usr/bin/time -f "%M" bash -c "$1" 2>&1 >/dev/null | tail -1 | awk '{printf "%.0f", $1/1024}'; }
 ratio() { python3 -c "import sys; a,b=float(sys.argv[1]),float(sys.argv[2]); print(f'{a/b:.1f}x' if b>0 else '-')" "$1" "$2"; }
 
 out="$work/../flow-results.md"
 {
-echo "| commits | tags | branches | capstan cold | capstan warm | GitVersion /nocache | GitVersion cached | cold ratio | warm ratio | capstan peak MB | GitVersion peak MB |"
+echo "| commits | tags | branches | capstan cold (no caches) | capstan after 1 new commit (saved graph) | capstan warm (cache hit) | GitVersion /nocache | GitVersion cached | cold ratio | warm ratio | peak MB capstan / GitVersion |"
 echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 } > "$out"
 for n in "${sizes[@]}"; do
@@ -66,15 +67,23 @@ for n in "${sizes[@]}"; do
   rm -rf "$repo/.git/capstan-version-cache" "$repo/.git/gitversion_cache"
   c_cold=$(measure "capstan-cold-$n" "" "$capstan version --repo $repo --no-cache --show-variable FullSemVer")
   "$capstan" version --repo "$repo" --show-variable FullSemVer >/dev/null
+  c_incr=$(measure "capstan-incremental-$n" "git -C $repo -c user.name=Bench -c user.email=bench@example.com commit -q --allow-empty -m 'one more'" \
+    "$capstan version --repo $repo --show-variable FullSemVer")
+  "$capstan" version --repo "$repo" --show-variable FullSemVer >/dev/null
   c_warm=$(measure "capstan-warm-$n" "" "$capstan version --repo $repo --show-variable FullSemVer")
-  g_cold=$(measure "gitversion-cold-$n" "" "dotnet $gv $repo /nocache /showvariable FullSemVer")
-  dotnet "$gv" "$repo" /showvariable FullSemVer >/dev/null
-  g_warm=$(measure "gitversion-warm-$n" "" "dotnet $gv $repo /showvariable FullSemVer")
   c_mem=$(peak_mb "$capstan version --repo $repo --no-cache --show-variable FullSemVer")
-  g_mem=$(peak_mb "dotnet $gv $repo /nocache /showvariable FullSemVer")
-  same=$([ "$("$capstan" version --repo "$repo" --no-cache --show-variable FullSemVer)" = "$(dotnet "$gv" "$repo" /nocache /showvariable FullSemVer)" ] && echo "" || echo " (versions differ!)")
-  echo "| $n | $ntags | $nbranches | ${c_cold} s | ${c_warm} s | ${g_cold} s | ${g_warm} s | $(ratio "$g_cold" "$c_cold") | $(ratio "$g_warm" "$c_warm") | $c_mem | $g_mem |$same" >> "$out"
+  if [ "$n" -le "$gv_max" ]; then
+    g_cold=$(measure "gitversion-cold-$n" "" "dotnet $gv $repo /nocache /showvariable FullSemVer")
+    dotnet "$gv" "$repo" /showvariable FullSemVer >/dev/null
+    g_warm=$(measure "gitversion-warm-$n" "" "dotnet $gv $repo /showvariable FullSemVer")
+    g_mem=$(peak_mb "dotnet $gv $repo /nocache /showvariable FullSemVer")
+    same=$([ "$("$capstan" version --repo "$repo" --no-cache --show-variable FullSemVer)" = "$(dotnet "$gv" "$repo" /nocache /showvariable FullSemVer)" ] && echo "" || echo " (versions differ!)")
+    echo "| $n | $ntags | $nbranches | $(fmt "$c_cold") | $(fmt "$c_incr") | $(fmt "$c_warm") | $(fmt "$g_cold") | $(fmt "$g_warm") | $(ratio "$(wall "$g_cold")" "$(wall "$c_cold")") | $(ratio "$(wall "$g_warm")" "$(wall "$c_warm")") | $c_mem / $g_mem |$same" >> "$out"
+  else
+    echo "| $n | $ntags | $nbranches | $(fmt "$c_cold") | $(fmt "$c_incr") | $(fmt "$c_warm") | not run (> GV_MAX) | – | – | – | $c_mem / – |" >> "$out"
+  fi
 done
+inc_ms=$("$harness" bench-version "$work/repo-${sizes[-1]}" "$runs")
 
 # release finish: the same small repository with release/9.9.0 started, copied fresh before every run
 template="$work/finish-template"
@@ -90,17 +99,16 @@ echo bump > "$template/VERSION"; git -C "$template" add VERSION; git -C "$templa
 t="$work/finish-copy"
 a=$(measure finish-avh "rm -rf $t && cp -a $template $t" "cd $t && git flow release finish -m 'Release 9.9.0' 9.9.0")
 c=$(measure finish-capstan "rm -rf $t && cp -a $template $t" "$capstan flow release finish --repo $t -m 'Release 9.9.0' 9.9.0")
-inproc=""
-if [ -z "${CAPSTAN:-}" ] || [ -x "$here/harness/bin/Release/net10.0/capstan-flow-bench" ]; then
-  ms=$("$here/harness/bin/Release/net10.0/capstan-flow-bench" bench-finish "$template" "$runs" 9.9.0)
-  inproc=$(python3 -c "import sys; print(f'{float(sys.argv[1])/1000:.3f}')" "$ms")
-fi
+ms=$("$harness" bench-finish "$template" "$runs" 9.9.0)
+inproc=$(python3 -c "import sys; print(f'{float(sys.argv[1])/1000:.3f}')" "$ms")
 {
+echo
+echo "In-process (as the chat server runs it), one new commit then \`version\` on ${sizes[-1]} commits: ${inc_ms} ms mean."
 echo
 echo "| operation | git-flow AVH 1.12.3 | capstan (new process) | ratio | capstan in-process (server) | ratio |"
 echo "|---|---:|---:|---:|---:|---:|"
-echo "| release finish (merge --no-ff, annotated tag, back-merge, delete) | ${a} s | ${c} s | $(ratio "$a" "$c") | ${inproc:-n/a} s | $([ -n "$inproc" ] && ratio "$a" "$inproc" || echo -) |"
+echo "| release finish (merge --no-ff, annotated tag, back-merge, delete) | $(fmt "$a") | $(fmt "$c") | $(ratio "$(wall "$a")" "$(wall "$c")") | ${inproc} s | $(ratio "$(wall "$a")" "$inproc") |"
 echo
-echo "Machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg) at the end of the run; $runs runs each; times are wall-clock means."
+echo "Machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg) at the end of the run; best of $runs runs each (wall clock, with that run's CPU time)."
 } >> "$out"
 cat "$out"

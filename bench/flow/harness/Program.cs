@@ -23,6 +23,21 @@ if (args.Length == 4 && args[0] == "bench-finish")
     return 0;
 }
 
+// "bench-version REPO RUNS" runs the version calculation in-process RUNS times after one new commit each (the server's case).
+if (args.Length == 3 && args[0] == "bench-version")
+{
+    var times = new List<double>();
+    for (var i = 0; i <= int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture); i++)
+    {
+        Process.Start("git", ["-C", args[1], "-c", "user.name=Bench", "-c", "user.email=bench@example.com", "commit", "-q", "--allow-empty", "-m", "bench " + i])!.WaitForExit();
+        var sw = Stopwatch.StartNew();
+        Capstan.Flow.Versioning.VersionCalculator.Calculate(args[1]);
+        if (i > 0) times.Add(sw.Elapsed.TotalMilliseconds);
+    }
+    Console.WriteLine($"{times.Average():F1}");
+    return 0;
+}
+
 var root = new RootCommand("capstan (flow verbs only, for benchmarks)");
 foreach (var command in FlowVerbs.Create()) root.Add(command);
 return FlowVerbs.Invoke(root, args);

@@ -6,7 +6,9 @@ namespace Capstan.Flow.Versioning;
 internal sealed class CommitGraph
 {
     private readonly string[] shas;
-    private readonly int[][] parents;
+    // Parents of commit i are parentList[parentStart[i]..parentStart[i + 1]]: two arrays instead of one per commit.
+    private readonly int[] parentStart;
+    private readonly int[] parentList;
     private readonly DateTimeOffset[] when;
     private readonly string[] messages;
     private readonly Dictionary<string, int> index;
@@ -17,71 +19,137 @@ internal sealed class CommitGraph
     private int stamp;
     private readonly Dictionary<(int, int), int?> mergeBaseCache = [];
 
-    private CommitGraph(List<(string Sha, string[] Parents, DateTimeOffset When, string Message)> commits)
+    private CommitGraph(string[] shas, int[] parentStart, int[] parentList, DateTimeOffset[] when, string[] messages, int[] generation, Dictionary<string, int> index)
     {
-        var n = commits.Count;
-        shas = new string[n];
-        parents = new int[n][];
-        when = new DateTimeOffset[n];
-        messages = new string[n];
-        index = new Dictionary<string, int>(n, StringComparer.Ordinal);
-        for (var i = 0; i < n; i++)
+        this.shas = shas;
+        this.parentStart = parentStart;
+        this.parentList = parentList;
+        this.when = when;
+        this.messages = messages;
+        this.index = index;
+        this.generation = generation;
+        visitStamp = new int[shas.Length];
+        ComputeMissingGenerations();
+    }
+
+    /// <summary>
+    /// Generation numbers (1 + the highest parent's) let reachability checks stop early, as commit-graph does in git.
+    /// Known commits keep theirs (new commits are never their parents); the rest are found depth first, parents before children.
+    /// </summary>
+    private void ComputeMissingGenerations()
+    {
+        var stack = new Stack<int>();
+        for (var start = 0; start < shas.Length; start++)
         {
-            shas[i] = commits[i].Sha;
-            index[shas[i]] = i;
-        }
-        for (var i = 0; i < n; i++)
-        {
-            var c = commits[i];
-            when[i] = c.When;
-            messages[i] = c.Message;
-            var ps = new int[c.Parents.Length];
-            var k = 0;
-            foreach (var p in c.Parents)
-                if (index.TryGetValue(p, out var pi)) ps[k++] = pi;
-            parents[i] = k == ps.Length ? ps : ps[..k];
-        }
-        // Generation numbers (1 + the highest parent's) let reachability checks stop early, as commit-graph does in git.
-        generation = new int[n];
-        visitStamp = new int[n];
-        var order = TopologicalParentsFirst();
-        foreach (var i in order)
-        {
-            var g = 0;
-            foreach (var p in parents[i]) g = Math.Max(g, generation[p]);
-            generation[i] = g + 1;
+            if (generation[start] != 0) continue;
+            stack.Push(start);
+            while (stack.Count > 0)
+            {
+                var c = stack.Peek();
+                var ready = true;
+                var g = 0;
+                foreach (var p in Parents(c))
+                {
+                    if (generation[p] == 0) { ready = false; stack.Push(p); }
+                    else g = Math.Max(g, generation[p]);
+                }
+                if (!ready) continue;
+                stack.Pop();
+                generation[c] = g + 1;
+            }
         }
     }
 
-    private List<int> TopologicalParentsFirst()
+    /// <summary>
+    /// Builds the graph from commits newest first (<paramref name="fresh"/>, as git log prints them) followed by already
+    /// known ones (<paramref name="known"/>), keeping git log's order: new commits are the children, so they come first.
+    /// </summary>
+    private static CommitGraph Build(List<CommitRecord> fresh, CommitGraph? known)
     {
-        var n = shas.Length;
-        var pending = new int[n];
-        for (var i = 0; i < n; i++) pending[i] = parents[i].Length;
-        var children = new List<int>[n];
-        for (var i = 0; i < n; i++)
-            foreach (var p in parents[i]) (children[p] ??= []).Add(i);
-        var queue = new Queue<int>();
-        for (var i = 0; i < n; i++) if (pending[i] == 0) queue.Enqueue(i);
-        var order = new List<int>(n);
-        while (queue.Count > 0)
+        var k = fresh.Count;
+        var old = known?.Count ?? 0;
+        var n = k + old;
+        var shas = new string[n];
+        var when = new DateTimeOffset[n];
+        var messages = new string[n];
+        var generation = new int[n];
+        var index = new Dictionary<string, int>(n, StringComparer.Ordinal);
+        for (var i = 0; i < k; i++)
         {
-            var c = queue.Dequeue();
-            order.Add(c);
-            if (children[c] is null) continue;
-            foreach (var child in children[c])
-                if (--pending[child] == 0) queue.Enqueue(child);
+            shas[i] = fresh[i].Sha;
+            index[shas[i]] = i;
+            when[i] = fresh[i].When;
+            messages[i] = fresh[i].Message;
         }
-        return order;
+        if (known is not null)
+        {
+            Array.Copy(known.shas, 0, shas, k, old);
+            Array.Copy(known.when, 0, when, k, old);
+            Array.Copy(known.messages, 0, messages, k, old);
+            Array.Copy(known.generation, 0, generation, k, old);
+            for (var j = 0; j < old; j++) index[known.shas[j]] = k + j;
+        }
+        var freshParents = 0;
+        foreach (var c in fresh) freshParents += c.Parents.Length;
+        var oldParents = known?.parentList.Length ?? 0;
+        var parentStart = new int[n + 1];
+        var parentList = new int[freshParents + oldParents];
+        var at = 0;
+        for (var i = 0; i < k; i++)
+        {
+            parentStart[i] = at;
+            foreach (var p in fresh[i].Parents)
+                if (index.TryGetValue(p, out var pi)) parentList[at++] = pi; // parents outside the walk (shallow) are left out
+        }
+        if (known is not null)
+        {
+            for (var j = 0; j <= old; j++) parentStart[k + j] = known.parentStart[j] + at;
+            for (var j = 0; j < oldParents; j++) parentList[at + j] = known.parentList[j] + k;
+        }
+        else parentStart[n] = at;
+        if (at + oldParents != parentList.Length) Array.Resize(ref parentList, at + oldParents);
+        return new CommitGraph(shas, parentStart, parentList, when, messages, generation, index);
     }
 
     public int Count => shas.Length;
 
     /// <summary>
-    /// Reads every commit reachable from <paramref name="tips"/> in one "git log" run. git's own walk (with its commit-graph file when
-    /// present) is several times faster and leaner than materialising each commit through libgit2, which matters at 100k commits.
+    /// Reads every commit reachable from <paramref name="tips"/>. git's own walk is several times faster and leaner than
+    /// materialising each commit through libgit2, which matters at 100k commits. With <paramref name="cacheFile"/> the
+    /// commits read last time are loaded from it and git walks only the commits that are new since then.
     /// </summary>
-    public static CommitGraph Load(Repository repository, IEnumerable<string> tips)
+    public static CommitGraph Load(Repository repository, IEnumerable<string> tips, string? cacheFile = null)
+    {
+        var wanted = tips.Distinct(StringComparer.Ordinal).ToList();
+        var cached = cacheFile is null ? null : CommitGraphFile.TryRead(cacheFile);
+        if (cached is not null)
+        {
+            var missing = wanted.Where(t => cached.Graph.IndexOf(t) is null).ToList();
+            if (missing.Count == 0) return cached.Graph;
+            // Only the commits not reachable from what the cache already holds; old tips that were deleted (and maybe
+            // pruned since) make git refuse, and then everything is read again.
+            var fresh = ReadCommits(repository, missing.Concat(cached.Tips.Select(t => "^" + t)), throwOnError: false);
+            if (fresh is not null)
+            {
+                var graph = Build(fresh, cached.Graph);
+                CommitGraphFile.Write(cacheFile!, graph, wanted);
+                return graph;
+            }
+        }
+        var all = Build(ReadCommits(repository, wanted, throwOnError: true)!, null);
+        if (cacheFile is not null) CommitGraphFile.Write(cacheFile, all, wanted);
+        return all;
+    }
+
+    /// <summary>Creates a graph from the arrays a cache file holds.</summary>
+    internal static CommitGraph FromArrays(string[] shas, int[] parentStart, int[] parentList, DateTimeOffset[] when, string[] messages, int[] generation)
+    {
+        var index = new Dictionary<string, int>(shas.Length, StringComparer.Ordinal);
+        for (var i = 0; i < shas.Length; i++) index[shas[i]] = i;
+        return new CommitGraph(shas, parentStart, parentList, when, messages, generation, index);
+    }
+
+    private static List<CommitRecord>? ReadCommits(Repository repository, IEnumerable<string> revisions, bool throwOnError)
     {
         var psi = new System.Diagnostics.ProcessStartInfo("git")
         {
@@ -90,12 +158,12 @@ internal sealed class CommitGraph
             RedirectStandardError = true,
             RedirectStandardInput = true,
             UseShellExecute = false,
-            StandardOutputEncoding = System.Text.Encoding.UTF8,
         };
         psi.ArgumentList.Add("--git-dir=" + repository.Info.Path);
-        foreach (var a in new[] { "log", "-z", "--no-color", "--format=%H%x01%P%x01%cI%x01%B", "--stdin" }) psi.ArgumentList.Add(a);
+        // %ct and the zone at the end of %ci are parsed as integers; the body comes last so it may contain anything but NUL.
+        foreach (var a in new[] { "log", "-z", "--no-color", "--format=%H %ct %ci%x01%P%x01%B", "--stdin" }) psi.ArgumentList.Add(a);
         psi.Environment["GIT_CONFIG_PARAMETERS"] = "'log.showSignature=false'";
-        var commits = new List<(string, string[], DateTimeOffset, string)>();
+        var commits = new List<CommitRecord>();
         System.Diagnostics.Process process;
         try { process = System.Diagnostics.Process.Start(psi)!; }
         catch (System.ComponentModel.Win32Exception)
@@ -107,49 +175,89 @@ internal sealed class CommitGraph
             var stderr = process.StandardError.ReadToEndAsync();
             var writer = Task.Run(() =>
             {
-                foreach (var tip in tips.Distinct()) process.StandardInput.WriteLine(tip);
-                process.StandardInput.Close();
-            });
-            var reader = process.StandardOutput;
-            var record = new System.Text.StringBuilder();
-            var buffer = new char[1 << 16];
-            int read;
-            while ((read = reader.Read(buffer, 0, buffer.Length)) > 0)
-            {
-                var start = 0;
-                for (var i = 0; i < read; i++)
+                try
                 {
-                    if (buffer[i] != '\0') continue;
-                    record.Append(buffer, start, i - start);
-                    commits.Add(Parse(record.ToString()));
-                    record.Clear();
-                    start = i + 1;
+                    foreach (var revision in revisions) process.StandardInput.WriteLine(revision);
+                    process.StandardInput.Close();
                 }
-                record.Append(buffer, start, read - start);
+                catch (IOException) { } // git stopped reading: it failed, and its exit code says so
+            });
+            // Bytes, not text: records are split at NUL with a vectorised search and only messages are decoded as UTF-8.
+            var stream = process.StandardOutput.BaseStream;
+            var buffer = new byte[1 << 20];
+            var filled = 0;
+            int read;
+            while ((read = stream.Read(buffer, filled, buffer.Length - filled)) > 0)
+            {
+                filled += read;
+                var start = 0;
+                int nul;
+                while ((nul = buffer.AsSpan(start, filled - start).IndexOf((byte)0)) >= 0)
+                {
+                    commits.Add(Parse(buffer.AsSpan(start, nul)));
+                    start += nul + 1;
+                }
+                Array.Copy(buffer, start, buffer, 0, filled - start);
+                filled -= start;
+                if (filled == buffer.Length) Array.Resize(ref buffer, buffer.Length * 2); // a message longer than the buffer
             }
-            if (record.Length > 0 && record.ToString().Trim().Length > 0) commits.Add(Parse(record.ToString()));
+            if (buffer.AsSpan(0, filled).Trim((byte)'\n').Length > 0) commits.Add(Parse(buffer.AsSpan(0, filled)));
             writer.Wait();
             process.WaitForExit();
             if (process.ExitCode != 0)
+            {
+                if (!throwOnError) return null;
                 throw new FlowException($"Reading the history failed: {stderr.Result.Trim()} Check that the repository is intact ('git fsck').");
+            }
         }
-        return new CommitGraph(commits);
+        return commits;
     }
 
-    private static (string, string[], DateTimeOffset, string) Parse(string record)
+    private static CommitRecord Parse(ReadOnlySpan<byte> record)
     {
-        var f = record.Split('\x01', 4);
-        var sha = f[0].TrimStart('\n');
-        var parents = f[1].Length == 0 ? [] : f[1].Split(' ');
-        var when = DateTimeOffset.Parse(f[2], System.Globalization.CultureInfo.InvariantCulture);
-        return (sha, parents, when, f.Length > 3 ? f[3] : "");
+        record = record.TrimStart((byte)'\n');
+        var first = record.IndexOf((byte)1);
+        var head = record[..first];
+        var rest = record[(first + 1)..];
+        var second = rest.IndexOf((byte)1);
+        var parentText = rest[..second];
+        var message = System.Text.Encoding.UTF8.GetString(rest[(second + 1)..]);
+        // "<sha> <unix seconds> <yyyy-mm-dd hh:mm:ss +hhmm>"; object names are 40 (SHA-1) or 64 (SHA-256) hex digits.
+        var shaEnd = head.IndexOf((byte)' ');
+        var sha = System.Text.Encoding.ASCII.GetString(head[..shaEnd]);
+        var afterSha = head[(shaEnd + 1)..];
+        var space = afterSha.IndexOf((byte)' ');
+        if (!System.Buffers.Text.Utf8Parser.TryParse(afterSha[..space], out long seconds, out _))
+            throw new FlowException("git printed a commit date Capstan cannot read. Check that the repository is intact ('git fsck').");
+        var zone = afterSha[^5..];
+        var minutes = ((zone[1] - '0') * 10 + (zone[2] - '0')) * 60 + (zone[3] - '0') * 10 + (zone[4] - '0');
+        var offset = TimeSpan.FromMinutes(zone[0] == '-' ? -minutes : minutes);
+        var when = DateTimeOffset.FromUnixTimeSeconds(seconds).ToOffset(offset);
+        string[] parents;
+        if (parentText.Length == 0) parents = [];
+        else
+        {
+            var width = shaEnd + 1;
+            parents = new string[(parentText.Length + 1) / width];
+            for (var i = 0; i < parents.Length; i++) parents[i] = System.Text.Encoding.ASCII.GetString(parentText.Slice(i * width, shaEnd));
+        }
+        return new CommitRecord(sha, parents, when, message);
     }
+
+    internal sealed record CommitRecord(string Sha, string[] Parents, DateTimeOffset When, string Message);
+
+    internal string[] ShaArray => shas;
+    internal int[] ParentStartArray => parentStart;
+    internal int[] ParentListArray => parentList;
+    internal DateTimeOffset[] WhenArray => when;
+    internal string[] MessageArray => messages;
+    internal int[] GenerationArray => generation;
 
     public int? IndexOf(string sha) => index.TryGetValue(sha, out var i) ? i : null;
     public string Sha(int i) => shas[i];
     public DateTimeOffset When(int i) => when[i];
     public string Message(int i) => messages[i];
-    public int[] Parents(int i) => parents[i];
+    public ReadOnlySpan<int> Parents(int i) => new(parentList, parentStart[i], parentStart[i + 1] - parentStart[i]);
 
     /// <summary>Every commit reachable from <paramref name="tip"/>, itself included.</summary>
     public bool[] Ancestors(int tip)
@@ -162,7 +270,7 @@ internal sealed class CommitGraph
         while (stack.Count > 0)
         {
             var c = stack.Pop();
-            foreach (var p in parents[c])
+            foreach (var p in Parents(c))
             {
                 if (seen[p]) continue;
                 seen[p] = true;
@@ -187,7 +295,7 @@ internal sealed class CommitGraph
         var floor = generation[ancestor];
         while (stack.Count > 0)
         {
-            foreach (var p in parents[stack.Pop()])
+            foreach (var p in Parents(stack.Pop()))
             {
                 if (p == ancestor) return true;
                 if (visitStamp[p] == stamp || generation[p] <= floor) continue;
@@ -270,7 +378,7 @@ internal sealed class CommitGraph
                 paint |= Stale;
                 flags[c] |= Stale;
             }
-            foreach (var p in parents[c])
+            foreach (var p in Parents(c))
             {
                 var pf = flags.GetValueOrDefault(p);
                 if ((pf & paint) == paint) continue;

@@ -6,10 +6,18 @@ namespace Capstan.Flow.Versioning;
 internal sealed class IncrementFinder(VersionContext context)
 {
     private readonly Dictionary<int, VersionField?> messageIncrements = [];
-    private readonly Regex major = new(context.Configuration.MajorVersionBumpMessage, RegexOptions.IgnoreCase | RegexOptions.Compiled);
-    private readonly Regex minor = new(context.Configuration.MinorVersionBumpMessage, RegexOptions.IgnoreCase | RegexOptions.Compiled);
-    private readonly Regex patch = new(context.Configuration.PatchVersionBumpMessage, RegexOptions.IgnoreCase | RegexOptions.Compiled);
-    private readonly Regex none = new(context.Configuration.NoBumpMessage, RegexOptions.IgnoreCase | RegexOptions.Compiled);
+    private readonly Regex major = new(context.Configuration.MajorVersionBumpMessage, RegexOptions.IgnoreCase);
+    private readonly Regex minor = new(context.Configuration.MinorVersionBumpMessage, RegexOptions.IgnoreCase);
+    private readonly Regex patch = new(context.Configuration.PatchVersionBumpMessage, RegexOptions.IgnoreCase);
+    private readonly Regex none = new(context.Configuration.NoBumpMessage, RegexOptions.IgnoreCase);
+
+    // With the default bump patterns a message can only match if it contains "+semver:", which is far cheaper to look
+    // for than running four regexes over every message of a 100k-commit history.
+    private readonly string? required = new[]
+    {
+        context.Configuration.MajorVersionBumpMessage, context.Configuration.MinorVersionBumpMessage,
+        context.Configuration.PatchVersionBumpMessage, context.Configuration.NoBumpMessage,
+    }.All(p => p.StartsWith(@"\+semver:", StringComparison.Ordinal)) ? "+semver:" : null;
 
     /// <summary>The increment forced by commit messages alone in the last call, for explanations.</summary>
     public VersionField? LastMessageIncrement { get; private set; }
@@ -65,6 +73,7 @@ internal sealed class IncrementFinder(VersionContext context)
     {
         if (messageIncrements.TryGetValue(commit, out var cached)) return cached;
         var message = context.Graph.Message(commit);
+        if (required is not null && !message.Contains(required, StringComparison.OrdinalIgnoreCase)) return messageIncrements[commit] = null;
         VersionField? inc = none.IsMatch(message) ? VersionField.None
             : major.IsMatch(message) ? VersionField.Major
             : minor.IsMatch(message) ? VersionField.Minor

@@ -5,16 +5,17 @@ namespace Capstan.Flow.Versioning;
 /// <summary>A merge commit message that names the branch it merged, in one of the formats GitVersion recognises.</summary>
 internal sealed record MergeMessage(string Format, string MergedBranch, SemanticVersion? Version)
 {
+    // Interpreted, not RegexOptions.Compiled: compiling costs more start-up time than a CLI run spends matching.
     private static readonly (string Name, Regex Pattern)[] Formats =
     [
-        ("Default", new(@"^Merge (branch|tag) '(?<SourceBranch>[^']*)'(?: into (?<TargetBranch>[^\s]*))*", RegexOptions.Compiled)),
-        ("SmartGit", new(@"^Finish (?<SourceBranch>[^\s]*)(?: into (?<TargetBranch>[^\s]*))*", RegexOptions.Compiled)),
-        ("BitBucketPull", new(@"^Merge pull request #(?<PullRequestNumber>\d+) (from|in) (?<Source>.*) from (?<SourceBranch>[^\s]*) to (?<TargetBranch>[^\s]*)", RegexOptions.Compiled)),
-        ("BitBucketPullv7", new(@"^Pull request #(?<PullRequestNumber>\d+).*\r?\n\r?\nMerge in (?<Source>.*) from (?<SourceBranch>[^\s]*) to (?<TargetBranch>[^\s]*)", RegexOptions.Compiled)),
-        ("BitBucketCloudPull", new(@"^Merged in (?<SourceBranch>[^\s]*) \(pull request #(?<PullRequestNumber>\d+)\)", RegexOptions.Compiled)),
-        ("GitHubPull", new(@"^Merge pull request #(?<PullRequestNumber>\d+) (from|in) (?:[^\s\/]+\/)?(?<SourceBranch>[^\s]*)(?: into (?<TargetBranch>[^\s]*))*", RegexOptions.Compiled)),
-        ("RemoteTracking", new(@"^Merge remote-tracking branch '(?<SourceBranch>[^\s]*)'(?: into (?<TargetBranch>[^\s]*))*", RegexOptions.Compiled)),
-        ("AzureDevOpsPull", new(@"^Merged (PR|pull request) (?<PullRequestNumber>\d+): Merge (?<SourceBranch>[^\s]*) to (?<TargetBranch>[^\s]*)", RegexOptions.Compiled)),
+        ("Default", new(@"^Merge (branch|tag) '(?<SourceBranch>[^']*)'(?: into (?<TargetBranch>[^\s]*))*")),
+        ("SmartGit", new(@"^Finish (?<SourceBranch>[^\s]*)(?: into (?<TargetBranch>[^\s]*))*")),
+        ("BitBucketPull", new(@"^Merge pull request #(?<PullRequestNumber>\d+) (from|in) (?<Source>.*) from (?<SourceBranch>[^\s]*) to (?<TargetBranch>[^\s]*)")),
+        ("BitBucketPullv7", new(@"^Pull request #(?<PullRequestNumber>\d+).*\r?\n\r?\nMerge in (?<Source>.*) from (?<SourceBranch>[^\s]*) to (?<TargetBranch>[^\s]*)")),
+        ("BitBucketCloudPull", new(@"^Merged in (?<SourceBranch>[^\s]*) \(pull request #(?<PullRequestNumber>\d+)\)")),
+        ("GitHubPull", new(@"^Merge pull request #(?<PullRequestNumber>\d+) (from|in) (?:[^\s\/]+\/)?(?<SourceBranch>[^\s]*)(?: into (?<TargetBranch>[^\s]*))*")),
+        ("RemoteTracking", new(@"^Merge remote-tracking branch '(?<SourceBranch>[^\s]*)'(?: into (?<TargetBranch>[^\s]*))*")),
+        ("AzureDevOpsPull", new(@"^Merged (PR|pull request) (?<PullRequestNumber>\d+): Merge (?<SourceBranch>[^\s]*) to (?<TargetBranch>[^\s]*)")),
     ];
 
     public static MergeMessage? Parse(string message, VersionConfiguration configuration)

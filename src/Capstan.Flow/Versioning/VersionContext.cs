@@ -22,7 +22,7 @@ internal sealed class VersionContext
     public int CurrentCommit => Current.Tip;
     public DateTimeOffset CurrentWhen => Graph.When(Current.Tip);
 
-    public static VersionContext Load(Repository repository, VersionConfiguration configuration, string? branchName, RefSnapshot refs)
+    public static VersionContext Load(Repository repository, VersionConfiguration configuration, string? branchName, RefSnapshot refs, string? graphFile = null)
     {
         string currentName;
         if (branchName is null)
@@ -45,7 +45,7 @@ internal sealed class VersionContext
             if (SemanticVersion.TryParse(name, configuration.TagPrefix, out var v))
                 tagObjects.Add((name, commit, v));
         var tips = refs.Branches.Values.Concat(tagObjects.Select(t => t.Commit));
-        var graph = CommitGraph.Load(repository, tips);
+        var graph = CommitGraph.Load(repository, tips, graphFile);
         var branches = refs.Branches.Where(b => graph.IndexOf(b.Value) is not null)
             .Select(b => new BranchTip(b.Key, graph.IndexOf(b.Value)!.Value)).ToList();
         var tags = tagObjects.Where(t => graph.IndexOf(t.Commit) is not null)

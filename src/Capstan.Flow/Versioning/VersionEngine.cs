@@ -9,12 +9,16 @@ internal sealed class VersionEngine(VersionContext context)
     private readonly IncrementFinder increments = new(context);
     private readonly BranchAncestry ancestry = new(context);
     private CommitGraph Graph => context.Graph;
+    private int ownPreReleaseWeight;
 
     public VersionExplanation Run(int uncommittedChanges)
     {
         var strategies = new VersionStrategies(context, increments, ancestry);
         var raw = context.Configuration.ForBranch(context.Current.Name);
         var own = EffectiveConfiguration.Resolve(context.Configuration, raw);
+        // GitVersion weighs the pre-release number with the branch's own configuration, not the one it inherits
+        // (a branch matching "unknown" has no weight of its own, so 0, even when it inherits main's 55000).
+        ownPreReleaseWeight = own.PreReleaseWeight;
         var inherits = raw.Increment == IncrementStrategy.Inherit;
         var tagged = strategies.IsCurrentCommitTagged;
 
@@ -154,7 +158,7 @@ internal sealed class VersionEngine(VersionContext context)
             VersionSourceIncrement = "None",
             VersionSourceSemVer = sourceVersion.ToString(),
             VersionSourceSha = sourceSha,
-            WeightedPreReleaseNumber = number is { } n ? n + configuration.PreReleaseWeight : context.Configuration.TagPreReleaseWeight,
+            WeightedPreReleaseNumber = number is { } n ? n + ownPreReleaseWeight : context.Configuration.TagPreReleaseWeight,
         };
     }
 }

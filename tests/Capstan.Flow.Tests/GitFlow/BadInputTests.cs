@@ -44,6 +44,8 @@ public class BadInputTests
         var e = await Assert.ThrowsAsync<FlowException>(() => flow.StartAsync(FlowBranchKind.Release, "1.0.0"));
         Assert.Contains("uncommitted changes", e.Message);
         Assert.Contains("git stash", e.Message);
+        Assert.Empty(flow.List(FlowBranchKind.Release));
+        Assert.Equal("edited\n", File.ReadAllText(Path.Combine(r.Path, "file1.txt")));
     }
 
     [Fact]
@@ -64,9 +66,13 @@ public class BadInputTests
         using var r = Initialised();
         using var flow = GitFlowRepository.Open(r.Path);
         await flow.StartAsync(FlowBranchKind.Feature, "login");
+        r.Commit("login work");
+        var tip = r.Sha("feature/login");
         r.Git("checkout", "-q", "develop");
         var e = await Assert.ThrowsAsync<FlowException>(() => flow.StartAsync(FlowBranchKind.Feature, "login"));
         Assert.Contains("'feature/login' already exists", e.Message);
+        Assert.Equal(tip, r.Sha("feature/login"));
+        Assert.Equal("develop", r.Head);
     }
 
     [Fact]
@@ -101,6 +107,23 @@ public class BadInputTests
         using var flow = GitFlowRepository.Open(r.Path);
         var e = await Assert.ThrowsAsync<FlowException>(() => flow.StartAsync(FlowBranchKind.Release, "1.0.0"));
         Assert.Contains("tag '1.0.0' already exists", e.Message);
+        Assert.Empty(flow.List(FlowBranchKind.Release));
+    }
+
+    [Fact]
+    public async Task Tag_created_elsewhere_before_the_finish()
+    {
+        using var r = Initialised();
+        using var flow = GitFlowRepository.Open(r.Path);
+        await flow.StartAsync(FlowBranchKind.Release, "1.1.0");
+        r.Commit("release prep");
+        r.Git("tag", "1.1.0", "main");
+        var before = (Main: r.Sha("main"), Develop: r.Sha("develop"), Release: r.Sha("release/1.1.0"));
+        var e = await Assert.ThrowsAsync<FlowException>(() => flow.FinishAsync(FlowBranchKind.Release, "1.1.0", new FinishOptions { Message = "Release 1.1.0" }));
+        Assert.Contains("tag '1.1.0' already exists and does not point at the merge of 'release/1.1.0'", e.Message);
+        Assert.Equal(before, (r.Sha("main"), r.Sha("develop"), r.Sha("release/1.1.0")));
+        Assert.Equal("release/1.1.0", r.Head);
+        Assert.Null(flow.PendingFinish);
     }
 
     [Fact]
@@ -127,6 +150,7 @@ public class BadInputTests
         var e = await Assert.ThrowsAsync<FlowException>(() => flow.PublishAsync(FlowBranchKind.Feature, "x"));
         Assert.Contains("Publishing 'feature/x' to 'origin' failed", e.Message);
         Assert.Contains("pushes are frozen", e.Message);
+        Assert.Equal("", Git.Ok(remote.Path, null, "for-each-ref").Trim());
     }
 
     [Fact]
@@ -150,8 +174,9 @@ public class BadInputTests
     public void Tags_that_are_not_versions_are_ignored_by_version()
     {
         using var r = new TestRepository();
-        r.Commit().Tag("nightly").Tag("v-latest").Tag("1.0.0").Commit().Tag("release-candidate");
+        r.Commit().Tag("nightly").Tag("v-latest").Tag("1.0.0").Commit().Tag("release-candidate").Tag("2.x").Tag("v1.2.3.4.5");
         Assert.Equal("1.0.1-1", r.Version());
+        Assert.Equal("1.0.0", VersionCalculator.Explain(r.Path).Candidates.Single(c => c.Source.StartsWith("Git tag", StringComparison.Ordinal)).BaseVersion);
     }
 
     [Fact]

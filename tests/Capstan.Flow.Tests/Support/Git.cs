@@ -7,7 +7,11 @@ public static class Git
 {
     public sealed record Result(int ExitCode, string Output, string Error);
 
-    public static Result Run(string workingDirectory, IReadOnlyDictionary<string, string>? environment, params string[] args)
+    public static Result Run(string workingDirectory, IReadOnlyDictionary<string, string>? environment, params string[] args) =>
+        RunWithInput(workingDirectory, environment, null, args);
+
+    /// <summary>Runs git with <paramref name="input"/> on its standard input (for fast-import and other --stdin commands).</summary>
+    public static Result RunWithInput(string workingDirectory, IReadOnlyDictionary<string, string>? environment, string? input, params string[] args)
     {
         var psi = new ProcessStartInfo("git")
         {
@@ -24,9 +28,11 @@ public static class Git
         if (environment is not null)
             foreach (var (k, v) in environment) psi.Environment[k] = v;
         using var p = Process.Start(psi)!;
-        p.StandardInput.Close();
         var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEnd();
+        var stderrTask = p.StandardError.ReadToEndAsync();
+        if (input is not null) p.StandardInput.Write(input);
+        p.StandardInput.Close();
+        var stderr = stderrTask.Result;
         p.WaitForExit();
         return new Result(p.ExitCode, stdout.Result, stderr);
     }

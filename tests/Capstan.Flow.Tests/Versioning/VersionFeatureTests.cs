@@ -73,7 +73,7 @@ public class VersionFeatureTests
         r.TaggedCommit("1.0.0").Commit();
         Assert.Equal("1.0.1-1", VersionCalculator.Calculate(r.Path).FullSemVer);
         var folder = Path.Combine(r.Path, ".git", "capstan-version-cache");
-        var file = Assert.Single(Directory.GetFiles(folder));
+        var file = Assert.Single(Directory.GetFiles(folder, "*.json"));
         // A planted value proves the second call reads the cache instead of walking history.
         File.WriteAllText(file, File.ReadAllText(file).Replace("1.0.1-1", "9.9.9-cached"));
         Assert.Equal("9.9.9-cached", VersionCalculator.Calculate(r.Path).FullSemVer);
@@ -81,5 +81,42 @@ public class VersionFeatureTests
         Assert.Equal("1.0.1-2", VersionCalculator.Calculate(r.Path).FullSemVer);
         r.Tag("1.0.1");
         Assert.Equal("1.0.1", VersionCalculator.Calculate(r.Path).FullSemVer);
+    }
+
+    [Fact]
+    public void Saved_commit_graph_gives_the_same_versions_as_a_full_walk_after_the_history_changes()
+    {
+        using var r = new TestRepository();
+        r.TaggedCommit("1.0.0").Branch("develop").Commit("work").Branch("feature/a").Commit("feat");
+        var branches = new[] { "main", "develop", "feature/a" };
+        void Same()
+        {
+            foreach (var b in branches.Where(b => Git.Run(r.Path, null, "rev-parse", "--verify", "-q", b).ExitCode == 0))
+                Assert.Equal(VersionCalculator.Calculate(r.Path, b, useCache: false), VersionCalculator.Calculate(r.Path, b));
+        }
+        Same();
+        var graph = Path.Combine(r.Path, ".git", "capstan-version-cache", "commits.graph");
+        Assert.True(File.Exists(graph));
+
+        // New commits, a merge with a bump message, a release branch and tag: only the new commits are read.
+        r.Checkout("develop").Commit("more +semver: major").Merge("feature/a");
+        r.Branch("release/2.0.0").Commit("prep");
+        Same();
+        r.Checkout("main").Merge("release/2.0.0").AnnotatedTag("2.0.0", "Release 2.0.0");
+        r.Checkout("develop").Git("merge", "-q", "--no-ff", "--no-edit", "2.0.0");
+        Same();
+
+        // Rewritten history: the amended-away commit and a deleted, pruned branch no longer exist for git.
+        r.Checkout("feature/a").Git("commit", "-q", "--amend", "-m", "feat, reworded");
+        r.Checkout("develop").Delete("release/2.0.0");
+        r.Git("reflog", "expire", "--expire=now", "--all");
+        r.Git("gc", "-q", "--prune=now");
+        Same();
+
+        // A damaged file is ignored and written again.
+        File.WriteAllText(graph, "not a graph");
+        r.Commit("after damage");
+        Same();
+        Assert.NotEqual("not a graph", File.ReadAllText(graph)[..11]);
     }
 }
