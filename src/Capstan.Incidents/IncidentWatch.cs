@@ -28,10 +28,15 @@ public sealed class IncidentWatch(IncidentDesk desk, Escalation escalation, Even
         finally { _gate.Release(); }
     }
 
+    /// <summary>Opens the incident rooms before anything else starts, so messages to them are accepted at once after a restart.</summary>
+    public override async Task StartAsync(CancellationToken cancellationToken)
+    {
+        await desk.OpenRoomsAsync(cancellationToken);
+        await base.StartAsync(cancellationToken);
+    }
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        try { await desk.OpenRoomsAsync(stoppingToken); }
-        catch (Exception) when (!stoppingToken.IsCancellationRequested) { /* the next pass retries */ }
         if (!options.Background) return;
         while (!stoppingToken.IsCancellationRequested)
         {

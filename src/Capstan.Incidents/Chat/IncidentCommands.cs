@@ -84,13 +84,14 @@ public sealed class IncidentCommands : ICommandModule
     }
 
     /// <summary>
-    /// Optional INC-N first: when the first value is not an incident id, the values move one place right (the last
-    /// ones joining the rest of the line), so `incident sev sev1 reason` works in the incident's room.
+    /// Optional INC-N first: in an incident's room, when the first value is not an incident id, the values move one
+    /// place right (the last ones joining the rest of the line), so `incident sev sev1 reason` works there.
+    /// Elsewhere the id is needed, and a first value that is not one is reported as such.
     /// </summary>
     internal static string?[] Values(CommandContext ctx, params string[] names)
     {
         var raw = names.Select(n => ctx.Command.Find<string>(n)).ToArray();
-        if (raw[0] is null || IncidentId.Parse(raw[0]) is not null) return raw;
+        if (raw[0] is null || IncidentId.Parse(raw[0]) is not null || !ctx.Room.StartsWith("inc-", StringComparison.Ordinal)) return raw;
         var shifted = new string?[raw.Length];
         for (var k = 1; k < raw.Length; k++) shifted[k] = raw[k - 1];
         if (raw[^1] is { } last) shifted[^1] = shifted[^1] is null ? last : shifted[^1] + " " + last;
