@@ -10,7 +10,7 @@ public static class TestConfig
     /// sev1 pages ops, whoever is on call for platform and alice; sev2 ops and on call; sev3 only ops. The platform
     /// rotation hands over daily at 09:00 UTC between bob (from Tue 1 Dec 09:00) and carol; alice is the fallback.
     /// </summary>
-    public static string Yaml(string routes = "[]", string webhooks = "{}", string people = "{}", string rotation = "{ people: [bob, carol], start: \"2026-12-01 09:00\", handoff: \"0 9 * * *\" }") => $$"""
+    public static string Yaml(string routes = "[]", string webhooks = "{}", string people = "{}", string rotation = "{ people: [bob, carol], start: \"2026-12-01 09:00\", handoff: \"0 9 * * *\" }", string fallback = "alice", string extraTeams = "") => $$"""
         incidents:
           room: ops
           stakeholders: [ops, dev]
@@ -27,11 +27,12 @@ public static class TestConfig
             timezone: UTC
             rotations:
               - {{rotation}}
-            fallback: alice
+            fallback: {{fallback}}
             escalation:
               - { after: 0m, notify: [oncall] }
               - { after: 10m, notify: ["@alice"] }
               - { after: 20m, notify: [team] }
+        {{extraTeams}}
         notifications:
           routes: {{routes}}
           webhooks: {{webhooks}}

@@ -38,7 +38,11 @@ public sealed class OnCallCommands : ICommandModule
         {
             var person = whom[1..];
             if (!ctx.Config.Policy.People.ContainsKey(person)) return CommandResult.Invalid(ArgumentKind.Unknown("person", person, ctx.Config.Policy.People.Keys) + ".");
-            var teams = settings.Schedules.Values.Where(s => s.Everyone.Contains(person, StringComparer.OrdinalIgnoreCase) || string.Equals(s.Fallback, person, StringComparison.OrdinalIgnoreCase)).ToList();
+            var teams = new List<Schedule>();
+            foreach (var s in settings.Schedules.Values)
+                if (s.Everyone.Contains(person, StringComparer.OrdinalIgnoreCase) || string.Equals(s.Fallback, person, StringComparison.OrdinalIgnoreCase)
+                    || string.Equals((await roster.WhoAsync(s, now, ctx.Cancellation)).Person, person, StringComparison.OrdinalIgnoreCase))
+                    teams.Add(s);
             if (teams.Count == 0)
                 return CommandResult.Info($"{person} is not on any on-call schedule (teams: {string.Join(", ", settings.Schedules.Keys)}). Add them to a rotation under oncall: in capstan.yaml, or `oncall override TEAM @{person} until …` for a while.");
             var lines = new List<string>();

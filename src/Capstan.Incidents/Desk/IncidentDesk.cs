@@ -21,7 +21,7 @@ public sealed record DeskResult(bool Ok, string Text, Incident? Incident = null,
 /// room, and notified to exactly the people it concerns. Changes to one incident are serialised, and the
 /// store's compare-and-set updates keep two replicas' changes consistent too.
 /// </summary>
-public sealed class IncidentDesk(IncidentStore store, Ledger ledger, Outbox outbox, RoomDirectory rooms, ConfigState config, Notifier notifier, TimeProvider clock)
+public sealed class IncidentDesk(IncidentStore store, Ledger ledger, Outbox outbox, RoomDirectory rooms, ConfigState config, Notifier notifier, OnCall.OnCallRoster roster, TimeProvider clock)
 {
     private readonly ConcurrentDictionary<long, SemaphoreSlim> _locks = new();
     private volatile bool _roomsOpened;
@@ -89,7 +89,9 @@ public sealed class IncidentDesk(IncidentStore store, Ledger ledger, Outbox outb
             $"{level.Meaning}. Join #{incident.Room}" + (apps.Count > 0 ? $"; affects {string.Join(", ", apps)} in {env}." : ".");
         await outbox.PostAsync(incident.Room, null, new Reply(text + (level.UpdateEvery is { } u ? $" Updates are due every {DurationText.Format(u)} (`incident update TEXT`)." : ""), ReplyTone.Warning));
         var notified = await NotifyAsync(incident, "incident.opened", text, level, by, ct);
-        if (!string.Equals(incident.Commander, by, StringComparison.OrdinalIgnoreCase))
+        // The commander hears of it once: from the routing if it pages them, otherwise directly.
+        var paged = await store.NotifiedAsync(incident.Number, ct);
+        if (!string.Equals(incident.Commander, by, StringComparison.OrdinalIgnoreCase) && !paged.Contains($"person:{incident.Commander}", StringComparer.OrdinalIgnoreCase))
             await notifier.DirectAsync(incident.Commander, $"{by} declared {incident.Id} [{level.Name}] {incident.Title} and made you commander: join #{incident.Room}.", ReplyTone.Warning);
         Changed?.Invoke(incident.Number);
         return new(true, $"Opened {incident.Id} [{level.Name}] in #{incident.Room}, commander {incident.Commander}. {notified}", incident);
@@ -102,6 +104,7 @@ public sealed class IncidentDesk(IncidentStore store, Ledger ledger, Outbox outb
     private async Task<string> NotifyAsync(Incident i, string evt, string text, SeverityLevel level, string by, CancellationToken ct)
     {
         var recipients = (await notifier.ExpandAsync(level.Notify, null, ct)).Where(r => !(r.Kind == TargetKind.Person && r.Name == by) && !(r.Kind == TargetKind.Room && r.Name == i.Room)).ToList();
+        await NobodyOnCallAsync(i, level, ct);
         var fresh = (await store.ClaimNotifiedAsync(i.Number, recipients.Select(r => r.Key), level.Name, clock.GetUtcNow(), ct)).ToHashSet(StringComparer.OrdinalIgnoreCase);
         var send = recipients.Where(r => fresh.Contains(r.Key)).ToList();
         var outcomes = new List<NoticeOutcome>();
@@ -118,6 +121,20 @@ public sealed class IncidentDesk(IncidentStore store, Ledger ledger, Outbox outb
         outcomes.AddRange(await RouteEventAsync(i, evt, text, ct, recipients.Select(r => r.Key).ToHashSet(StringComparer.OrdinalIgnoreCase)));
         if (outcomes.Count == 0) return "Nobody new to notify.";
         return "Notified " + string.Join(", ", outcomes.Select(o => Describe(o.Recipient) + (o.Result is "posted" or "direct message" ? "" : $" ({o.Result})"))) + ".";
+    }
+
+    /// <summary>When the severity pages a team's on-call and nobody is (a gap and no fallback), the room and timeline say so.</summary>
+    private async Task NobodyOnCallAsync(Incident i, SeverityLevel level, CancellationToken ct)
+    {
+        foreach (var t in level.Notify.Where(t => t.Kind == TargetKind.OnCall))
+        {
+            if (!Settings.Schedules.TryGetValue(t.Name, out var schedule)) continue;
+            var who = await roster.WhoAsync(schedule, clock.GetUtcNow(), ct);
+            if (!who.Nobody) continue;
+            var text = $"Nobody is on call for {schedule.Team}: {who.Why}. Set `fallback:` under oncall.{schedule.Team}, or `oncall override {schedule.Team} @person until …`.";
+            await RecordAsync("incident.schedule.gap", "capstan", i, new { incident = i.Id, team = schedule.Team, fallback = (string?)null, text });
+            await outbox.PostAsync(i.Room, null, new Reply("⚠️ " + text, ReplyTone.Warning));
+        }
     }
 
     private static string Describe(Recipient r) => r.Kind switch

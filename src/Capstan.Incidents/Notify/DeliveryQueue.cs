@@ -62,7 +62,7 @@ public sealed class DeliveryQueue(IncidentStore store, ConfigState config, Outbo
             var settings = config.Current.Find<IncidentsConfig>() ?? IncidentsSection.Default;
             foreach (var d in await store.DueAsync(clock.GetUtcNow(), 100, ct))
             {
-                var error = d.Channel == Delivery.Direct ? await DirectAsync(d) : await PostAsync(d, settings, ct);
+                var error = d.Channel == QueuedNotification.Direct ? await DirectAsync(d) : await PostAsync(d, settings, ct);
                 var attempts = d.Attempts + 1;
                 if (error is null)
                 {
@@ -83,7 +83,7 @@ public sealed class DeliveryQueue(IncidentStore store, ConfigState config, Outbo
         finally { _gate.Release(); }
     }
 
-    private async Task<string?> DirectAsync(Delivery d)
+    private async Task<string?> DirectAsync(QueuedNotification d)
     {
         var room = Notifier.DirectRoom(d.Target);
         if (!rooms.Exists(room)) rooms.Open(room, $"Direct messages from Capstan to {d.Target}");
@@ -91,7 +91,7 @@ public sealed class DeliveryQueue(IncidentStore store, ConfigState config, Outbo
         return null;
     }
 
-    private async Task<string?> PostAsync(Delivery d, IncidentsConfig settings, CancellationToken ct)
+    private async Task<string?> PostAsync(QueuedNotification d, IncidentsConfig settings, CancellationToken ct)
     {
         if (!settings.Webhooks.TryGetValue(d.Target, out var hook))
             return $"webhook '{d.Target}' is no longer in capstan.yaml (notifications.webhooks); restore it and the delivery goes out";

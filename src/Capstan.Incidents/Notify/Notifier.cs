@@ -90,7 +90,7 @@ public sealed class Notifier(ConfigState config, Outbox outbox, RoomDirectory ro
                     if (!urgent && prefs is not null && prefs.IsQuiet(now))
                     {
                         var ends = prefs.QuietEnds(now);
-                        await queue.EnqueueAsync(Delivery.Direct, r.Name, notice.Event, notice.Text, ends, ct);
+                        await queue.EnqueueAsync(QueuedNotification.Direct, r.Name, notice.Event, notice.Text, ends, ct);
                         outcomes.Add(new(r, $"held for {r.Name}'s quiet hours until {ends:HH:mm} UTC"));
                         break;
                     }
@@ -99,7 +99,7 @@ public sealed class Notifier(ConfigState config, Outbox outbox, RoomDirectory ro
                     break;
                 case TargetKind.Webhook:
                     var body = JsonSerializer.Serialize(new { @event = notice.Event, at = now, data = notice.Payload }, Core.Ledger.Ledger.Json);
-                    var id = await queue.EnqueueAsync(Delivery.Webhook, r.Name, notice.Event, body, now, ct);
+                    var id = await queue.EnqueueAsync(QueuedNotification.Webhook, r.Name, notice.Event, body, now, ct);
                     outcomes.Add(new(r, $"queued as delivery {id}"));
                     break;
             }

@@ -287,13 +287,13 @@ public sealed class IncidentStore(SqliteDatabase db)
             new { channel, target, evt, body, at = Time(at), due = Time(due) });
     }
 
-    public async Task<IReadOnlyList<Delivery>> DueAsync(DateTimeOffset now, int limit, CancellationToken ct)
+    public async Task<IReadOnlyList<QueuedNotification>> DueAsync(DateTimeOffset now, int limit, CancellationToken ct)
     {
         await using var c = await OpenAsync(ct);
         return ReadDeliveries(await c.QueryAsync("SELECT * FROM notify_queue WHERE state = 'pending' AND next_at <= @now ORDER BY next_at, id LIMIT @limit", new { now = Time(now), limit }));
     }
 
-    public async Task<IReadOnlyList<Delivery>> DeliveriesAsync(int limit, CancellationToken ct)
+    public async Task<IReadOnlyList<QueuedNotification>> DeliveriesAsync(int limit, CancellationToken ct)
     {
         await using var c = await OpenAsync(ct);
         return ReadDeliveries(await c.QueryAsync("SELECT * FROM notify_queue ORDER BY id DESC LIMIT @limit", new { limit }));
@@ -311,7 +311,7 @@ public sealed class IncidentStore(SqliteDatabase db)
         await c.ExecuteAsync("UPDATE notify_queue SET attempts = @attempts, next_at = @next, last_error = @error WHERE id = @id", new { id, attempts, next = Time(next), error });
     }
 
-    private static List<Delivery> ReadDeliveries(IEnumerable<dynamic> rows) =>
-        rows.Select(r => (IDictionary<string, object?>)r).Select(r => new Delivery((long)r["id"]!, (string)r["channel"]!, (string)r["target"]!, (string)r["event"]!, (string)r["body"]!,
+    private static List<QueuedNotification> ReadDeliveries(IEnumerable<dynamic> rows) =>
+        rows.Select(r => (IDictionary<string, object?>)r).Select(r => new QueuedNotification((long)r["id"]!, (string)r["channel"]!, (string)r["target"]!, (string)r["event"]!, (string)r["body"]!,
             (int)(long)r["attempts"]!, ReadTime(r["next_at"]!), (string)r["state"]!, r["last_error"] as string, ReadTime(r["created_at"]!), ReadTimeOrNull(r["delivered_at"]))).ToList();
 }

@@ -59,7 +59,7 @@ public sealed record IncidentTask(long Id, long Incident, string Text, string? O
 public sealed record OnCallOverride(long Id, string Team, string Person, DateTimeOffset From, DateTimeOffset Until, string By);
 
 /// <summary>A notification waiting to be delivered (a webhook call, or a direct message held for quiet hours).</summary>
-public sealed record Delivery(
+public sealed record QueuedNotification(
     long Id, string Channel, string Target, string Event, string Body, int Attempts, DateTimeOffset NextAt, string State, string? LastError,
     DateTimeOffset CreatedAt, DateTimeOffset? DeliveredAt)
 {
