@@ -24,6 +24,13 @@ public static class Composition
     public static void AddModules(IServiceCollection services, bool serving = false) =>
         services.AddDelivery(new DeliveryOptions { StopAppsOnShutdown = serving }).AddRunbooks().AddIncidents();
 
+    /// <summary>
+    /// What a process that answers chat without starting the hosted services (the CLI's in-process mode) must do
+    /// first: open the rooms modules create at run time, such as incident rooms.
+    /// </summary>
+    public static Task PrepareAsync(IServiceProvider services, CancellationToken ct) =>
+        services.GetRequiredService<Incidents.Desk.IncidentDesk>().OpenRoomsAsync(ct);
+
     public static async Task<CapstanNode> OpenAsync(DataFolder data, CancellationToken ct)
     {
         var node = await CapstanNode.OpenAsync(data, Sections(), TimeProvider.System, ct);
