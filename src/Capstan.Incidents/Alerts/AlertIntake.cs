@@ -175,7 +175,12 @@ public sealed class AlertIntake(IncidentDesk desk, IncidentStore store, Ledger l
     private Task RecordAsync(Incident i, Payload p, string status, IReadOnlyList<AlertItem> changed, int firing, string summary) =>
         desk.RecordForAsync("incident.alert", Actor, i, new
         {
-            incident = i.Id, groupKey = p.GroupKey, status, firing, summary, externalUrl = p.ExternalUrl,
+            incident = i.Id,
+            groupKey = p.GroupKey,
+            status,
+            firing,
+            summary,
+            externalUrl = p.ExternalUrl,
             alerts = changed.Select(a => new { fingerprint = a.Fingerprint, status = a.Status, startsAt = a.StartsAt, endsAt = a.EndsAt, labels = a.Labels }),
         });
 

@@ -82,8 +82,15 @@ public sealed class IncidentDesk(IncidentStore store, Ledger ledger, Outbox outb
         rooms.Open(incident.Room, Topic(incident));
         await RecordAsync("incident.opened", by, incident, new
         {
-            incident = incident.Id, title = incident.Title, severity = level.Name, apps, environment = env, commander = incident.Commander,
-            room = incident.Room, source, meaning = level.Meaning,
+            incident = incident.Id,
+            title = incident.Title,
+            severity = level.Name,
+            apps,
+            environment = env,
+            commander = incident.Commander,
+            room = incident.Room,
+            source,
+            meaning = level.Meaning,
         });
         var text = $"🚨 {incident.Id} [{level.Name}] {incident.Title} — declared by {by}; commander {incident.Commander}. " +
             $"{level.Meaning}. Join #{incident.Room}" + (apps.Count > 0 ? $"; affects {string.Join(", ", apps)} in {env}." : ".");
@@ -113,7 +120,9 @@ public sealed class IncidentDesk(IncidentStore store, Ledger ledger, Outbox outb
             outcomes.AddRange(await notifier.SendAsync(new Notice(evt, text, level.Name, i.Apps, Payload(i, level.Name), i.Number), send, ct));
             await RecordAsync("incident.notified", "capstan", i, new
             {
-                incident = i.Id, @event = evt, severity = level.Name,
+                incident = i.Id,
+                @event = evt,
+                severity = level.Name,
                 recipients = outcomes.Select(o => new { target = o.Recipient.Key, because = o.Recipient.Because, result = o.Result }),
             });
         }
@@ -146,8 +155,16 @@ public sealed class IncidentDesk(IncidentStore store, Ledger ledger, Outbox outb
 
     private static object Payload(Incident i, string severity, string? previous = null) => new
     {
-        incident = i.Id, title = i.Title, severity, previous, status = i.Status, commander = i.Commander, apps = i.Apps, environment = i.Environment,
-        room = i.Room, openedAt = i.OpenedAt,
+        incident = i.Id,
+        title = i.Title,
+        severity,
+        previous,
+        status = i.Status,
+        commander = i.Commander,
+        apps = i.Apps,
+        environment = i.Environment,
+        room = i.Room,
+        openedAt = i.OpenedAt,
     };
 
     /// <summary>

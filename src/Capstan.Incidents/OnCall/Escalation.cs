@@ -59,7 +59,10 @@ public sealed class Escalation(IncidentDesk desk, IncidentStore store, Notifier 
                 var outcomes = await notifier.SendAsync(new Notice("incident.escalated", text, i.Severity, i.Apps, new { incident = i.Id, team, level = n + 1, severity = i.Severity, title = i.Title }, i.Number), recipients, ct);
                 await desk.RecordForAsync("incident.escalated", "capstan", i, new
                 {
-                    incident = i.Id, team, level = n + 1, after = (int)step.After.TotalSeconds,
+                    incident = i.Id,
+                    team,
+                    level = n + 1,
+                    after = (int)step.After.TotalSeconds,
                     recipients = outcomes.Select(o => new { target = o.Recipient.Key, because = o.Recipient.Because, result = o.Result }),
                 });
                 await outbox.PostAsync(i.Room, null, new Reply($"🔺 Not acknowledged after {DurationText.Format(now - i.OpenedAt)}: escalated to level {n + 1} of {team} (" +
