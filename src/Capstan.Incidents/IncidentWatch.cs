@@ -1,3 +1,6 @@
+using Capstan.Core.Config;
+using Capstan.Core.Ledger;
+using Capstan.Incidents.Config;
 using Capstan.Incidents.Desk;
 using Capstan.Incidents.Notify;
 using Capstan.Incidents.OnCall;
@@ -10,9 +13,31 @@ namespace Capstan.Incidents;
 /// unacknowledged incidents, reminds commanders of due updates and delivers the notification queue. Every step is
 /// idempotent, so a pass run by hand (tests, on a manual clock) and the background one never notify twice.
 /// </summary>
-public sealed class IncidentWatch(IncidentDesk desk, Escalation escalation, EventRouter events, DeliveryQueue queue, IncidentsOptions options) : BackgroundService
+public sealed class IncidentWatch : BackgroundService
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly IncidentDesk desk;
+    private readonly Escalation escalation;
+    private readonly EventRouter events;
+    private readonly DeliveryQueue queue;
+    private readonly IncidentsOptions options;
+
+    public IncidentWatch(IncidentDesk desk, Escalation escalation, EventRouter events, DeliveryQueue queue, IncidentsOptions options, ConfigState config, Redactor redactor)
+    {
+        this.desk = desk;
+        this.escalation = escalation;
+        this.events = events;
+        this.queue = queue;
+        this.options = options;
+        // The alert token, HMAC secret and webhook secrets never reach chat, logs or the ledger in clear text.
+        void Register(ConfigSnapshot s) => redactor.Add(Secrets(s.Find<IncidentsConfig>()));
+        Register(config.Current);
+        config.Changed += Register;
+    }
+
+    /// <summary>The secret values in the incidents configuration.</summary>
+    public static IEnumerable<string> Secrets(IncidentsConfig? c) =>
+        c is null ? [] : new[] { c.Alerts.Token, c.Alerts.HmacSecret }.Concat(c.Webhooks.Values.Select(w => w.Secret)).OfType<string>();
 
     /// <summary>One pass; returns how many queued notifications went out.</summary>
     public async Task<int> TickAsync(CancellationToken ct)

@@ -162,4 +162,15 @@ public sealed class AlertIntakeTests
         Assert.Equal(HttpStatusCode.Forbidden, status);
         Assert.Contains("Alert intake is off: set incidents.alerts.token", body.GetProperty("error").GetString());
     }
+
+    [Fact]
+    public async Task The_alert_token_and_webhook_secrets_never_reach_the_ledger_or_chat_in_clear_text()
+    {
+        await using var t = await IncidentNode.StartAsync(TestConfig.Yaml(webhooks: "{ pager: { url: \"http://127.0.0.1:9/hook\", secret: \"whsec-abcdef0123456789\" } }"));
+        await t.SayAsync("bob", $"is the token {TestConfig.AlertToken} or whsec-abcdef0123456789?");
+        var said = (await t.LedgerAsync("chat.message")).Single(m => m.Entry.Actor == "bob");
+        Assert.DoesNotContain(TestConfig.AlertToken, said.Entry.Data);
+        Assert.DoesNotContain("whsec-abcdef0123456789", said.Entry.Data);
+        Assert.Contains("[redacted]", said.Entry.Data);
+    }
 }
