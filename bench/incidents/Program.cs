@@ -63,16 +63,26 @@ string Payload(int g, string status, bool both)
 {
     object Alert(string fp, string st) => new
     {
-        status = st, labels = new { alertname = $"Alert{g}", severity = g % 3 == 0 ? "critical" : "warning", app = $"app{g % 7}", instance = fp },
-        annotations = new { summary = $"alert group {g}" }, startsAt = "2026-12-01T10:00:00Z",
-        endsAt = st == "resolved" ? "2026-12-01T10:30:00Z" : "0001-01-01T00:00:00Z", fingerprint = $"{g:x8}{fp}",
+        status = st,
+        labels = new { alertname = $"Alert{g}", severity = g % 3 == 0 ? "critical" : "warning", app = $"app{g % 7}", instance = fp },
+        annotations = new { summary = $"alert group {g}" },
+        startsAt = "2026-12-01T10:00:00Z",
+        endsAt = st == "resolved" ? "2026-12-01T10:30:00Z" : "0001-01-01T00:00:00Z",
+        fingerprint = $"{g:x8}{fp}",
     };
     var alerts = both ? new[] { Alert("a", status), Alert("b", status) } : [Alert("a", status)];
     return JsonSerializer.Serialize(new
     {
-        receiver = "capstan", status, alerts, groupLabels = new { alertname = $"Alert{g}" },
-        commonLabels = new { alertname = $"Alert{g}", severity = g % 3 == 0 ? "critical" : "warning" }, commonAnnotations = new { summary = $"alert group {g}" },
-        externalURL = "http://alertmanager:9093", version = "4", groupKey = $"{{}}:{{alertname=\"Alert{g}\"}}", truncatedAlerts = 0,
+        receiver = "capstan",
+        status,
+        alerts,
+        groupLabels = new { alertname = $"Alert{g}" },
+        commonLabels = new { alertname = $"Alert{g}", severity = g % 3 == 0 ? "critical" : "warning" },
+        commonAnnotations = new { summary = $"alert group {g}" },
+        externalURL = "http://alertmanager:9093",
+        version = "4",
+        groupKey = $"{{}}:{{alertname=\"Alert{g}\"}}",
+        truncatedAlerts = 0,
     });
 }
 var plan = Enumerable.Range(0, groups).Select(g =>

@@ -139,8 +139,26 @@ public static class IncidentsApi
 
     private static object View(Incident i, IncidentTimes? t) => new
     {
-        id = i.Id, i.Number, i.Title, i.Severity, i.Status, i.Commander, i.Comms, i.Scribe, i.Apps, i.Environment, i.Room, i.OpenedAt, i.AcknowledgedAt, i.ResolvedAt,
-        i.Summary, i.OpenedBy, postmortem = i.Postmortem, toAcknowledge = Seconds(t?.ToAcknowledge), toResolve = Seconds(t?.ToResolve),
-        toAcknowledgeText = PeriodFigures.Show(t?.ToAcknowledge), toResolveText = PeriodFigures.Show(t?.ToResolve),
+        id = i.Id,
+        i.Number,
+        i.Title,
+        i.Severity,
+        i.Status,
+        i.Commander,
+        i.Comms,
+        i.Scribe,
+        i.Apps,
+        i.Environment,
+        i.Room,
+        i.OpenedAt,
+        i.AcknowledgedAt,
+        i.ResolvedAt,
+        i.Summary,
+        i.OpenedBy,
+        postmortem = i.Postmortem,
+        toAcknowledge = Seconds(t?.ToAcknowledge),
+        toResolve = Seconds(t?.ToResolve),
+        toAcknowledgeText = PeriodFigures.Show(t?.ToAcknowledge),
+        toResolveText = PeriodFigures.Show(t?.ToResolve),
     };
 }
