@@ -26,10 +26,14 @@ public static class Composition
 
     /// <summary>
     /// What a process that answers chat without starting the hosted services (the CLI's in-process mode) must do
-    /// first: open the rooms modules create at run time, such as incident rooms.
+    /// first: open the rooms modules create at run time, such as incident rooms, and register the secrets in
+    /// their configuration with the redactor (the incidents watch does that when it is created).
     /// </summary>
-    public static Task PrepareAsync(IServiceProvider services, CancellationToken ct) =>
-        services.GetRequiredService<Incidents.Desk.IncidentDesk>().OpenRoomsAsync(ct);
+    public static Task PrepareAsync(IServiceProvider services, CancellationToken ct)
+    {
+        services.GetRequiredService<IncidentWatch>();
+        return services.GetRequiredService<Incidents.Desk.IncidentDesk>().OpenRoomsAsync(ct);
+    }
 
     public static async Task<CapstanNode> OpenAsync(DataFolder data, CancellationToken ct)
     {
