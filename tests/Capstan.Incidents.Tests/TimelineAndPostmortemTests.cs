@@ -39,7 +39,8 @@ public sealed class TimelineAndPostmortemTests
         Assert.True(At("delivery|capstan|api 1.4.2 healthy in prod") > At("rollback api"));
         Assert.True(At("command|bob|`incident ack") > At("healthy in prod"));
         Assert.True(At("status|bob|Acknowledged") > At("command|bob|`incident ack"));
-        Assert.True(At("status|carol|Severity sev2 → sev3: recovering") > At("Acknowledged"));
+        Assert.True(At("command|carol|`incident sev INC-1 sev3 recovering`") > At("Acknowledged")); // typed in #ops
+        Assert.True(At("status|carol|Severity sev2 → sev3: recovering") > At("command|carol|`incident sev"));
         Assert.True(At("status|carol|Resolved: rolled back to 1.4.2") > At("Severity"));
         Assert.True(At("notify|capstan|Notified room:ops") > 0);
         Assert.Equal(-1, At("web 2.0.0"));          // another app

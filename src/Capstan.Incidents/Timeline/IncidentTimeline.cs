@@ -29,6 +29,9 @@ public sealed class IncidentTimeline(Ledger ledger, TimeProvider clock)
         var entries = new List<LedgerEntry>();
         await foreach (var e in PageAsync(new LedgerQuery(Room: incident.Room, Limit: 1000), ct)) entries.Add(e);
         var until = incident.ResolvedAt ?? clock.GetUtcNow();
+        // Commands about the incident typed in other rooms (`incident sev INC-3 sev1` in #ops) belong to it too.
+        await foreach (var e in PageAsync(new LedgerQuery(Kind: LedgerKinds.Command, Since: incident.OpenedAt, Text: $"\"{incident.Id}\"", Limit: 1000), ct))
+            if (e.Room != incident.Room && NamesIncident(e, incident)) entries.Add(e);
         if (incident.Apps.Count > 0)
             await foreach (var e in PageAsync(new LedgerQuery(Kind: "delivery.*", Since: incident.OpenedAt, Until: until.AddSeconds(1), Limit: 1000), ct))
                 if (DeliveryKinds.Contains(e.Kind) && Concerns(e, incident)) entries.Add(e);
@@ -54,6 +57,13 @@ public sealed class IncidentTimeline(Ledger ledger, TimeProvider clock)
             if (page.Count < query.Limit) yield break;
             after = page.Max(e => e.Seq);
         }
+    }
+
+    private static bool NamesIncident(LedgerEntry e, Incident i)
+    {
+        using var d = JsonDocument.Parse(e.Data);
+        return d.RootElement.TryGetProperty("arguments", out var a) && a.ValueKind == JsonValueKind.Object
+            && a.EnumerateObject().Any(p => p.Value.ValueKind == JsonValueKind.String && IncidentId.Parse(p.Value.GetString()) == i.Number && p.Value.GetString()!.StartsWith("INC-", StringComparison.OrdinalIgnoreCase));
     }
 
     private static bool Concerns(LedgerEntry e, Incident i)
