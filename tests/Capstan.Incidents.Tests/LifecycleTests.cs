@@ -129,7 +129,7 @@ public sealed class LifecycleTests
         Assert.Contains("Task 1 added to INC-1 for bob: add a latency alert", await t.RunAsync("alice", "incident task INC-1 add a latency alert @bob"));
         await t.RunAsync("alice", "incident task write the runbook", "inc-1");
         Assert.Contains(t.DirectMessages("bob"), m => m.Contains("alice gave you a follow-up of INC-1: add a latency alert"));
-        await t.RunAsync("bob", "incident done INC-1 1");
+        await t.RunAsync("bob", "incident done 1", "inc-1"); // in the room, a bare number is the task
         var list = await t.RunAsync("alice", "incident tasks INC-1");
         Assert.Contains("INC-1: 1 open, 1 done.", list);
         Assert.Matches(@"1\s+add a latency alert\s+bob\s+alice\s+done", list);

@@ -48,7 +48,7 @@ public sealed class IncidentDesk(IncidentStore store, Ledger ledger, Outbox outb
     /// <summary>Finds an incident or says which ones exist.</summary>
     public async Task<(Incident? Incident, string? Problem)> FindAsync(string? text, string room, CancellationToken ct)
     {
-        var number = IncidentId.Parse(text) ?? (text is null && room.StartsWith("inc-", StringComparison.Ordinal) ? IncidentId.Parse(room[4..]) : null);
+        var number = IncidentId.Parse(text) ?? (text is null ? IncidentId.FromRoom(room) : null);
         if (number is null)
             return (null, text is null
                 ? "Which incident? Name it (INC-3), or run the command in the incident's own room."

@@ -39,14 +39,22 @@ public static class IncidentId
 {
     public static string Format(long number) => $"INC-{number}";
 
-    /// <summary>Reads INC-12, inc-12 or #12; null when the text is not an incident id.</summary>
+    /// <summary>
+    /// Reads INC-12 (any case, or #inc-12, the room); null otherwise. A bare number is not an id, so
+    /// `incident done 2` in an incident's room means task 2 of that incident.
+    /// </summary>
     public static long? Parse(string? text)
     {
         if (string.IsNullOrWhiteSpace(text)) return null;
         var t = text.Trim().TrimStart('#');
-        if (t.StartsWith("INC-", StringComparison.OrdinalIgnoreCase)) t = t[4..];
-        return long.TryParse(t, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) && n > 0 ? n : null;
+        return t.StartsWith("INC-", StringComparison.OrdinalIgnoreCase) ? Number(t[4..]) : null;
     }
+
+    /// <summary>The number of an incident room (inc-12 → 12), or null.</summary>
+    public static long? FromRoom(string room) => room.StartsWith("inc-", StringComparison.Ordinal) ? Number(room[4..]) : null;
+
+    private static long? Number(string t) =>
+        long.TryParse(t, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) && n > 0 ? n : null;
 
     /// <summary>The incident's own room.</summary>
     public static string Room(long number) => $"inc-{number}";

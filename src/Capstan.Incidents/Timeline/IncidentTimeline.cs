@@ -63,7 +63,7 @@ public sealed class IncidentTimeline(Ledger ledger, TimeProvider clock)
     {
         using var d = JsonDocument.Parse(e.Data);
         return d.RootElement.TryGetProperty("arguments", out var a) && a.ValueKind == JsonValueKind.Object
-            && a.EnumerateObject().Any(p => p.Value.ValueKind == JsonValueKind.String && IncidentId.Parse(p.Value.GetString()) == i.Number && p.Value.GetString()!.StartsWith("INC-", StringComparison.OrdinalIgnoreCase));
+            && a.EnumerateObject().Any(p => p.Value.ValueKind == JsonValueKind.String && IncidentId.Parse(p.Value.GetString()) == i.Number);
     }
 
     private static bool Concerns(LedgerEntry e, Incident i)
