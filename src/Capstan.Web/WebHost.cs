@@ -1,6 +1,7 @@
 using Capstan.Core.Telemetry;
 using Capstan.Web.Api;
 using Capstan.Web.Dashboard;
+using Capstan.Web.Incidents;
 using Capstan.Web.JobPages;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Routing;
@@ -30,5 +31,6 @@ public static class WebHost
         app.MapPages();
         app.MapDashboard();
         app.MapJobs();
+        app.MapIncidents();
     }
 }

@@ -2,6 +2,7 @@ using Capstan.Core;
 using Capstan.Core.Commands;
 using Capstan.Core.Config;
 using Capstan.Delivery;
+using Capstan.Incidents;
 using Capstan.Runbooks;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -11,17 +12,28 @@ namespace Capstan;
 public static class Composition
 {
     /// <summary>Every module's configuration section.</summary>
-    public static IReadOnlyList<IConfigSection> Sections() => [DeliveryModule.Section, DeliveryModule.Sources, RunbooksModule.Section];
+    public static IReadOnlyList<IConfigSection> Sections() => [DeliveryModule.Section, DeliveryModule.Sources, RunbooksModule.Section, IncidentsModule.Section];
 
     /// <summary>Every module's commands.</summary>
-    public static IEnumerable<ICommandModule> CommandModules() => [new CoreCommands(), new Delivery.Chat.DeliveryCommands(), new Delivery.Sources.FlowCommands(), new Runbooks.Chat.RunbookCommands(), new Runbooks.Transfers.FetchCommands()];
+    public static IEnumerable<ICommandModule> CommandModules() => [new CoreCommands(), new Delivery.Chat.DeliveryCommands(), new Delivery.Sources.FlowCommands(), new Runbooks.Chat.RunbookCommands(), new Runbooks.Transfers.FetchCommands(), new Incidents.Chat.IncidentCommands(), new Incidents.Chat.OnCallCommands()];
 
     /// <summary>
     /// Module services (read models, background loops) on top of the node's. A serving process stops the apps it
     /// supervises when it is stopped; after a crash they keep running and are adopted at the next start.
     /// </summary>
     public static void AddModules(IServiceCollection services, bool serving = false) =>
-        services.AddDelivery(new DeliveryOptions { StopAppsOnShutdown = serving }).AddRunbooks();
+        services.AddDelivery(new DeliveryOptions { StopAppsOnShutdown = serving }).AddRunbooks().AddIncidents();
+
+    /// <summary>
+    /// What a process that answers chat without starting the hosted services (the CLI's in-process mode) must do
+    /// first: open the rooms modules create at run time, such as incident rooms, and register the secrets in
+    /// their configuration with the redactor (the incidents watch does that when it is created).
+    /// </summary>
+    public static Task PrepareAsync(IServiceProvider services, CancellationToken ct)
+    {
+        services.GetRequiredService<IncidentWatch>();
+        return services.GetRequiredService<Incidents.Desk.IncidentDesk>().OpenRoomsAsync(ct);
+    }
 
     public static async Task<CapstanNode> OpenAsync(DataFolder data, CancellationToken ct)
     {

@@ -22,6 +22,9 @@ public interface IConfigSection
 
     /// <summary>Settings this section adds to a demo environment's entry in a new capstan.yaml (key → YAML value).</summary>
     IReadOnlyDictionary<string, string> SeedEnvironment(string environment) => new Dictionary<string, string>();
+
+    /// <summary>Top-level YAML this section appends to a new capstan.yaml (its own keys, with comments), or null.</summary>
+    string? SeedMain => null;
 }
 
 /// <summary>What a section gets while a configuration is read.</summary>

@@ -30,6 +30,7 @@ public static class DemoSeed
                     settings.Add($"{k}: {v}");
             envs.Append("  ").Append(env).Append(": { ").Append(string.Join(", ", settings)).Append(" }\n");
         }
+        var extra = string.Concat(sections.Select(s => s.SeedMain).OfType<string>().Select(t => "\n" + t.TrimEnd() + "\n"));
         return $$"""
             # Capstan configuration: who may do what, where. Commit and push a change and the running
             # server uses it at once; a change with an error is refused (file:line) and the last good
@@ -77,6 +78,6 @@ public static class DemoSeed
             environments:
             {{envs.ToString().TrimEnd()}}
 
-            """;
+            """ + extra;
     }
 }

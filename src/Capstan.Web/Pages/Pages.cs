@@ -39,10 +39,15 @@ public static class Pages
     }
 
     /// <summary>Serves an embedded page from any assembly's wwwroot (modules ship their own pages).</summary>
-    public static IResult Page(string file, Assembly? assembly = null)
+    public static IResult Page(string file, Assembly? assembly = null) => Page(file, null, assembly);
+
+    /// <summary>Serves an embedded page with <c>&lt;!--name--&gt;</c> markers replaced by ready-made HTML.</summary>
+    public static IResult Page(string file, IReadOnlyDictionary<string, string>? fill, Assembly? assembly = null)
     {
         var text = Read(file, assembly ?? Self);
         if (text is null) return Results.NotFound();
+        foreach (var (name, html) in fill ?? new Dictionary<string, string>())
+            text = text.Replace($"<!--{name}-->", html, StringComparison.Ordinal);
         var nav = string.Join("", Navigation.Select(n => $"<a href=\"{n.Path}\" data-nav=\"{n.Path}\">{WebUtility.HtmlEncode(n.Title)}</a>"));
         return Results.Content(text.Replace("<!--header-->", Header.Replace("<!--nav-->", nav, StringComparison.Ordinal), StringComparison.Ordinal), Types[".html"]);
     }

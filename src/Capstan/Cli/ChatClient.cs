@@ -124,7 +124,9 @@ public sealed class InProcessChatClient : IChatClient
         var services = new ServiceCollection();
         node.AddTo(services);
         Composition.AddModules(services);
-        return new InProcessChatClient(node, services.BuildServiceProvider(), dataLock, person);
+        var provider = services.BuildServiceProvider();
+        await Composition.PrepareAsync(provider, ct);
+        return new InProcessChatClient(node, provider, dataLock, person);
     }
 
     public string Describe => $"{_node.Data.Root} (in this process; no server is running)";
