@@ -17,7 +17,8 @@ public sealed record RoomMessage(
     DateTimeOffset At,
     Table? Table = null,
     DateTimeOffset? EditedAt = null,
-    string? Platform = null)
+    string? Platform = null,
+    IReadOnlyList<Attachment>? Attachments = null)
 {
     public static string NewId() => "m" + Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(6));
 }

@@ -1,0 +1,181 @@
+using System.Text.Json;
+using Capstan.Core.Ledger;
+
+namespace Capstan.Indicators.History;
+
+/// <summary>
+/// The read model DORA figures are computed from, built from the ledger: deployments per app and environment,
+/// rollbacks, health changes and incidents. It catches up from the ledger store on every read (by sequence
+/// number, so only new entries are read), which also picks up entries other processes appended.
+/// </summary>
+public sealed class DeliveryHistory(Ledger ledger)
+{
+    private const int Page = 5000;
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private long _deliverySeq, _incidentSeq;
+    private readonly Dictionary<(string App, string Env), List<Deployment>> _deploys = [];
+    private readonly Dictionary<(string App, string Env), List<HealthChange>> _health = [];
+    private readonly Dictionary<(string App, string Env), List<Rollback>> _rollbacks = [];
+    private readonly Dictionary<string, ChangeCommit> _commits = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _reverts = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Incident> _incidents = new(StringComparer.OrdinalIgnoreCase);
+    private HistoryView _view = HistoryView.Empty;
+
+    /// <summary>The history as of now (reads whatever was appended since the last call).</summary>
+    public async Task<HistoryView> ReadAsync(CancellationToken ct)
+    {
+        await _gate.WaitAsync(ct);
+        try
+        {
+            var changed = false;
+            changed |= await CatchUpAsync("delivery.*", s => _deliverySeq = s, () => _deliverySeq, Delivery, ct);
+            changed |= await CatchUpAsync("incident.*", s => _incidentSeq = s, () => _incidentSeq, IncidentEntry, ct);
+            if (changed) _view = Freeze();
+            return _view;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    private async Task<bool> CatchUpAsync(string kind, Action<long> setSeq, Func<long> seq, Action<LedgerEntry> apply, CancellationToken ct)
+    {
+        var any = false;
+        while (true)
+        {
+            var page = await ledger.QueryAsync(new LedgerQuery(After: seq(), Limit: Page, Kind: kind), ct);
+            foreach (var e in page)
+            {
+                try { apply(e); }
+                catch (JsonException) { /* an entry another version wrote differently is skipped, not fatal */ }
+                catch (InvalidOperationException) { }
+                setSeq(e.Seq);
+                any = true;
+            }
+            if (page.Count < Page) return any;
+        }
+    }
+
+    private void Delivery(LedgerEntry e)
+    {
+        if (e.Kind is not ("delivery.healthy" or "delivery.failed" or "delivery.rollback" or "delivery.health" or "delivery.commit")) return;
+        using var doc = JsonDocument.Parse(e.Data);
+        var d = doc.RootElement;
+        var app = Str(d, "app");
+        var env = Str(d, "environment");
+        if (app is null || env is null) return;
+        var key = (app, env);
+        switch (e.Kind)
+        {
+            case "delivery.healthy" or "delivery.failed":
+                var reason = Str(d, "reason") ?? "change";
+                if (reason == "self-heal") return; // a restart of what already ran is not a deployment
+                Add(_deploys, key, new Deployment(e.Seq, app, env, Str(d, "version") ?? "?", Str(d, "commit"), e.At, e.Kind == "delivery.healthy", reason), x => x.At);
+                break;
+            case "delivery.rollback":
+                var revert = Str(d, "revert");
+                if (revert is not null) _reverts.Add(revert);
+                Add(_rollbacks, key, new Rollback(e.Seq, app, env, Str(d, "version") ?? "?", e.At, Str(d, "reverted"), revert), x => x.At);
+                break;
+            case "delivery.health":
+                Add(_health, key, new HealthChange(e.Seq, app, env, e.At, Str(d, "health") ?? "", Str(d, "was") ?? ""), x => x.At);
+                break;
+            case "delivery.commit":
+                if (Str(d, "commit") is { } sha)
+                    _commits[sha] = new ChangeCommit(e.Seq, Str(d, "action") ?? "deploy", app, env, Str(d, "version") ?? "?", sha, e.At);
+                break;
+        }
+    }
+
+    private void IncidentEntry(LedgerEntry e)
+    {
+        using var doc = JsonDocument.Parse(e.Data);
+        var d = doc.RootElement;
+        if (Str(d, "incident") is not { } id) return;
+        if (!_incidents.TryGetValue(id, out var i))
+        {
+            i = new Incident(id) { Opened = e.At };
+            _incidents[id] = i;
+        }
+        switch (e.Kind)
+        {
+            case "incident.opened":
+                i.Opened = e.At;
+                i.Title = Str(d, "title") ?? "";
+                i.Severity = Str(d, "severity") ?? "";
+                i.Environment = Str(d, "environment");
+                i.Apps = d.TryGetProperty("apps", out var apps) && apps.ValueKind == JsonValueKind.Array
+                    ? apps.EnumerateArray().Select(a => a.GetString()).OfType<string>().ToList() : [];
+                break;
+            case "incident.severity":
+                if (Str(d, "to") is { } to) i.Severity = to;
+                break;
+            case "incident.acknowledged":
+                i.Acknowledged ??= e.At;
+                break;
+            case "incident.resolved":
+                i.Resolved = e.At;
+                break;
+            case "incident.reopened":
+                i.Resolved = null;
+                break;
+        }
+    }
+
+    private HistoryView Freeze()
+    {
+        foreach (var list in _deploys.Values)
+            foreach (var dep in list)
+                dep.Kind = dep.Commit is null ? DeployKind.Change
+                    : _reverts.Contains(dep.Commit) ? DeployKind.AutomaticRollback
+                    : _commits.TryGetValue(dep.Commit, out var c) && c.Action == "rollback" ? DeployKind.Rollback
+                    : DeployKind.Change;
+        return new HistoryView(
+            _deploys.ToDictionary(kv => kv.Key, kv => (IReadOnlyList<Deployment>)kv.Value.ToArray()),
+            _health.ToDictionary(kv => kv.Key, kv => (IReadOnlyList<HealthChange>)kv.Value.ToArray()),
+            _rollbacks.ToDictionary(kv => kv.Key, kv => (IReadOnlyList<Rollback>)kv.Value.ToArray()),
+            _incidents.Values.Select(Copy).OrderBy(i => i.Opened).ToArray());
+    }
+
+    private static Incident Copy(Incident i) => new(i.Id)
+    {
+        Title = i.Title, Severity = i.Severity, Apps = i.Apps, Environment = i.Environment, Opened = i.Opened, Resolved = i.Resolved, Acknowledged = i.Acknowledged,
+    };
+
+    // Entries usually arrive in time order; a binary insert keeps each list sorted when they do not.
+    private static void Add<T>(Dictionary<(string, string), List<T>> map, (string, string) key, T item, Func<T, DateTimeOffset> at)
+    {
+        if (!map.TryGetValue(key, out var list)) map[key] = list = [];
+        if (list.Count == 0 || at(list[^1]) <= at(item)) { list.Add(item); return; }
+        var lo = 0;
+        var hi = list.Count;
+        while (lo < hi)
+        {
+            var mid = (lo + hi) / 2;
+            if (at(list[mid]) <= at(item)) lo = mid + 1; else hi = mid;
+        }
+        list.Insert(lo, item);
+    }
+
+    private static string? Str(JsonElement d, string name) =>
+        d.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+}
+
+/// <summary>An immutable snapshot of the delivery history, per (app, environment).</summary>
+public sealed record HistoryView(
+    IReadOnlyDictionary<(string App, string Env), IReadOnlyList<Deployment>> Deployments,
+    IReadOnlyDictionary<(string App, string Env), IReadOnlyList<HealthChange>> Health,
+    IReadOnlyDictionary<(string App, string Env), IReadOnlyList<Rollback>> Rollbacks,
+    IReadOnlyList<Incident> Incidents)
+{
+    public static readonly HistoryView Empty = new(
+        new Dictionary<(string, string), IReadOnlyList<Deployment>>(), new Dictionary<(string, string), IReadOnlyList<HealthChange>>(),
+        new Dictionary<(string, string), IReadOnlyList<Rollback>>(), []);
+
+    public IReadOnlyList<Deployment> DeploymentsOf(string app, string env) => Deployments.GetValueOrDefault((app, env)) ?? [];
+    public IReadOnlyList<HealthChange> HealthOf(string app, string env) => Health.GetValueOrDefault((app, env)) ?? [];
+    public IReadOnlyList<Rollback> RollbacksOf(string app, string env) => Rollbacks.GetValueOrDefault((app, env)) ?? [];
+
+    public IEnumerable<string> Apps => Deployments.Keys.Select(k => k.App).Distinct(StringComparer.Ordinal);
+}
