@@ -1,6 +1,7 @@
 using Capstan.Core.Telemetry;
 using Capstan.Web.Api;
 using Capstan.Web.Dashboard;
+using Capstan.Web.Indicators;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
@@ -28,5 +29,6 @@ public static class WebHost
         app.MapSignIn();
         app.MapPages();
         app.MapDashboard();
+        app.MapIndicators();
     }
 }

@@ -2,6 +2,7 @@ using Capstan.Core;
 using Capstan.Core.Commands;
 using Capstan.Core.Config;
 using Capstan.Delivery;
+using Capstan.Indicators;
 using Capstan.Runbooks;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -11,17 +12,17 @@ namespace Capstan;
 public static class Composition
 {
     /// <summary>Every module's configuration section.</summary>
-    public static IReadOnlyList<IConfigSection> Sections() => [DeliveryModule.Section, DeliveryModule.Sources, RunbooksModule.Section];
+    public static IReadOnlyList<IConfigSection> Sections() => [DeliveryModule.Section, DeliveryModule.Sources, RunbooksModule.Section, IndicatorsModule.Section];
 
     /// <summary>Every module's commands.</summary>
-    public static IEnumerable<ICommandModule> CommandModules() => [new CoreCommands(), new Delivery.Chat.DeliveryCommands(), new Delivery.Sources.FlowCommands(), new Runbooks.Chat.RunbookCommands(), new Runbooks.Transfers.FetchCommands()];
+    public static IEnumerable<ICommandModule> CommandModules() => [new CoreCommands(), new Delivery.Chat.DeliveryCommands(), new Delivery.Sources.FlowCommands(), new Runbooks.Chat.RunbookCommands(), new Runbooks.Transfers.FetchCommands(), new Indicators.Chat.MetricsCommands()];
 
     /// <summary>
     /// Module services (read models, background loops) on top of the node's. A serving process stops the apps it
     /// supervises when it is stopped; after a crash they keep running and are adopted at the next start.
     /// </summary>
     public static void AddModules(IServiceCollection services, bool serving = false) =>
-        services.AddDelivery(new DeliveryOptions { StopAppsOnShutdown = serving }).AddRunbooks();
+        services.AddDelivery(new DeliveryOptions { StopAppsOnShutdown = serving }).AddRunbooks().AddIndicators();
 
     public static async Task<CapstanNode> OpenAsync(DataFolder data, CancellationToken ct)
     {
