@@ -16,6 +16,14 @@ public sealed class DoraCalculator(int benchmark, TimeSpan incidentLink)
     public DoraReport Compute(HistoryView history, DoraScope scope, IReadOnlyDictionary<string, SourceReading?> sources)
     {
         var links = LinkIncidents(history, scope.Environment);
+        var byApp = new Dictionary<string, List<Incident>>(StringComparer.Ordinal);
+        foreach (var inc in history.Incidents)
+            if (string.Equals(inc.Environment, scope.Environment, StringComparison.OrdinalIgnoreCase))
+                foreach (var a in inc.Apps)
+                {
+                    if (!byApp.TryGetValue(a, out var l)) byApp[a] = l = [];
+                    l.Add(inc);
+                }
         var facts = new List<DeployFacts>();
         var notes = new List<string>();
         foreach (var app in scope.Apps)
@@ -28,10 +36,13 @@ public sealed class DoraCalculator(int benchmark, TimeSpan incidentLink)
             var health = history.HealthOf(app, scope.Environment);
             var rollbacks = history.RollbacksOf(app, scope.Environment);
             var first = LowerBound(deploys, scope.Period.From);
+            var appIncidents = byApp.GetValueOrDefault(app) ?? [];
             for (var i = first; i < deploys.Count && deploys[i].At < scope.Period.To; i++)
-                facts.Add(Facts(deploys, i, health, rollbacks, links, history.Incidents, source));
+                facts.Add(history.FactsCache.GetOrAdd((deploys[i].Seq, incidentLink, source?.Repository), static (_, a) =>
+                    Facts(a.deploys, a.i, a.health, a.rollbacks, a.links, a.appIncidents, a.source), (deploys, i, health, rollbacks, links, appIncidents, source)));
         }
-        var incidents = facts.SelectMany(f => f.Incidents).Distinct().Select(id => history.Incidents.First(x => x.Id == id)).ToList();
+        var ids = facts.SelectMany(f => f.Incidents).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        var incidents = history.Incidents.Where(x => ids.Contains(x.Id)).ToList();
         return Summarise(scope, facts, incidents, notes, sources);
     }
 
@@ -57,7 +68,7 @@ public sealed class DoraCalculator(int benchmark, TimeSpan incidentLink)
     }
 
     private static DeployFacts Facts(IReadOnlyList<Deployment> deploys, int i, IReadOnlyList<HealthChange> health, IReadOnlyList<Rollback> rollbacks,
-        Dictionary<long, List<Incident>> links, IReadOnlyList<Incident> allIncidents, SourceReading? source)
+        Dictionary<long, List<Incident>> links, List<Incident> appIncidents, SourceReading? source)
     {
         var d = deploys[i];
         var next = i + 1 < deploys.Count ? deploys[i + 1] : null;
@@ -74,8 +85,8 @@ public sealed class DoraCalculator(int benchmark, TimeSpan incidentLink)
             because.Add($"its apply failed at {Stamp(d.At)}");
             recoveries.Add(NextSuccess(d.At));
         }
-        foreach (var r in rollbacks)
-            if (r.At >= d.At && r.At < end && (r.Reverted == d.Commit || r.Version == d.Version))
+        for (var k = LowerBound(rollbacks, d.At, x => x.At); k < rollbacks.Count && rollbacks[k].At < end; k++)
+            if (rollbacks[k] is var r && (r.Reverted == d.Commit || r.Version == d.Version))
             {
                 because.Add($"rolled back automatically at {Stamp(r.At)}");
                 recoveries.Add(NextSuccess(r.At));
@@ -87,11 +98,14 @@ public sealed class DoraCalculator(int benchmark, TimeSpan incidentLink)
         }
         if (d.Succeeded)
         {
-            var degraded = health.FirstOrDefault(h => h.Bad && h.At >= d.At && h.At < end);
+            HealthChange? degraded = null;
+            var h0 = LowerBound(health, d.At, x => x.At);
+            for (var k = h0; k < health.Count && health[k].At < end; k++) if (health[k].Bad) { degraded = health[k]; break; }
             if (degraded is not null)
             {
                 because.Add($"turned {degraded.Health} at {Stamp(degraded.At)}");
-                var healthy = health.FirstOrDefault(h => h.Good && h.At > degraded.At)?.At;
+                DateTimeOffset? healthy = null;
+                for (var k = LowerBound(health, degraded.At, x => x.At); k < health.Count; k++) if (health[k].Good && health[k].At > degraded.At) { healthy = health[k].At; break; }
                 var redeployed = NextSuccess(degraded.At);
                 recoveries.Add(healthy is null ? redeployed : redeployed is null ? healthy : healthy < redeployed ? healthy : redeployed);
             }
@@ -108,7 +122,7 @@ public sealed class DoraCalculator(int benchmark, TimeSpan incidentLink)
         {
             DeployKind.Rollback => "a rollback from chat",
             DeployKind.AutomaticRollback => "an automatic rollback",
-            _ => allIncidents.FirstOrDefault(x => x.OpenAt(d.At) && string.Equals(x.Environment, d.Environment, StringComparison.OrdinalIgnoreCase) && x.Apps.Contains(d.App)) is { } open
+            _ => appIncidents.FirstOrDefault(x => x.OpenAt(d.At)) is { } open
                 ? $"deployed while incident {open.Id} was open" : null,
         };
 
@@ -219,13 +233,15 @@ public sealed class DoraCalculator(int benchmark, TimeSpan incidentLink)
 
     private static string Stamp(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-dd HH:mm", System.Globalization.CultureInfo.InvariantCulture);
 
-    private static int LowerBound(IReadOnlyList<Deployment> list, DateTimeOffset t)
+    private static int LowerBound(IReadOnlyList<Deployment> list, DateTimeOffset t) => LowerBound(list, t, d => d.At);
+
+    private static int LowerBound<T>(IReadOnlyList<T> list, DateTimeOffset t, Func<T, DateTimeOffset> at)
     {
         int lo = 0, hi = list.Count;
         while (lo < hi)
         {
             var mid = (lo + hi) / 2;
-            if (list[mid].At < t) lo = mid + 1; else hi = mid;
+            if (at(list[mid]) < t) lo = mid + 1; else hi = mid;
         }
         return lo;
     }

@@ -12,7 +12,7 @@ public sealed class DeliveryHistory(Ledger ledger)
 {
     private const int Page = 5000;
     private readonly SemaphoreSlim _gate = new(1, 1);
-    private long _deliverySeq, _incidentSeq;
+    private long _seq;
     private readonly Dictionary<(string App, string Env), List<Deployment>> _deploys = [];
     private readonly Dictionary<(string App, string Env), List<HealthChange>> _health = [];
     private readonly Dictionary<(string App, string Env), List<Rollback>> _rollbacks = [];
@@ -27,10 +27,7 @@ public sealed class DeliveryHistory(Ledger ledger)
         await _gate.WaitAsync(ct);
         try
         {
-            var changed = false;
-            changed |= await CatchUpAsync("delivery.*", s => _deliverySeq = s, () => _deliverySeq, Delivery, ct);
-            changed |= await CatchUpAsync("incident.*", s => _incidentSeq = s, () => _incidentSeq, IncidentEntry, ct);
-            if (changed) _view = Freeze();
+            if (await CatchUpAsync(ct)) _view = Freeze();
             return _view;
         }
         finally
@@ -39,19 +36,26 @@ public sealed class DeliveryHistory(Ledger ledger)
         }
     }
 
-    private async Task<bool> CatchUpAsync(string kind, Action<long> setSeq, Func<long> seq, Action<LedgerEntry> apply, CancellationToken ct)
+    // One query by sequence number (the primary key) from where the last read stopped: the cost follows what is new,
+    // not the size of the ledger. Kinds are filtered here, not in SQL, because a kind prefix cannot use the index.
+    private async Task<bool> CatchUpAsync(CancellationToken ct)
     {
         var any = false;
         while (true)
         {
-            var page = await ledger.QueryAsync(new LedgerQuery(After: seq(), Limit: Page, Kind: kind), ct);
+            var page = await ledger.QueryAsync(new LedgerQuery(After: _seq, Limit: Page), ct);
             foreach (var e in page)
             {
-                try { apply(e); }
+                _seq = e.Seq;
+                var delivery = e.Kind.StartsWith("delivery.", StringComparison.Ordinal);
+                if (!delivery && !e.Kind.StartsWith("incident.", StringComparison.Ordinal)) continue;
+                try
+                {
+                    if (delivery) Delivery(e); else IncidentEntry(e);
+                    any = true;
+                }
                 catch (JsonException) { /* an entry another version wrote differently is skipped, not fatal */ }
                 catch (InvalidOperationException) { }
-                setSeq(e.Seq);
-                any = true;
             }
             if (page.Count < Page) return any;
         }
@@ -169,6 +173,13 @@ public sealed record HistoryView(
     IReadOnlyDictionary<(string App, string Env), IReadOnlyList<Rollback>> Rollbacks,
     IReadOnlyList<Incident> Incidents)
 {
+    /// <summary>
+    /// What the DORA rules concluded about each deployment of this snapshot (keyed by its ledger sequence number, the
+    /// link window and the source repo read). A snapshot never changes, so the conclusions hold until new entries
+    /// make a new snapshot; weekly trends and repeated questions reuse them.
+    /// </summary>
+    internal System.Collections.Concurrent.ConcurrentDictionary<(long Seq, TimeSpan Link, Sources.SourceRepository? Repo), Dora.DeployFacts> FactsCache { get; } = new();
+
     public static readonly HistoryView Empty = new(
         new Dictionary<(string, string), IReadOnlyList<Deployment>>(), new Dictionary<(string, string), IReadOnlyList<HealthChange>>(),
         new Dictionary<(string, string), IReadOnlyList<Rollback>>(), []);
