@@ -37,7 +37,10 @@ public sealed class SourceRepo : IDisposable
     {
         var all = new Dictionary<string, string>
         {
-            ["GIT_AUTHOR_NAME"] = "Dev", ["GIT_AUTHOR_EMAIL"] = "dev@example.com", ["GIT_COMMITTER_NAME"] = "Dev", ["GIT_COMMITTER_EMAIL"] = "dev@example.com",
+            ["GIT_AUTHOR_NAME"] = "Dev",
+            ["GIT_AUTHOR_EMAIL"] = "dev@example.com",
+            ["GIT_COMMITTER_NAME"] = "Dev",
+            ["GIT_COMMITTER_EMAIL"] = "dev@example.com",
         };
         if (env is not null) foreach (var (k, v) in env) all[k] = v;
         var r = await GitCli.RunAsync(Path, args, CancellationToken.None, environment: all);

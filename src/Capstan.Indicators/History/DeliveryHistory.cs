@@ -144,7 +144,13 @@ public sealed class DeliveryHistory(Ledger ledger)
 
     private static Incident Copy(Incident i) => new(i.Id)
     {
-        Title = i.Title, Severity = i.Severity, Apps = i.Apps, Environment = i.Environment, Opened = i.Opened, Resolved = i.Resolved, Acknowledged = i.Acknowledged,
+        Title = i.Title,
+        Severity = i.Severity,
+        Apps = i.Apps,
+        Environment = i.Environment,
+        Opened = i.Opened,
+        Resolved = i.Resolved,
+        Acknowledged = i.Acknowledged,
     };
 
     // Entries usually arrive in time order; a binary insert keeps each list sorted when they do not.

@@ -60,9 +60,21 @@ public static class IndicatorsApi
             {
                 deploys = report.Deploys.Select(d => new
                 {
-                    d.Deployment.App, d.Deployment.Version, d.Deployment.At, d.Deployment.Commit, d.Deployment.Succeeded, kind = d.Deployment.Kind.ToString(),
-                    failedBecause = d.FailedBecause, d.RecoveredAt, recoveryHours = d.RecoveryTime?.TotalHours, leadTimeHours = d.LeadTime?.TotalHours,
-                    d.LeadTimeProblem, d.PreviousVersion, commits = d.Changes, incidents = d.Incidents, rework = d.Rework,
+                    d.Deployment.App,
+                    d.Deployment.Version,
+                    d.Deployment.At,
+                    d.Deployment.Commit,
+                    d.Deployment.Succeeded,
+                    kind = d.Deployment.Kind.ToString(),
+                    failedBecause = d.FailedBecause,
+                    d.RecoveredAt,
+                    recoveryHours = d.RecoveryTime?.TotalHours,
+                    leadTimeHours = d.LeadTime?.TotalHours,
+                    d.LeadTimeProblem,
+                    d.PreviousVersion,
+                    commits = d.Changes,
+                    incidents = d.Incidents,
+                    rework = d.Rework,
                 }),
                 incidents = report.Incidents.Select(i => new { i.Id, i.Title, i.Severity, i.Apps, i.Environment, i.Opened, i.Acknowledged, i.Resolved }),
             }, Ledger.Json);
