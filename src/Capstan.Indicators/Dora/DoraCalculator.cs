@@ -41,7 +41,7 @@ public sealed class DoraCalculator(int benchmark, TimeSpan incidentLink)
                 facts.Add(history.FactsCache.GetOrAdd((deploys[i].Seq, incidentLink, source?.Repository), static (_, a) =>
                     Facts(a.deploys, a.i, a.health, a.rollbacks, a.links, a.appIncidents, a.source), (deploys, i, health, rollbacks, links, appIncidents, source)));
         }
-        var ids = facts.SelectMany(f => f.Incidents).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        var ids = facts.SelectMany(f => f.Linked).Select(x => x.Id).ToHashSet(StringComparer.OrdinalIgnoreCase);
         var incidents = history.Incidents.Where(x => ids.Contains(x.Id)).ToList();
         return Summarise(scope, facts, incidents, notes, sources);
     }
@@ -73,50 +73,36 @@ public sealed class DoraCalculator(int benchmark, TimeSpan incidentLink)
         var d = deploys[i];
         var next = i + 1 < deploys.Count ? deploys[i + 1] : null;
         var end = next?.At ?? DateTimeOffset.MaxValue;
-        var because = new List<string>();
-        var recoveries = new List<DateTimeOffset?>();
-        DateTimeOffset? NextSuccess(DateTimeOffset after)
+        List<FailureSignal>? because = null;
+        DateTimeOffset? recovered = null;
+        var unrecovered = false; // a signal not undone yet: the deployment has not recovered
+        void Signal(string what, DateTimeOffset at, DateTimeOffset? undone)
         {
-            for (var j = i + 1; j < deploys.Count; j++) if (deploys[j].Succeeded && deploys[j].At >= after) return deploys[j].At;
-            return null;
+            (because ??= []).Add(new FailureSignal(what, at));
+            if (undone is null) unrecovered = true;
+            else if (recovered is null || undone > recovered) recovered = undone;
         }
-        if (!d.Succeeded)
-        {
-            because.Add($"its apply failed at {Stamp(d.At)}");
-            recoveries.Add(NextSuccess(d.At));
-        }
+        if (!d.Succeeded) Signal("its apply failed", d.At, NextSuccess(deploys, i, d.At));
         for (var k = LowerBound(rollbacks, d.At, x => x.At); k < rollbacks.Count && rollbacks[k].At < end; k++)
             if (rollbacks[k] is var r && (r.Reverted == d.Commit || r.Version == d.Version))
-            {
-                because.Add($"rolled back automatically at {Stamp(r.At)}");
-                recoveries.Add(NextSuccess(r.At));
-            }
+                Signal("rolled back automatically", r.At, NextSuccess(deploys, i, r.At));
         if (next is { Kind: DeployKind.Rollback })
-        {
-            because.Add($"rolled back to {next.Version} at {Stamp(next.At)}");
-            recoveries.Add(next.Succeeded ? next.At : NextSuccess(next.At));
-        }
+            Signal($"rolled back to {next.Version}", next.At, next.Succeeded ? next.At : NextSuccess(deploys, i, next.At));
         if (d.Succeeded)
         {
             HealthChange? degraded = null;
-            var h0 = LowerBound(health, d.At, x => x.At);
-            for (var k = h0; k < health.Count && health[k].At < end; k++) if (health[k].Bad) { degraded = health[k]; break; }
+            for (var k = LowerBound(health, d.At, x => x.At); k < health.Count && health[k].At < end; k++) if (health[k].Bad) { degraded = health[k]; break; }
             if (degraded is not null)
             {
-                because.Add($"turned {degraded.Health} at {Stamp(degraded.At)}");
                 DateTimeOffset? healthy = null;
                 for (var k = LowerBound(health, degraded.At, x => x.At); k < health.Count; k++) if (health[k].Good && health[k].At > degraded.At) { healthy = health[k].At; break; }
-                var redeployed = NextSuccess(degraded.At);
-                recoveries.Add(healthy is null ? redeployed : redeployed is null ? healthy : healthy < redeployed ? healthy : redeployed);
+                var redeployed = NextSuccess(deploys, i, degraded.At);
+                Signal($"turned {degraded.Health}", degraded.At, healthy is null ? redeployed : redeployed is null ? healthy : healthy < redeployed ? healthy : redeployed);
             }
         }
-        var linked = links.GetValueOrDefault(d.Seq) ?? [];
-        foreach (var inc in linked)
-        {
-            because.Add($"incident {inc.Id} opened at {Stamp(inc.Opened)}");
-            recoveries.Add(inc.Resolved);
-        }
-        DateTimeOffset? recovered = because.Count == 0 || recoveries.Any(r => r is null) ? null : recoveries.Max();
+        IReadOnlyList<Incident> linked = links.TryGetValue(d.Seq, out var l) ? l : [];
+        foreach (var inc in linked) Signal($"incident {inc.Id} opened", inc.Opened, inc.Resolved);
+        if (because is null || unrecovered) recovered = null;
 
         string? rework = d.Kind switch
         {
@@ -150,7 +136,13 @@ public sealed class DoraCalculator(int benchmark, TimeSpan incidentLink)
                 }
             }
         }
-        return new DeployFacts(d, because, recovered, changes, previous, lead, leadProblem, linked.Select(x => x.Id).ToList(), rework);
+        return new DeployFacts(d, (IReadOnlyList<FailureSignal>?)because ?? [], recovered, changes, previous, lead, leadProblem, linked, rework);
+    }
+
+    private static DateTimeOffset? NextSuccess(IReadOnlyList<Deployment> deploys, int i, DateTimeOffset after)
+    {
+        for (var j = i + 1; j < deploys.Count; j++) if (deploys[j].Succeeded && deploys[j].At >= after) return deploys[j].At;
+        return null;
     }
 
     private DoraReport Summarise(DoraScope scope, List<DeployFacts> facts, List<Incident> incidents, List<string> notes, IReadOnlyDictionary<string, SourceReading?> sources)
@@ -230,8 +222,6 @@ public sealed class DoraCalculator(int benchmark, TimeSpan incidentLink)
         var m = values.Count / 2;
         return values.Count % 2 == 1 ? values[m] : TimeSpan.FromTicks((values[m - 1].Ticks + values[m].Ticks) / 2);
     }
-
-    private static string Stamp(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-dd HH:mm", System.Globalization.CultureInfo.InvariantCulture);
 
     private static int LowerBound(IReadOnlyList<Deployment> list, DateTimeOffset t) => LowerBound(list, t, d => d.At);
 

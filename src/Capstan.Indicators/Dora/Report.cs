@@ -17,20 +17,28 @@ public sealed record Figure(string Key, string Name, double? Value, string Unit,
 /// <summary>A commit in a deployed change, with its commit time.</summary>
 public sealed record ChangeCommitTime(string Sha, DateTimeOffset At);
 
+/// <summary>Why a deployment counts as failed: what happened and when (worded only when someone reads it).</summary>
+public readonly record struct FailureSignal(string What, DateTimeOffset At)
+{
+    public override string ToString() => $"{What} at {At.UtcDateTime.ToString("yyyy-MM-dd HH:mm", System.Globalization.CultureInfo.InvariantCulture)}";
+}
+
 /// <summary>One deployment and everything the figures say about it (what `metrics explain dora` lists).</summary>
 public sealed record DeployFacts(
     Deployment Deployment,
-    IReadOnlyList<string> FailedBecause,
+    IReadOnlyList<FailureSignal> Signals,
     DateTimeOffset? RecoveredAt,
     IReadOnlyList<ChangeCommitTime> Changes,
     string? PreviousVersion,
     TimeSpan? LeadTime,
     string? LeadTimeProblem,
-    IReadOnlyList<string> Incidents,
+    IReadOnlyList<Incident> Linked,
     string? Rework)
 {
-    public bool Failed => FailedBecause.Count > 0;
+    public bool Failed => Signals.Count > 0;
     public TimeSpan? RecoveryTime => Failed && RecoveredAt is { } r ? r - Deployment.At : null;
+    public IReadOnlyList<string> FailedBecause => Signals.Select(s => s.ToString()).ToList();
+    public IReadOnlyList<string> Incidents => Linked.Select(i => i.Id).ToList();
 }
 
 /// <summary>The five DORA figures for a scope, and the facts behind them.</summary>
