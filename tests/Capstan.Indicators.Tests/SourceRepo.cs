@@ -22,8 +22,9 @@ public sealed class SourceRepo : IDisposable
     /// <summary>Commits a change at a set time (both author and committer date) and remembers its sha under <paramref name="label"/>.</summary>
     public async Task<string> CommitAsync(string label, DateTimeOffset at)
     {
-        await File.AppendAllTextAsync(System.IO.Path.Combine(Path, "changes.txt"), label + "\n");
-        await GitAsync(null, "add", "changes.txt");
+        // One file per commit, so branches never conflict when they are merged.
+        await File.WriteAllTextAsync(System.IO.Path.Combine(Path, label + ".txt"), label + "\n");
+        await GitAsync(null, "add", label + ".txt");
         var date = at.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture) + " +0000";
         await GitAsync(new Dictionary<string, string> { ["GIT_AUTHOR_DATE"] = date, ["GIT_COMMITTER_DATE"] = date }, "commit", "--quiet", "-m", label);
         var sha = (await GitAsync(null, "rev-parse", "HEAD")).Trim();
