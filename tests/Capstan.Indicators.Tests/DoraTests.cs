@@ -53,6 +53,20 @@ public sealed class DoraTests
     }
 
     [Fact]
+    public async Task Figures_follow_new_entries_at_once_including_for_deploys_already_counted()
+    {
+        var (node, repo) = await KnownAsync();
+        await using var _ = node;
+        using var __ = repo;
+        Assert.Equal(KnownHistory.FailRate, Row((await node.SayAsync("carol", "metrics dora api")).Replies[0].Table!, "Change fail rate")[1]);
+        await node.WriteAsync((KnownHistory.At("2026-11-26 15:00"), "delivery.health", new { app = "api", environment = "prod", health = "Degraded", was = "Healthy" }),
+            (KnownHistory.At("2026-11-26 16:00"), "delivery.health", new { app = "api", environment = "prod", health = "Healthy", was = "Degraded" }));
+        var t = (await node.SayAsync("carol", "metrics dora api")).Replies[0].Table!;
+        Assert.Equal("62.5% (5 of 8 deploys failed)", Row(t, "Change fail rate")[1]);
+        Assert.Equal("median 2h", Row(t, "Failed deployment recovery time")[1]); // 5m, 1h 2m, 2h (1.3.2: 14:00 → 16:00), 4h, 7h
+    }
+
+    [Fact]
     public async Task Explain_lists_the_deploys_commits_and_incidents_behind_each_figure()
     {
         var (node, repo) = await KnownAsync();

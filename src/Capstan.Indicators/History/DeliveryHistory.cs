@@ -20,6 +20,9 @@ public sealed class DeliveryHistory(Ledger ledger)
     private readonly HashSet<string> _reverts = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Incident> _incidents = new(StringComparer.OrdinalIgnoreCase);
     private HistoryView _view = HistoryView.Empty;
+    // Slots whose entries changed since the last snapshot: only their deploys' conclusions are worked out again.
+    private readonly HashSet<(string App, string Env)> _touched = [];
+    private bool _allTouched;
 
     /// <summary>The history as of now (reads whatever was appended since the last call).</summary>
     public async Task<HistoryView> ReadAsync(CancellationToken ct)
@@ -70,6 +73,8 @@ public sealed class DeliveryHistory(Ledger ledger)
         var env = Str(d, "environment");
         if (app is null || env is null) return;
         var key = (app, env);
+        _touched.Add(key);
+        if (_deploys.TryGetValue(key, out var seen) && seen.Count > 0 && e.At < seen[^1].At) _allTouched = true; // written out of order: links may move
         switch (e.Kind)
         {
             case "delivery.healthy" or "delivery.failed":
@@ -125,6 +130,8 @@ public sealed class DeliveryHistory(Ledger ledger)
                 i.Resolved = null;
                 break;
         }
+        if (i.Environment is null) _allTouched = true;
+        else foreach (var app in i.Apps) _touched.Add((app, i.Environment));
     }
 
     private HistoryView Freeze()
@@ -135,11 +142,21 @@ public sealed class DeliveryHistory(Ledger ledger)
                     : _reverts.Contains(dep.Commit) ? DeployKind.AutomaticRollback
                     : _commits.TryGetValue(dep.Commit, out var c) && c.Action == "rollback" ? DeployKind.Rollback
                     : DeployKind.Change;
-        return new HistoryView(
+        var view = new HistoryView(
             _deploys.ToDictionary(kv => kv.Key, kv => (IReadOnlyList<Deployment>)kv.Value.ToArray()),
             _health.ToDictionary(kv => kv.Key, kv => (IReadOnlyList<HealthChange>)kv.Value.ToArray()),
             _rollbacks.ToDictionary(kv => kv.Key, kv => (IReadOnlyList<Rollback>)kv.Value.ToArray()),
             _incidents.Values.Select(Copy).OrderBy(i => i.Opened).ToArray());
+        if (!_allTouched)
+        {
+            // Conclusions about deploys of untouched slots still hold; they refer to incidents of the old snapshot,
+            // which are unchanged for those slots (an incident change touches every slot of its apps).
+            foreach (var (k, facts) in _view.FactsCache)
+                if (!_touched.Contains((facts.Deployment.App, facts.Deployment.Environment))) view.FactsCache.TryAdd(k, facts);
+        }
+        _touched.Clear();
+        _allTouched = false;
+        return view;
     }
 
     private static Incident Copy(Incident i) => new(i.Id)
