@@ -64,13 +64,14 @@ foreach (var deploys in sizes)
         var oneMs = await Median(async () => { var (s, _) = await query.ResolveAsync(one, config, CancellationToken.None); await query.ReportAsync(s!, config, CancellationToken.None); });
         var weeklyMs = await Median(async () => await query.WeeklyAsync(scopeAll!, config, CancellationToken.None));
 
+        var last = await query.ReportAsync(scopeAll!, config, CancellationToken.None); // the history now includes the deploys added above
         await using var c = new SqliteConnection($"Data Source={node.Data.Database};Pooling=False");
         await c.OpenAsync();
         await c.ExecuteAsync(FourKeys.Derive); // like Four Keys' derived tables: built by its pipeline, not per query
         (long Deploys, long Failed, double? RecoveryMedianHours, long Rework) peer = default;
         var sqlMs = await Median(async () => peer = await c.QuerySingleAsync<(long, long, double?, long)>(FourKeys.Metrics, new { from = Iso(from), to = Iso(now) }));
-        if (peer.Deploys != first.Deploys.Count || peer.Failed != first.Deploys.Count(d => d.Failed))
-            Console.Error.WriteLine($"warning: the SQL counted {peer.Deploys} deploys / {peer.Failed} failed, Capstan {first.Deploys.Count} / {first.Deploys.Count(d => d.Failed)}");
+        if (peer.Deploys != last.Deploys.Count || peer.Failed != last.Deploys.Count(d => d.Failed))
+            Console.Error.WriteLine($"note: the SQL counted {peer.Deploys} deploys / {peer.Failed} failed, Capstan {last.Deploys.Count} / {last.Deploys.Count(d => d.Failed)}");
         Console.WriteLine($"| {deploys:N0} | {entries.Count:N0} | {cold:0} | {freshMs:0.0} | {newDeployMs:0.0} | {allMs:0.0} | {oneMs:0.00} | {weeklyMs:0.0} | {sqlMs:0.0} | {sqlMs / freshMs:0.0}× |");
     }
     finally
