@@ -37,8 +37,9 @@ public sealed class DoraCalculator(int benchmark, TimeSpan incidentLink)
             var rollbacks = history.RollbacksOf(app, scope.Environment);
             var first = LowerBound(deploys, scope.Period.From);
             var appIncidents = byApp.GetValueOrDefault(app) ?? [];
+            var cache = history.FactsOf(app, scope.Environment);
             for (var i = first; i < deploys.Count && deploys[i].At < scope.Period.To; i++)
-                facts.Add(history.FactsCache.GetOrAdd((deploys[i].Seq, incidentLink, source?.Repository), static (_, a) =>
+                facts.Add(cache.GetOrAdd((deploys[i].Seq, incidentLink, source?.Repository), static (_, a) =>
                     Facts(a.deploys, a.i, a.health, a.rollbacks, a.links, a.appIncidents, a.source), (deploys, i, health, rollbacks, links, appIncidents, source)));
         }
         var ids = facts.SelectMany(f => f.Linked).Select(x => x.Id).ToHashSet(StringComparer.OrdinalIgnoreCase);

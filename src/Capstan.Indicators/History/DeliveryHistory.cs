@@ -134,26 +134,27 @@ public sealed class DeliveryHistory(Ledger ledger)
         else foreach (var app in i.Apps) _touched.Add((app, i.Environment));
     }
 
+    // A new snapshot shares the arrays and conclusions of every slot the new entries did not touch, so one new
+    // deploy costs about one slot's work, not the whole history's.
     private HistoryView Freeze()
     {
-        foreach (var list in _deploys.Values)
-            foreach (var dep in list)
-                dep.Kind = dep.Commit is null ? DeployKind.Change
-                    : _reverts.Contains(dep.Commit) ? DeployKind.AutomaticRollback
-                    : _commits.TryGetValue(dep.Commit, out var c) && c.Action == "rollback" ? DeployKind.Rollback
-                    : DeployKind.Change;
-        var view = new HistoryView(
-            _deploys.ToDictionary(kv => kv.Key, kv => (IReadOnlyList<Deployment>)kv.Value.ToArray()),
-            _health.ToDictionary(kv => kv.Key, kv => (IReadOnlyList<HealthChange>)kv.Value.ToArray()),
-            _rollbacks.ToDictionary(kv => kv.Key, kv => (IReadOnlyList<Rollback>)kv.Value.ToArray()),
+        var old = _view;
+        bool Keep((string, string) key) => !_allTouched && !_touched.Contains(key);
+        foreach (var (key, list) in _deploys)
+            if (!Keep(key))
+                foreach (var dep in list)
+                    dep.Kind = dep.Commit is null ? DeployKind.Change
+                        : _reverts.Contains(dep.Commit) ? DeployKind.AutomaticRollback
+                        : _commits.TryGetValue(dep.Commit, out var c) && c.Action == "rollback" ? DeployKind.Rollback
+                        : DeployKind.Change;
+        Dictionary<(string, string), IReadOnlyList<T>> Share<T>(Dictionary<(string, string), List<T>> now, IReadOnlyDictionary<(string App, string Env), IReadOnlyList<T>> before) =>
+            now.ToDictionary(kv => kv.Key, kv => Keep(kv.Key) && before.TryGetValue(kv.Key, out var b) && b.Count == kv.Value.Count ? b : (IReadOnlyList<T>)kv.Value.ToArray());
+        var view = new HistoryView(Share(_deploys, old.Deployments), Share(_health, old.Health), Share(_rollbacks, old.Rollbacks),
             _incidents.Values.Select(Copy).OrderBy(i => i.Opened).ToArray());
-        if (!_allTouched)
-        {
-            // Conclusions about deploys of untouched slots still hold; they refer to incidents of the old snapshot,
-            // which are unchanged for those slots (an incident change touches every slot of its apps).
-            foreach (var (k, facts) in _view.FactsCache)
-                if (!_touched.Contains((facts.Deployment.App, facts.Deployment.Environment))) view.FactsCache.TryAdd(k, facts);
-        }
+        // Conclusions about deploys of untouched slots still hold; they refer to incidents of the old snapshot,
+        // which are unchanged for those slots (an incident change touches every slot of its apps).
+        foreach (var (key, facts) in old.FactsBySlot)
+            if (Keep(key)) view.FactsBySlot[key] = facts;
         _touched.Clear();
         _allTouched = false;
         return view;
@@ -201,7 +202,10 @@ public sealed record HistoryView(
     /// link window and the source repo read). A snapshot never changes, so the conclusions hold until new entries
     /// make a new snapshot; weekly trends and repeated questions reuse them.
     /// </summary>
-    internal System.Collections.Concurrent.ConcurrentDictionary<(long Seq, TimeSpan Link, Sources.SourceRepository? Repo), Dora.DeployFacts> FactsCache { get; } = new();
+    internal System.Collections.Concurrent.ConcurrentDictionary<(string App, string Env), System.Collections.Concurrent.ConcurrentDictionary<(long Seq, TimeSpan Link, Sources.SourceRepository? Repo), Dora.DeployFacts>> FactsBySlot { get; } = new();
+
+    internal System.Collections.Concurrent.ConcurrentDictionary<(long Seq, TimeSpan Link, Sources.SourceRepository? Repo), Dora.DeployFacts> FactsOf(string app, string env) =>
+        FactsBySlot.GetOrAdd((app, env), _ => new());
 
     public static readonly HistoryView Empty = new(
         new Dictionary<(string, string), IReadOnlyList<Deployment>>(), new Dictionary<(string, string), IReadOnlyList<HealthChange>>(),
