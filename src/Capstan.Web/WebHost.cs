@@ -2,6 +2,7 @@ using Capstan.Core.Telemetry;
 using Capstan.Web.Api;
 using Capstan.Web.Dashboard;
 using Capstan.Web.Incidents;
+using Capstan.Web.Indicators;
 using Capstan.Web.JobPages;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Routing;
@@ -32,5 +33,6 @@ public static class WebHost
         app.MapDashboard();
         app.MapJobs();
         app.MapIncidents();
+        app.MapIndicators();
     }
 }

@@ -3,6 +3,7 @@ using Capstan.Core.Commands;
 using Capstan.Core.Config;
 using Capstan.Delivery;
 using Capstan.Incidents;
+using Capstan.Indicators;
 using Capstan.Runbooks;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -12,17 +13,17 @@ namespace Capstan;
 public static class Composition
 {
     /// <summary>Every module's configuration section.</summary>
-    public static IReadOnlyList<IConfigSection> Sections() => [DeliveryModule.Section, DeliveryModule.Sources, RunbooksModule.Section, IncidentsModule.Section];
+    public static IReadOnlyList<IConfigSection> Sections() => [DeliveryModule.Section, DeliveryModule.Sources, RunbooksModule.Section, IncidentsModule.Section, IndicatorsModule.Section];
 
     /// <summary>Every module's commands.</summary>
-    public static IEnumerable<ICommandModule> CommandModules() => [new CoreCommands(), new Delivery.Chat.DeliveryCommands(), new Delivery.Sources.FlowCommands(), new Runbooks.Chat.RunbookCommands(), new Runbooks.Transfers.FetchCommands(), new Incidents.Chat.IncidentCommands(), new Incidents.Chat.OnCallCommands()];
+    public static IEnumerable<ICommandModule> CommandModules() => [new CoreCommands(), new Delivery.Chat.DeliveryCommands(), new Delivery.Sources.FlowCommands(), new Runbooks.Chat.RunbookCommands(), new Runbooks.Transfers.FetchCommands(), new Incidents.Chat.IncidentCommands(), new Incidents.Chat.OnCallCommands(), new Indicators.Chat.MetricsCommands()];
 
     /// <summary>
     /// Module services (read models, background loops) on top of the node's. A serving process stops the apps it
     /// supervises when it is stopped; after a crash they keep running and are adopted at the next start.
     /// </summary>
     public static void AddModules(IServiceCollection services, bool serving = false) =>
-        services.AddDelivery(new DeliveryOptions { StopAppsOnShutdown = serving }).AddRunbooks().AddIncidents();
+        services.AddDelivery(new DeliveryOptions { StopAppsOnShutdown = serving }).AddRunbooks().AddIncidents().AddIndicators();
 
     /// <summary>
     /// What a process that answers chat without starting the hosted services (the CLI's in-process mode) must do

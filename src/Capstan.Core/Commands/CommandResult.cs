@@ -34,11 +34,23 @@ public sealed record Table(IReadOnlyList<string> Columns, IReadOnlyList<IReadOnl
     }
 }
 
-/// <summary>One message Capstan sends back.</summary>
-public sealed record Reply(string Text, ReplyTone Tone = ReplyTone.Info, Table? Table = null)
+/// <summary>
+/// A file that goes with a reply, such as a chart. <see cref="Link"/> is a path on Capstan's web server that
+/// serves it (the web chat shows it inline; text-only platforms print the link); platform adapters that upload
+/// files fetch the bytes through an <see cref="Conversation.IAttachmentSource"/> instead.
+/// </summary>
+public sealed record Attachment(string Name, string MediaType, string Link, string Title)
 {
-    /// <summary>Text and table together, for platforms that only show text.</summary>
-    public string PlainText => Table is null ? Text : (Text.Length > 0 ? Text + "\n" : "") + Table.ToText();
+    /// <summary>Text followed by one "title: link" line per attachment.</summary>
+    public static string AppendLinks(string text, IReadOnlyList<Attachment>? attachments) =>
+        attachments is not { Count: > 0 } ? text : text + string.Concat(attachments.Select(a => $"\n{a.Title}: {a.Link}"));
+}
+
+/// <summary>One message Capstan sends back.</summary>
+public sealed record Reply(string Text, ReplyTone Tone = ReplyTone.Info, Table? Table = null, IReadOnlyList<Attachment>? Attachments = null)
+{
+    /// <summary>Text, table and attachment links together, for platforms that only show text.</summary>
+    public string PlainText => Attachment.AppendLinks((Table is null ? Text : (Text.Length > 0 ? Text + "\n" : "") + Table.ToText()), Attachments);
 }
 
 /// <summary>What a handler returns: an outcome and the replies to post in the thread.</summary>

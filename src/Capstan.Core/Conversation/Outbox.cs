@@ -22,20 +22,20 @@ public sealed class Outbox(Ledger.Ledger ledger, RoomFeed feed, TimeProvider clo
 
     /// <summary>Builds a reply message without sending it (for callers that batch ledger writes).</summary>
     public RoomMessage Prepare(string room, string? thread, Reply reply) =>
-        new(RoomMessage.NewId(), room, thread, CapstanAuthor, AuthorKind.Capstan, reply.Text, reply.Tone, clock.GetUtcNow(), reply.Table);
+        new(RoomMessage.NewId(), room, thread, CapstanAuthor, AuthorKind.Capstan, reply.Text, reply.Tone, clock.GetUtcNow(), reply.Table, Attachments: reply.Attachments);
 
     public Task<LedgerEntry> RecordAsync(RoomMessage m, string? inReplyTo) =>
         ledger.AppendAsync(LedgerKinds.Reply, CapstanAuthor, m.Room, m.ThreadId ?? m.Id,
-            new { id = m.Id, text = m.Text, tone = m.Tone.ToString().ToLowerInvariant(), table = m.Table, inReplyTo });
+            new { id = m.Id, text = m.Text, tone = m.Tone.ToString().ToLowerInvariant(), table = m.Table, attachments = m.Attachments, inReplyTo });
 
     public ValueTask DeliverAsync(RoomMessage m) => feed.PublishAsync(new RoomEvent(RoomEvent.Posted, m));
 
     /// <summary>Replaces the text of a message Capstan posted earlier (progress shown in place).</summary>
     public async Task<RoomMessage> EditAsync(RoomMessage message, Reply reply)
     {
-        var edited = message with { Text = reply.Text, Tone = reply.Tone, Table = reply.Table, EditedAt = clock.GetUtcNow() };
+        var edited = message with { Text = reply.Text, Tone = reply.Tone, Table = reply.Table, Attachments = reply.Attachments, EditedAt = clock.GetUtcNow() };
         await ledger.AppendAsync(LedgerKinds.Edit, CapstanAuthor, edited.Room, edited.ThreadId ?? edited.Id,
-            new { id = edited.Id, text = edited.Text, tone = edited.Tone.ToString().ToLowerInvariant(), table = edited.Table });
+            new { id = edited.Id, text = edited.Text, tone = edited.Tone.ToString().ToLowerInvariant(), table = edited.Table, attachments = edited.Attachments });
         await feed.PublishAsync(new RoomEvent(RoomEvent.Edited, edited));
         return edited;
     }

@@ -17,7 +17,8 @@ public sealed record RoomMessage(
     DateTimeOffset At,
     Table? Table = null,
     DateTimeOffset? EditedAt = null,
-    string? Platform = null)
+    string? Platform = null,
+    IReadOnlyList<Attachment>? Attachments = null)
 {
     /// <summary>A new message id; ids sort by creation time (see <see cref="MessageIds"/>).</summary>
     public static string NewId() => MessageIds.Next();

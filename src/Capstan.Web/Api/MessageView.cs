@@ -6,10 +6,10 @@ using Capstan.Core.Ledger;
 namespace Capstan.Web.Api;
 
 /// <summary>A room message as the API and the web chat show it.</summary>
-public sealed record MessageView(string Id, string Room, string? ThreadId, string Author, string AuthorKind, string Text, string Tone, DateTimeOffset At, Table? Table, DateTimeOffset? EditedAt)
+public sealed record MessageView(string Id, string Room, string? ThreadId, string Author, string AuthorKind, string Text, string Tone, DateTimeOffset At, Table? Table, DateTimeOffset? EditedAt, IReadOnlyList<Attachment>? Attachments = null)
 {
     public static MessageView From(RoomMessage m) =>
-        new(m.Id, m.Room, m.ThreadId, m.Author, m.AuthorKind.ToString().ToLowerInvariant(), m.Text, m.Tone.ToString().ToLowerInvariant(), m.At, m.Table, m.EditedAt);
+        new(m.Id, m.Room, m.ThreadId, m.Author, m.AuthorKind.ToString().ToLowerInvariant(), m.Text, m.Tone.ToString().ToLowerInvariant(), m.At, m.Table, m.EditedAt, m.Attachments);
 
     /// <summary>Rebuilds a room's recent messages from the ledger (the ledger is the message store), applying edits.</summary>
     public static async Task<IReadOnlyList<MessageView>> RecentAsync(Ledger ledger, string room, int limit, CancellationToken ct)
@@ -25,6 +25,7 @@ public sealed record MessageView(string Id, string Room, string? ThreadId, strin
             var text = d.TryGetProperty("text", out var t) ? t.GetString() ?? "" : "";
             var tone = d.TryGetProperty("tone", out var tn) ? tn.GetString() ?? "info" : "info";
             Table? table = d.TryGetProperty("table", out var tb) && tb.ValueKind == JsonValueKind.Object ? tb.Deserialize<Table>(Ledger.Json) : null;
+            var files = d.TryGetProperty("attachments", out var at) && at.ValueKind == JsonValueKind.Array ? at.Deserialize<List<Attachment>>(Ledger.Json) : null;
             switch (e.Kind)
             {
                 case LedgerKinds.Message:
@@ -33,11 +34,11 @@ public sealed record MessageView(string Id, string Room, string? ThreadId, strin
                     order.Add(id);
                     break;
                 case LedgerKinds.Reply:
-                    byId[id] = new MessageView(id, room, e.Thread == id ? null : e.Thread, Outbox.CapstanAuthor, "capstan", text, tone, e.At, table, null);
+                    byId[id] = new MessageView(id, room, e.Thread == id ? null : e.Thread, Outbox.CapstanAuthor, "capstan", text, tone, e.At, table, null, files);
                     order.Add(id);
                     break;
                 case LedgerKinds.Edit:
-                    if (byId.TryGetValue(id, out var m)) byId[id] = m with { Text = text, Tone = tone, Table = table, EditedAt = e.At };
+                    if (byId.TryGetValue(id, out var m)) byId[id] = m with { Text = text, Tone = tone, Table = table, EditedAt = e.At, Attachments = files };
                     break;
             }
         }

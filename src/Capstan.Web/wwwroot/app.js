@@ -19,6 +19,13 @@ export function table(t) {
   return el('table', {}, el('thead', {}, el('tr', {}, t.columns.map(c => el('th', {}, c)))),
     el('tbody', {}, t.rows.map(r => el('tr', {}, r.map(c => el('td', {}, c))))));
 }
+// Files that go with a reply: images are shown inline (a chart), anything else as a link.
+export function attachments(list) {
+  if (!list || list.length === 0) return null;
+  return el('div', { class: 'attachments' }, list.map(a => a.mediaType.startsWith('image/')
+    ? el('a', { href: a.link, target: '_blank', title: a.title }, el('img', { src: a.link, alt: a.title, 'data-testid': 'attachment', loading: 'lazy' }))
+    : el('a', { href: a.link, 'data-testid': 'attachment' }, a.title)));
+}
 export async function signedIn() {
   for (const a of document.querySelectorAll('header.top nav a')) if (a.getAttribute('href') === location.pathname) a.classList.add('active');
   try {

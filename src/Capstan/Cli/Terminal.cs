@@ -19,7 +19,7 @@ public static class Terminal
     /// <summary>Prints a reply's text and table.</summary>
     public static void Reply(MessageView m)
     {
-        var text = m.Table is null ? m.Text : (m.Text.Length > 0 ? m.Text + "\n" : "") + m.Table.ToText();
+        var text = Attachment.AppendLinks(m.Table is null ? m.Text : (m.Text.Length > 0 ? m.Text + "\n" : "") + m.Table.ToText(), m.Attachments);
         if (!Colour) { Console.Out.WriteLine(text); return; }
         var colour = m.Tone switch { "success" => "green", "warning" => "yellow", "error" => "red", _ => "default" };
         Out.MarkupLine($"[{colour}]{Markup.Escape(text)}[/]");
@@ -32,7 +32,7 @@ public static class Terminal
         var prefix = m.ThreadId is null ? "" : "  ↳ ";
         if (!Colour)
         {
-            Console.Out.WriteLine($"{prefix}[{time}] {m.Author}: {(m.Table is null ? m.Text : m.Text + "\n" + m.Table.ToText())}");
+            Console.Out.WriteLine($"{prefix}[{time}] {m.Author}: {Attachment.AppendLinks(m.Table is null ? m.Text : m.Text + "\n" + m.Table.ToText(), m.Attachments)}");
             return;
         }
         var who = m.AuthorKind == "capstan" ? "[blue]capstan[/]" : $"[bold]{Markup.Escape(m.Author)}[/]";
