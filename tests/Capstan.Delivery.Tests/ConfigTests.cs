@@ -1,3 +1,4 @@
+using Capstan.Core;
 using Capstan.Core.Config;
 using Capstan.Delivery.Apps;
 

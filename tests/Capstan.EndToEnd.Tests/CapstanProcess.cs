@@ -50,6 +50,10 @@ public static partial class CapstanExe
 
     [GeneratedRegex(@"(http://\S+/signin\?token=\S+)")]
     public static partial Regex SignInLink();
+
+    /// <summary>An API token as `capstan token create` prints it.</summary>
+    [GeneratedRegex(@"cap_[A-Za-z0-9_-]+")]
+    public static partial Regex Token();
 }
 
 /// <summary>`capstan up` running in the background on a data folder.</summary>

@@ -41,7 +41,7 @@ public sealed class SourceRepositoryTests
         Assert.Equal(4, expected.Length);
         Assert.Equal(expected.Order(), changes.Select(c => c.Sha).Order());
         Assert.Equal(t0.AddHours(1), changes.Min(c => c.At));
-        Assert.Equal("1.0.0", graph.VersionBefore("1.1.0", Dora.VersionOrder.Instance));
+        Assert.Equal("1.0.0", graph.VersionBefore("1.1.0", Capstan.Core.SemanticVersionOrder.Instance));
         Assert.Empty(graph.Between(graph.CommitOf("1.1.0"), graph.CommitOf("1.0.0")!)); // a rollback brings no commits
     }
 }

@@ -1,3 +1,4 @@
+using Capstan.Core;
 using Capstan.Core.Commands;
 
 namespace Capstan.Delivery.Apps;

@@ -292,7 +292,7 @@ public sealed class IncidentDesk(IncidentStore store, Ledger ledger, Outbox outb
         if (i.AcknowledgedAt is null)
             await RecordAsync("incident.acknowledged", by, updated, new { incident = i.Id, severity = i.Severity, seconds = (int)(now - i.OpenedAt).TotalSeconds, byResolving = true });
         await RecordAsync("incident.resolved", by, updated, new { incident = i.Id, summary, severity = i.Severity, seconds = (int)(now - i.OpenedAt).TotalSeconds });
-        var text = $"✅ {i.Id} {i.Title} resolved by {by} after {DurationText.Format(now - i.OpenedAt)}" + (summary is null ? "." : $": {summary}") +
+        var text = $"✅ {i.Id} {i.Title} resolved by {by} after {DurationText.Format(now - i.OpenedAt)}" + (summary is null ? "." : $": {summary.TrimEnd('.')}.") +
             $" `incident postmortem {i.Id}` drafts the review.";
         await outbox.PostAsync(updated.Room, null, new Reply(text, ReplyTone.Success));
         await RouteEventAsync(updated, "incident.resolved", text, ct);

@@ -122,7 +122,7 @@ public sealed class DoraCalculator(int benchmark, TimeSpan incidentLink)
             // The version that ran before: a redeploy of it, or a rollback to an older one, brings no new commits.
             for (var j = i - 1; j >= 0; j--)
                 if (deploys[j].Succeeded) { previous = deploys[j].Version; break; }
-            previous ??= repo.VersionBefore(d.Version, VersionOrder.Instance);
+            previous ??= repo.VersionBefore(d.Version, Capstan.Core.SemanticVersionOrder.Instance);
             var to = repo.CommitOf(d.Version);
             if (to is null) leadProblem = $"no tag v{d.Version} (or {d.Version}) in source repo {repo.Name}";
             else if (previous == d.Version) { }

@@ -1,11 +1,9 @@
-using System.Globalization;
-
-namespace Capstan.Indicators.Dora;
+namespace Capstan.Core;
 
 /// <summary>Orders semantic versions (1.2.0 &lt; 1.10.0; a pre-release sorts before its release).</summary>
-public sealed class VersionOrder : IComparer<string>
+public sealed class SemanticVersionOrder : IComparer<string>
 {
-    public static readonly VersionOrder Instance = new();
+    public static readonly SemanticVersionOrder Instance = new();
 
     public int Compare(string? x, string? y)
     {
@@ -30,5 +28,5 @@ public sealed class VersionOrder : IComparer<string>
     }
 
     private static long Part(string[] parts, int i) =>
-        i < parts.Length && long.TryParse(parts[i], NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : 0;
+        i < parts.Length && long.TryParse(parts[i], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) ? n : 0;
 }
