@@ -73,6 +73,15 @@ public sealed class IncidentPagesTests(Chromium chromium, CapstanServer server, 
             await Expect(page.GetByTestId("incidents").Locator("tr[data-incident=INC-1]")).ToContainTextAsync("resolved");
             await Expect(page.GetByTestId("opened")).ToHaveTextAsync("1");
             await Expect(page.GetByTestId("mttr")).Not.ToHaveTextAsync("—");
+            var mtta = await page.GetByTestId("mtta").TextContentAsync();
+            var mttr = await page.GetByTestId("mttr").TextContentAsync();
+
+            // The dashboard shows the same period figures next to the apps.
+            await page.GotoAsync(server.Url + "/dashboard");
+            await Expect(page.GetByTestId("open-incidents")).ToHaveTextAsync("No open incidents");
+            await Expect(page.GetByTestId("incident-figures").GetByTestId("mtta")).ToHaveTextAsync(mtta!);
+            await Expect(page.GetByTestId("incident-figures").GetByTestId("mttr")).ToHaveTextAsync(mttr!);
+            await page.GotoAsync(server.Url + "/incidents");
 
             Directory.CreateDirectory(Chromium.OutputFolder);
             var shot = Path.Combine(Chromium.OutputFolder, "incidents.png");
