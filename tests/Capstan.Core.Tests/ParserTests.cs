@@ -91,6 +91,23 @@ public sealed class ParserTests
         Assert.Contains(expected, Problem(text), StringComparison.OrdinalIgnoreCase);
     }
 
+    [Theory]
+    [InlineData("say it's fixed, don't panic", new[] { "say", "it's", "fixed,", "don't", "panic" })]
+    [InlineData("say 'two words' and 'one'", new[] { "say", "two words", "and", "one" })]
+    [InlineData("say \"it's quoted\"", new[] { "say", "it's quoted" })]
+    public void An_apostrophe_inside_a_word_is_part_of_it_and_a_quote_at_the_start_of_one_groups_words(string text, string[] words)
+    {
+        var (split, error) = Tokenizer.Split(text);
+        Assert.Null(error);
+        Assert.Equal(words, split);
+    }
+
+    [Fact]
+    public void A_single_quote_that_opens_a_word_and_is_never_closed_is_still_reported()
+    {
+        Assert.Contains("is never closed", Tokenizer.Split("say 'hello there").Error);
+    }
+
     [Fact]
     public void Problems_show_usage_and_an_example()
     {

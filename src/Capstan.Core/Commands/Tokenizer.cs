@@ -2,7 +2,10 @@ using System.Text;
 
 namespace Capstan.Core.Commands;
 
-/// <summary>Splits a command line into words, honouring "double" and 'single' quotes and backslash escapes.</summary>
+/// <summary>
+/// Splits a command line into words, honouring "double" and 'single' quotes and backslash escapes. A single
+/// quote inside a word is an apostrophe (`it's fixed`, `don't`), because that is how people write in chat.
+/// </summary>
 public static class Tokenizer
 {
     /// <summary>Returns the words, or an error sentence saying what to fix.</summary>
@@ -30,8 +33,9 @@ public static class Tokenizer
                 if (inWord) { words.Add(current.ToString()); current.Clear(); inWord = false; }
                 continue;
             }
+            var startsWord = !inWord;
             inWord = true;
-            if (c is '"' or '\'') { quote = c; quoteStart = i; continue; }
+            if (c == '"' || (c == '\'' && startsWord)) { quote = c; quoteStart = i; continue; }
             if (c is '“' or '”') { quote = '”'; quoteStart = i; continue; }
             if (c == '\\' && i + 1 < text.Length) { current.Append(text[++i]); continue; }
             current.Append(c);
