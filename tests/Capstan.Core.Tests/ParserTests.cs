@@ -102,6 +102,15 @@ public sealed class ParserTests
         Assert.Equal(words, split);
     }
 
+    [Theory]
+    [InlineData("severity", "Known severities: sev1, sev2")]
+    [InlineData("branch", "Known branches: sev1, sev2")]
+    [InlineData("app", "Known apps: sev1, sev2")]
+    public void Unknown_names_list_the_known_ones_in_plain_english(string what, string expected)
+    {
+        Assert.Contains(expected, ArgumentKind.Unknown(what, "sev9", ["sev2", "sev1"]));
+    }
+
     [Fact]
     public void A_single_quote_that_opens_a_word_and_is_never_closed_is_still_reported()
     {

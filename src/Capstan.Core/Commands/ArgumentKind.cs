@@ -129,8 +129,14 @@ public abstract class ArgumentKind
     {
         var list = known.OrderBy(k => k, StringComparer.Ordinal).ToList();
         var shown = list.Count == 0 ? "none yet" : string.Join(", ", list.Take(20)) + (list.Count > 20 ? $" and {list.Count - 20} more" : "");
-        return $"unknown {what} '{text}'{DidYouMean(text, list)} Known {what}s: {shown}";
+        return $"unknown {what} '{text}'{DidYouMean(text, list)} Known {Plural(what)}: {shown}";
     }
+
+    /// <summary>severity → severities, app → apps, process → processes.</summary>
+    private static string Plural(string noun) =>
+        noun.EndsWith('y') && noun.Length > 1 && !"aeiou".Contains(noun[^2]) ? noun[..^1] + "ies"
+        : noun.EndsWith('s') || noun.EndsWith('x') || noun.EndsWith("sh") || noun.EndsWith("ch") ? noun + "es"
+        : noun + "s";
 }
 
 /// <summary>The result of parsing one argument: a value or an error sentence.</summary>
