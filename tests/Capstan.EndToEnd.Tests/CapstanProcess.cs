@@ -103,7 +103,15 @@ public sealed class CapstanServer : IAsyncDisposable
         using var kill = Process.Start("kill", ["-INT", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
         await kill!.WaitForExitAsync();
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        await _process.WaitForExitAsync(timeout.Token);
+        try
+        {
+            await _process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            // Say what the server was doing, so a slow stop can be told apart from a lost signal.
+            throw new TimeoutException($"capstan up (pid {_process.Id}) did not exit within 30 s of SIGINT; its output:\n{Output}");
+        }
         return _process.ExitCode;
     }
 
@@ -113,7 +121,7 @@ public sealed class CapstanServer : IAsyncDisposable
         {
             if (!_process.HasExited) await StopAsync();
         }
-        catch (OperationCanceledException)
+        catch (TimeoutException)
         {
             _process.Kill(true);
         }

@@ -50,35 +50,17 @@ public static class DashboardApi
         {
             var (caller, problem) = await callers.ResolveAsync(http, ct);
             if (caller is null) { await problem!.ExecuteAsync(http); return; }
-            http.Response.Headers.ContentType = "text/event-stream";
-            http.Response.Headers.CacheControl = "no-cache";
             var changes = Channel.CreateBounded<BoardChange>(new BoundedChannelOptions(256) { FullMode = BoundedChannelFullMode.DropOldest });
             void OnChange(BoardChange c) => changes.Writer.TryWrite(c);
             board.Changed += OnChange;
             try
             {
-                await http.Response.WriteAsync(": connected\n\n", ct);
-                await http.Response.Body.FlushAsync(ct);
-                while (!ct.IsCancellationRequested)
+                await EventStream.PumpAsync(http, changes.Reader, change =>
                 {
-                    using var tick = CancellationTokenSource.CreateLinkedTokenSource(ct);
-                    tick.CancelAfter(TimeSpan.FromSeconds(15));
-                    try
-                    {
-                        var change = await changes.Reader.ReadAsync(tick.Token);
-                        while (changes.Reader.TryRead(out _)) { } // the whole app row is re-read, so bursts collapse
-                        var row = board.App(change.App);
-                        await http.Response.WriteAsync($"event: app\ndata: {JsonSerializer.Serialize(row, Ledger.Json)}\n\n", ct);
-                    }
-                    catch (OperationCanceledException) when (!ct.IsCancellationRequested)
-                    {
-                        await http.Response.WriteAsync(": keep-alive\n\n", ct);
-                    }
-                    await http.Response.Body.FlushAsync(ct);
-                }
+                    while (changes.Reader.TryRead(out _)) { } // the whole app row is re-read, so bursts collapse
+                    return $"event: app\ndata: {JsonSerializer.Serialize(board.App(change.App), Ledger.Json)}\n\n";
+                }, ct);
             }
-            catch (OperationCanceledException) { }
-            catch (IOException) { }
             finally
             {
                 board.Changed -= OnChange;

@@ -172,14 +172,12 @@ public sealed class ProcessTarget : ITarget, IAsyncDisposable
     public Task<IReadOnlyList<string>> LogsAsync(Slot slot, int lines, CancellationToken ct) => Task.FromResult(_logs.Tail(slot, lines));
 
     /// <summary>Stops every supervised process (tests, and servers configured to stop apps on shutdown).</summary>
-    public async Task StopAllAsync()
+    /// <remarks>Slots stop side by side, so a shutdown waits for the slowest process, not for the sum of their grace periods.</remarks>
+    public Task StopAllAsync() => Task.WhenAll(_slots.Values.Select(async s =>
     {
-        foreach (var (_, s) in _slots)
-        {
-            foreach (var c in s.Candidates.Snapshot()) await RetireAsync(s, c);
-            if (s.Current is { } current) { s.Current = null; await RetireAsync(s, current); }
-        }
-    }
+        foreach (var c in s.Candidates.Snapshot()) await RetireAsync(s, c);
+        if (s.Current is { } current) { s.Current = null; await RetireAsync(s, current); }
+    }));
 
     /// <summary>Stops watching; processes keep running (and are adopted next time) unless the options say to stop them.</summary>
     public async Task ShutdownAsync()
