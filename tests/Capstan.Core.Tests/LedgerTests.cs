@@ -25,6 +25,36 @@ public sealed class LedgerTests : IAsyncLifetime
         return Task.CompletedTask;
     }
 
+    [Fact]
+    public async Task Shortly_after_a_burst_of_appends_the_database_file_itself_holds_every_entry()
+    {
+        await using var store = new SqliteLedgerStore(_db);
+        await using var ledger = await Ledger.Ledger.OpenAsync(store, TimeProvider.System, new Redactor(), default);
+        LedgerEntry last = null!;
+        for (var i = 0; i < 300; i++) last = await ledger.AppendAsync("test", "bob", "ops", "t" + i, new { n = i, text = new string('x', 300) });
+
+        // A copy of capstan.db alone (no -wal file beside it, as a careless backup would take) sees only what was
+        // checkpointed. The writer never checkpoints; the store's checkpointer does, shortly after appends stop.
+        var copy = Path.Combine(_dir, "copy.db");
+        long seen = 0;
+        for (var attempt = 0; attempt < 50 && seen < last.Seq; attempt++)
+        {
+            await Task.Delay(200);
+            File.Copy(_db.Path, copy, overwrite: true);
+            try
+            {
+                await using var c = new SqliteConnection($"Data Source={copy};Pooling=False");
+                await c.OpenAsync();
+                await using var cmd = c.CreateCommand();
+                cmd.CommandText = "SELECT max(seq) FROM ledger";
+                seen = (long)(await cmd.ExecuteScalarAsync())!;
+            }
+            catch (SqliteException) { /* copied mid-checkpoint: look again */ }
+        }
+        Assert.Equal(last.Seq, seen);
+        Assert.True((await Ledger.Ledger.VerifyAsync(store, default)).Intact);
+    }
+
     private async Task<LedgerVerification> VerifyAsync()
     {
         await using var store = new SqliteLedgerStore(_db);

@@ -6,12 +6,22 @@ using Microsoft.Data.Sqlite;
 
 namespace Capstan.Core.Ledger;
 
-/// <summary>The ledger in the embedded SQLite database (WAL, synchronous=FULL: a committed append survives a crash).</summary>
+/// <summary>
+/// The ledger in the embedded SQLite database (WAL, synchronous=FULL: a committed append survives a crash).
+/// The writer never checkpoints: copying the WAL into the database file (and syncing that file) happens on a
+/// connection of its own shortly after appends, so a commit waits for its own WAL sync only.
+/// </summary>
 public sealed class SqliteLedgerStore(SqliteDatabase db) : ILedgerStore
 {
     private SqliteConnection? _writer;
     private SqliteCommand? _insert;
     private readonly SemaphoreSlim _writeGate = new(1, 1);
+    private readonly SemaphoreSlim _appended = new(0, 1);
+    private readonly CancellationTokenSource _closing = new();
+    private Task? _checkpoints;
+
+    /// <summary>How long the checkpointer waits after an append, so one checkpoint covers a burst.</summary>
+    private static readonly TimeSpan CheckpointDelay = TimeSpan.FromMilliseconds(200);
 
     public async Task<(long Seq, string Hash)> TailAsync(CancellationToken ct)
     {
@@ -25,7 +35,12 @@ public sealed class SqliteLedgerStore(SqliteDatabase db) : ILedgerStore
         await _writeGate.WaitAsync(ct);
         try
         {
-            _writer ??= await db.OpenDurableAsync(ct);
+            if (_writer is null)
+            {
+                _writer = await db.OpenDurableAsync(ct);
+                await _writer.ExecuteAsync("PRAGMA wal_autocheckpoint=0;");
+                _checkpoints ??= Task.Run(CheckpointLoopAsync);
+            }
             await using var tx = _writer.BeginTransaction(deferred: false);
             var tail = await _writer.QueryFirstOrDefaultAsync<(long Seq, string Hash)?>("SELECT seq, hash FROM ledger ORDER BY seq DESC LIMIT 1", transaction: tx);
             var (seq, hash) = tail ?? (0L, LedgerEntry.Genesis);
@@ -53,6 +68,7 @@ public sealed class SqliteLedgerStore(SqliteDatabase db) : ILedgerStore
                 await cmd.ExecuteNonQueryAsync(ct);
             }
             tx.Commit();
+            if (_appended.CurrentCount == 0) { try { _appended.Release(); } catch (SemaphoreFullException) { } }
             return entries;
         }
         catch
@@ -67,6 +83,23 @@ public sealed class SqliteLedgerStore(SqliteDatabase db) : ILedgerStore
         {
             _writeGate.Release();
         }
+    }
+
+    private async Task CheckpointLoopAsync()
+    {
+        try
+        {
+            await using var c = await db.OpenDurableAsync(_closing.Token);
+            while (!_closing.IsCancellationRequested)
+            {
+                await _appended.WaitAsync(_closing.Token);
+                await Task.Delay(CheckpointDelay, _closing.Token);
+                // PASSIVE: copies what no reader still needs and never blocks the writer.
+                try { await c.ExecuteAsync("PRAGMA wal_checkpoint(PASSIVE);"); }
+                catch (SqliteException) { /* busy or interrupted: the next append asks again */ }
+            }
+        }
+        catch (OperationCanceledException) { }
     }
 
     private static SqliteCommand PrepareInsert(SqliteConnection c)
@@ -121,8 +154,10 @@ public sealed class SqliteLedgerStore(SqliteDatabase db) : ILedgerStore
 
     public async ValueTask DisposeAsync()
     {
+        await _closing.CancelAsync();
+        if (_checkpoints is not null) await _checkpoints;
         _insert?.Dispose();
-        if (_writer is not null) await _writer.DisposeAsync();
+        if (_writer is not null) await _writer.DisposeAsync(); // the last connection to close checkpoints what is left
     }
 
     private sealed record Row(long seq, string at, string kind, string actor, string? room, string? thread, string data, string prev_hash, string hash)
