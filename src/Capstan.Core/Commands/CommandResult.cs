@@ -22,6 +22,10 @@ public enum ReplyTone { Info, Success, Warning, Error }
 /// <summary>Rows and columns, shown as a table where the platform can and as aligned text elsewhere.</summary>
 public sealed record Table(IReadOnlyList<string> Columns, IReadOnlyList<IReadOnlyList<string>> Rows)
 {
+    /// <summary>The same table with every cell passed through <paramref name="cell"/> (a redactor, say).</summary>
+    public Table MapCells(Func<string, string> cell) =>
+        new(Columns, Rows.Select(r => (IReadOnlyList<string>)r.Select(cell).ToList()).ToList());
+
     /// <summary>The table as fixed-width text.</summary>
     public string ToText()
     {

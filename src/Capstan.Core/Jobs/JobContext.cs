@@ -74,7 +74,7 @@ public sealed class JobContext
     /// <summary>Keeps a named result table (a sql step's rows) in full for the job page; chat shows a compact one.</summary>
     public void AddTable(string name, Table table)
     {
-        var redacted = new Table(table.Columns, table.Rows.Select(r => (IReadOnlyList<string>)r.Select(_redact).ToList()).ToList());
+        var redacted = table.MapCells(_redact);
         lock (_gate) _tables.Add(new JobTable(name, redacted));
     }
 

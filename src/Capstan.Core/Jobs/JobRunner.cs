@@ -93,7 +93,7 @@ public sealed class JobRunner(Jobs jobs, Outbox outbox, Ledger.Ledger ledger, Re
             var (state, summary, table) = await EndAsync(task, r, timeout, job);
             await SaveAsync(job, context);
             summary = redactor.Redact(summary);
-            table = table is null ? null : new Table(table.Columns, table.Rows.Select(row => (IReadOnlyList<string>)row.Select(redactor.Redact).ToList()).ToList());
+            table = table?.MapCells(redactor.Redact);
             var tables = context.Tables();
             await jobs.FinishAsync(job.Number, state, summary, table, tables, CancellationToken.None);
             var took = clock.GetUtcNow() - started;

@@ -4,14 +4,17 @@ namespace Capstan.Core.Ledger;
 public sealed class Redactor
 {
     private volatile string[] _secrets = [];
+    private readonly Lock _gate = new();
 
     public const string Placeholder = "[redacted]";
 
-    /// <summary>Registers secret values that must never appear in clear text.</summary>
+    /// <summary>Registers secret values that must never appear in clear text (cheap when they are known already).</summary>
     public void Add(IEnumerable<string> secrets)
     {
-        var merged = _secrets.Concat(secrets.Where(s => s.Length >= 4)).Distinct().OrderByDescending(s => s.Length).ToArray();
-        _secrets = merged;
+        var fresh = secrets.Where(s => s.Length >= 4).ToList();
+        if (fresh.All(_secrets.Contains)) return;
+        lock (_gate) // two callers adding at once must not lose each other's secrets
+            _secrets = _secrets.Concat(fresh).Distinct().OrderByDescending(s => s.Length).ToArray();
     }
 
     public string Redact(string text)

@@ -62,7 +62,7 @@ public sealed class AlertIntake(IncidentDesk desk, IncidentStore store, Ledger l
             return true;
         if (policy.HmacSecret is { } secret && signature is { } s)
         {
-            var expected = "sha256=" + Convert.ToHexStringLower(HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), body));
+            var expected = DeliveryQueue.Sign(secret, body);
             return CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(s.Trim().ToLowerInvariant()), Encoding.UTF8.GetBytes(expected));
         }
         return false;

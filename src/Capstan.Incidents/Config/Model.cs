@@ -66,7 +66,7 @@ public sealed record Rotation(IReadOnlyList<string> People, DateTime Start, Cron
         if (Days.Count > 0 && !Days.Contains(local.DayOfWeek)) return false;
         if (From is not { } f || Until is not { } u) return true;
         var t = TimeOnly.FromDateTime(local);
-        return f <= u ? t >= f && t < u : t >= f || t < u; // an overnight window wraps midnight
+        return t.IsBetween(f, u); // start inclusive, end exclusive; an overnight window wraps midnight
     }
 }
 
@@ -94,7 +94,7 @@ public sealed record PersonPreferences(string Person, TimeZoneInfo TimeZone, Tim
     {
         if (QuietFrom is not { } f || QuietUntil is not { } u) return false;
         var t = TimeOnly.FromDateTime(TimeZoneInfo.ConvertTime(at, TimeZone).DateTime);
-        return f <= u ? t >= f && t < u : t >= f || t < u;
+        return t.IsBetween(f, u);
     }
 
     /// <summary>The next instant after <paramref name="at"/> when quiet hours end.</summary>

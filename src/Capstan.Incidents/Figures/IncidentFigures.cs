@@ -28,12 +28,17 @@ public sealed class IncidentFigures(Ledger ledger, TimeProvider clock)
         var acked = await AllAsync("incident.acknowledged", from, ct);
         var resolved = await AllAsync("incident.resolved", from, ct);
         var reopened = await AllAsync("incident.reopened", from, ct);
+        // Each entry's JSON is read once: the first acknowledgement, the last resolution and reopening per incident.
+        var firstAck = acked.GroupBy(Id).ToDictionary(g => g.Key, g => g.First().At);
+        var lastResolve = resolved.GroupBy(Id).ToDictionary(g => g.Key, g => g.Last().At);
+        var lastReopen = reopened.GroupBy(Id).ToDictionary(g => g.Key, g => g.Last().At);
+        static DateTimeOffset? At(Dictionary<string, DateTimeOffset> by, string id) => by.TryGetValue(id, out var at) ? at : null;
         return opened.Select(o =>
         {
             var id = Id(o);
-            var ack = acked.Where(a => Id(a) == id).Select(a => (DateTimeOffset?)a.At).FirstOrDefault();
-            var lastResolved = resolved.Where(r => Id(r) == id).Select(r => (DateTimeOffset?)r.At).LastOrDefault();
-            var lastReopened = reopened.Where(r => Id(r) == id).Select(r => (DateTimeOffset?)r.At).LastOrDefault();
+            var ack = At(firstAck, id);
+            var lastResolved = At(lastResolve, id);
+            var lastReopened = At(lastReopen, id);
             if (lastReopened is { } ro && lastResolved is { } rs && ro > rs) lastResolved = null; // open again: not resolved yet
             using var d = JsonDocument.Parse(o.Data);
             var sev = d.RootElement.TryGetProperty("severity", out var s) ? s.GetString() ?? "" : "";

@@ -112,6 +112,9 @@ public sealed class DeliveryQueue(IncidentStore store, ConfigState config, Outbo
     }
 
     /// <summary>The signature header's value: <c>sha256=</c> and the hex HMAC-SHA256 of the body with the webhook's secret.</summary>
-    public static string Sign(string secret, string body) =>
-        "sha256=" + Convert.ToHexStringLower(HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), Encoding.UTF8.GetBytes(body)));
+    public static string Sign(string secret, string body) => Sign(secret, Encoding.UTF8.GetBytes(body));
+
+    /// <summary>The same signature over raw bytes (what an incoming delivery's body is checked against).</summary>
+    public static string Sign(string secret, ReadOnlySpan<byte> body) =>
+        "sha256=" + Convert.ToHexStringLower(HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), body));
 }

@@ -64,6 +64,4 @@ public sealed class IndicatorValues(IndicatorReader reader, Ledger ledger)
         }
         return points;
     }
-
-    public static string Format(double v) => v.ToString("0.##", CultureInfo.InvariantCulture);
 }

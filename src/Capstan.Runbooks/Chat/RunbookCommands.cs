@@ -58,7 +58,7 @@ public sealed class RunbookCommands : ICommandModule
             job => diagnostics.RunAsync(runbook, parameters, files, job, (step, table) =>
                 outbox.PostAsync(ctx.Room, ctx.Thread, new Reply(
                     $"{step}: {table.Rows.Count} row(s)" + (table.Rows.Count > ChatRows ? $", first {ChatRows} shown (all of them: {runner.PageFor(job.Job.Id)})" : ""),
-                    ReplyTone.Info, Redact(Compact(table), redactor.Redact)))),
+                    ReplyTone.Info, Compact(table).MapCells(redactor.Redact)))),
             ctx.Cancellation);
         return CommandResult.Info($"Running runbook {name} as job {job.Id} ({runbook.Steps.Count} step(s), timeout {DurationText.Format(runbook.Timeout)}); progress and the result follow here. `cancel {job.Id}` stops it.")
             with
@@ -69,7 +69,7 @@ public sealed class RunbookCommands : ICommandModule
     {
         var product = Book(ctx.Config).Products[ctx.Command.Get<string>("product")];
         var (results, table) = await ctx.Service<ProductCheck>().RunAsync(product, ctx.Config.Files, ctx.Cancellation);
-        table = Redact(table, ctx.Service<Redactor>().Redact);
+        table = table.MapCells(ctx.Service<Redactor>().Redact);
         var down = results.Count(r => !r.Ok);
         await ctx.Service<Ledger>().AppendAsync("product.check", ctx.Actor.LedgerName, ctx.Room, ctx.Thread,
             new { product = product.Name, services = results.Count, down = results.Where(r => !r.Ok).Select(r => r.Name).ToList() });
@@ -80,7 +80,4 @@ public sealed class RunbookCommands : ICommandModule
     }
 
     private static Table Compact(Table t) => t.Rows.Count <= ChatRows ? t : new Table(t.Columns, t.Rows.Take(ChatRows).ToList());
-
-    private static Table Redact(Table t, Func<string, string> redact) =>
-        new(t.Columns, t.Rows.Select(r => (IReadOnlyList<string>)r.Select(redact).ToList()).ToList());
 }
