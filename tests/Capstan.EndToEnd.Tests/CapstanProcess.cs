@@ -73,12 +73,12 @@ public sealed class CapstanServer : IAsyncDisposable
         Port = port;
     }
 
-    public static async Task<CapstanServer> StartAsync(string? data = null, int? port = null)
+    public static async Task<CapstanServer> StartAsync(string? data = null, int? port = null, params string[] options)
     {
         data ??= System.IO.Path.Combine(System.IO.Path.GetTempPath(), "capstan-e2e-" + Guid.NewGuid().ToString("N")[..8]);
         var p = port ?? CapstanExe.FreePort();
         var psi = new ProcessStartInfo(CapstanExe.Path) { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
-        foreach (var a in new[] { "up", "--data", data, "--port", p.ToString(System.Globalization.CultureInfo.InvariantCulture) }) psi.ArgumentList.Add(a);
+        foreach (var a in new[] { "up", "--data", data, "--port", p.ToString(System.Globalization.CultureInfo.InvariantCulture) }.Concat(options)) psi.ArgumentList.Add(a);
         psi.Environment["NO_COLOR"] = "1";
         var process = Process.Start(psi)!;
         var server = new CapstanServer(process, data, p);

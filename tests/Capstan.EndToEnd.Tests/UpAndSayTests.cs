@@ -174,4 +174,21 @@ public sealed class RestartTests
         Assert.Equal(1, twice.ExitCode);
         Assert.Contains("already running", twice.Error);
     }
+
+    [Fact]
+    public async Task Behind_a_proxy_links_use_the_public_url_and_a_bad_one_is_refused_with_an_example()
+    {
+        await using var server = await CapstanServer.StartAsync(null, null, "--public-url", "https://capstan.example.com/");
+        Assert.Contains("https://capstan.example.com/signin?token=cap_", server.Output);
+        var link = await CapstanExe.RunAsync("signin-link", "--data", server.Data, "--person", "bob");
+        Assert.Equal(0, link.ExitCode);
+        Assert.StartsWith("https://capstan.example.com/signin?token=cap_", link.Output.Trim());
+        // The CLI still talks to the server where it listens.
+        Assert.Equal(0, (await CapstanExe.RunAsync("say", "--data", server.Data, "--as", "bob", "whoami")).ExitCode);
+
+        var other = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "capstan-e2e-" + Guid.NewGuid().ToString("N")[..8]);
+        var bad = await CapstanExe.RunAsync("up", "--data", other, "--port", "0", "--public-url", "capstan.example.com");
+        Assert.Equal(2, bad.ExitCode);
+        Assert.Contains("--public-url must be an absolute http(s) address such as https://capstan.example.com", bad.Error);
+    }
 }

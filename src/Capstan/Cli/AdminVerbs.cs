@@ -42,7 +42,7 @@ public static class AdminVerbs
             if (!policy.People.ContainsKey(person)) throw new CommandFailedException(ArgumentKind.Unknown("person", person, policy.People.Keys) + ".");
             var issued = await tokens.IssueAsync(person, TokenKind.SignIn, "capstan signin-link", SignIn.LinkLifetime, ct);
             await using (ledger) await ledger.AppendAsync("access.signin-link", "capstan", null, null, new { person, token = issued.Info.Id, via = "capstan signin-link" });
-            var url = ServerRecord.Read(data)?.Url ?? "http://127.0.0.1:8080";
+            var url = ServerRecord.Read(data)?.LinkBase ?? "http://127.0.0.1:8080";
             Console.Out.WriteLine($"{url}/signin?token={Uri.EscapeDataString(issued.Secret)}");
             return 0;
         });

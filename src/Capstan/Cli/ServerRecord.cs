@@ -3,9 +3,15 @@ using Capstan.Core;
 
 namespace Capstan.Cli;
 
-/// <summary>DATA/server.json: where the running server listens, so local tools can find it.</summary>
-public sealed record ServerRecord(string Url, int Pid, DateTimeOffset StartedAt)
+/// <summary>
+/// DATA/server.json: where the running server listens, so local tools can find it, and the public address
+/// (<c>--public-url</c>) that links people follow, when it differs.
+/// </summary>
+public sealed record ServerRecord(string Url, int Pid, DateTimeOffset StartedAt, string? PublicUrl = null)
 {
+    /// <summary>Where links printed for people point.</summary>
+    public string LinkBase => PublicUrl ?? Url;
+
     public static ServerRecord? Read(DataFolder data)
     {
         try

@@ -20,18 +20,25 @@ public static class UpVerb
     {
         var port = new Option<int>("--port") { Description = "Port on 127.0.0.1", DefaultValueFactory = _ => 8080 };
         var bind = new Option<string>("--bind") { Description = "Address to listen on", DefaultValueFactory = _ => "127.0.0.1" };
+        var publicUrl = new Option<string?>("--public-url")
+        {
+            Description = "The address people reach Capstan at (behind a proxy: https://capstan.example.com), used in the links Capstan prints and posts; or CAPSTAN_PUBLIC_URL",
+            DefaultValueFactory = _ => Environment.GetEnvironmentVariable("CAPSTAN_PUBLIC_URL"),
+        };
         var cmd = new Command("up", "Start Capstan on a data folder (created and seeded with a demo when empty). Prints the URL and a one-time sign-in link for alice.")
         {
-            Options.Data, port, bind,
+            Options.Data, port, bind, publicUrl,
         };
-        cmd.SetAction((parse, ct) => RunAsync(DataFolder.At(parse.GetValue(Options.Data)!), parse.GetValue(bind)!, parse.GetValue(port), ct));
+        cmd.SetAction((parse, ct) => RunAsync(DataFolder.At(parse.GetValue(Options.Data)!), parse.GetValue(bind)!, parse.GetValue(port), parse.GetValue(publicUrl), ct));
         return cmd;
     }
 
-    public static async Task<int> RunAsync(DataFolder data, string bind, int port, CancellationToken ct)
+    public static async Task<int> RunAsync(DataFolder data, string bind, int port, string? publicUrl, CancellationToken ct)
     {
         if (port is < 0 or > 65535) throw new UsageException($"--port must be between 0 and 65535, not {port}.");
         if (!IPAddress.TryParse(bind, out var address)) throw new UsageException($"--bind must be an IP address such as 127.0.0.1, not '{bind}'.");
+        if (!string.IsNullOrWhiteSpace(publicUrl) && (!Uri.TryCreate(publicUrl.Trim(), UriKind.Absolute, out var pu) || pu.Scheme is not ("http" or "https") || pu.Query.Length > 0))
+            throw new UsageException($"--public-url must be an absolute http(s) address such as https://capstan.example.com, not '{publicUrl}'.");
         using var dataLock = DataLock.TryAcquire(data);
         if (dataLock is null)
         {
@@ -64,18 +71,19 @@ public static class UpVerb
         var actualPort = new Uri(url).Port;
         url = $"http://{(address.Equals(IPAddress.Any) ? "127.0.0.1" : bind)}:{actualPort}";
 
-        node.Jobs.WebAddress = url; // chat messages link each job's page
+        var record = new ServerRecord(url, Environment.ProcessId, DateTimeOffset.UtcNow, string.IsNullOrWhiteSpace(publicUrl) ? null : publicUrl.Trim().TrimEnd('/'));
+        node.Jobs.WebAddress = record.LinkBase; // chat messages link each job's page
         await EnsureAdminTokenAsync(node, ct);
-        new ServerRecord(url, Environment.ProcessId, DateTimeOffset.UtcNow).Write(data);
+        record.Write(data);
         await node.Ledger.AppendAsync(LedgerKinds.ServerStarted, "capstan", null, null, new { url, pid = Environment.ProcessId, config = node.Config.Current.ShortCommit, fresh });
         var admin = node.Config.Current.Policy.Granters().FirstOrDefault()?.Id ?? node.Config.Current.Policy.People.Keys.First();
         var link = await node.Tokens.IssueAsync(admin, TokenKind.SignIn, "printed by capstan up", SignIn.LinkLifetime, ct);
 
-        Console.Out.WriteLine($"Capstan is running at {url}");
+        Console.Out.WriteLine($"Capstan is running at {url}" + (record.PublicUrl is { } shown ? $" (links use {shown})" : ""));
         Console.Out.WriteLine($"  data folder : {data.Root}{(fresh ? " (new: seeded with the demo configuration)" : "")}");
         Console.Out.WriteLine($"  config repo : {data.ConfigRepo}  (git clone it, edit capstan.yaml, push)");
         Console.Out.WriteLine($"  sign in as {admin} (one-time link, valid {SignIn.LinkLifetime.TotalMinutes:0} minutes):");
-        Console.Out.WriteLine($"    {url}/signin?token={Uri.EscapeDataString(link.Secret)}");
+        Console.Out.WriteLine($"    {record.LinkBase}/signin?token={Uri.EscapeDataString(link.Secret)}");
         Console.Out.WriteLine($"  try: capstan say --data {data.Root} --as bob \"help\"");
         Console.Out.WriteLine("Press Ctrl+C to stop.");
         await Console.Out.FlushAsync(ct);
