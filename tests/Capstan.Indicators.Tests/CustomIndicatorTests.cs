@@ -95,7 +95,8 @@ public sealed class CustomIndicatorTests
     {
         await using var http = await LocalHttp.StartAsync();
         await using var node = await IndicatorsNode.StartAsync(Start);
-        string Http(string path, string json, string timeout = "2s") => $"""
+        // Servers that answer get a generous timeout: a loaded CI machine can take seconds over the first request.
+        string Http(string path, string json, string timeout = "30s") => $"""
             description: Checkout latency
             unit: ms
             timeout: {timeout}
