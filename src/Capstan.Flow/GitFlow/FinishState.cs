@@ -41,14 +41,13 @@ public sealed record FinishState
     public required List<string> Actions { get; init; }
     public required string FinalBranch { get; init; }
 
-    private static readonly JsonSerializerOptions Json = new() { WriteIndented = true, Converters = { new JsonStringEnumConverter() } };
 
     public static string PathIn(string gitDirectory) => System.IO.Path.Combine(gitDirectory, "capstan-flow", "state.json");
 
     public static FinishState? Load(string gitDirectory)
     {
         var path = PathIn(gitDirectory);
-        return File.Exists(path) ? JsonSerializer.Deserialize<FinishState>(File.ReadAllText(path), Json) : null;
+        return File.Exists(path) ? JsonSerializer.Deserialize(File.ReadAllText(path), FinishStateJson.Default.FinishState) : null;
     }
 
     public void Save(string gitDirectory)
@@ -56,7 +55,7 @@ public sealed record FinishState
         var path = PathIn(gitDirectory);
         Directory.CreateDirectory(System.IO.Path.GetDirectoryName(path)!);
         var temp = path + ".tmp";
-        File.WriteAllText(temp, JsonSerializer.Serialize(this, Json));
+        File.WriteAllText(temp, JsonSerializer.Serialize(this, FinishStateJson.Default.FinishState));
         File.Move(temp, path, overwrite: true);
     }
 
@@ -66,3 +65,11 @@ public sealed record FinishState
         if (File.Exists(path)) File.Delete(path);
     }
 }
+
+/// <summary>
+/// The state file's JSON, generated at build time: the reflection-based serializer compiles its converters and
+/// accessors on every start of the process, which cost a short 'capstan flow ... finish' more than the finish itself.
+/// </summary>
+[JsonSourceGenerationOptions(WriteIndented = true, UseStringEnumConverter = true)]
+[JsonSerializable(typeof(FinishState))]
+internal sealed partial class FinishStateJson : JsonSerializerContext;
