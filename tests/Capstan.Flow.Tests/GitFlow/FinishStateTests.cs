@@ -22,6 +22,7 @@ public class FinishStateTests
         [
             new() { Action = "merge", Into = "main", Source = "release/1.2.0", Mode = "no-ff", Message = "Merge branch 'release/1.2.0'\n", Done = true },
             new() { Action = "post-hook", Into = "release", Arguments = ["1.2.0", "origin", "release/1.2.0"] },
+            new() { Action = "tag", Into = "main", Source = "1.2.0", Message = "Release <1.2.0> & \"more\" — ünïcode\n", Arguments = [] },
         ],
         Actions = ["The release branch 'release/1.2.0' was merged into 'main'"],
         FinalBranch = "develop",
