@@ -1,4 +1,6 @@
 using System.CommandLine;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using Capstan.Cli;
 
 namespace Capstan;
@@ -6,9 +8,46 @@ namespace Capstan;
 /// <summary>The `capstan` executable: parses the verb and hands over to it. Exit codes: 0 success, 1 refused or failed, 2 usage error.</summary>
 public static class Program
 {
-    public static async Task<int> Main(string[] args)
+    private const string Description = "Capstan — conversation-driven DevOps: ChatOps, GitOps and GitFlow in one server.";
+
+    public static int Main(string[] args)
     {
-        var root = new RootCommand("Capstan — conversation-driven DevOps: ChatOps, GitOps and GitFlow in one server.")
+        // The flow, version and changelog verbs need only Capstan.Flow, LibGit2Sharp and System.CommandLine. They are
+        // dispatched before the server verbs are even built, so a short command such as a cached `capstan version` does
+        // not load, bind and prepare the types of ASP.NET, SQLite, the chat adapters and the other modules (see the Flow
+        // section of docs/benchmarks.md). The two paths are separate methods so neither compiles the other's references.
+        if (args.Length > 0 && FlowVerbs.Handles(args[0]))
+        {
+            // A cached `capstan version` (the common case in CI and prompts) is answered before the command line is built.
+            if (FlowVerbs.TryPrintCachedVersion(args, Console.Out)) return 0;
+            return RunFlowVerb(args);
+        }
+        return RunServerVerb(args).GetAwaiter().GetResult();
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static int RunFlowVerb(string[] args)
+    {
+        var root = new RootCommand(Description) { FlowVerbs.Create(args[0], args.Length > 1 ? args[1] : null) };
+        var parse = root.Parse(args);
+        if (parse.Errors.Count > 0) return UsageErrors(parse, args);
+        using var stop = new CancellationTokenSource();
+        using var signals = StopOnSignals(stop);
+        try
+        {
+            // Synchronous all the way when the verb is (version, changelog, a finish without hooks or remotes): no thread-pool hop.
+            return parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false }, stop.Token).GetAwaiter().GetResult();
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+            return 130;
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static async Task<int> RunServerVerb(string[] args)
+    {
+        var root = new RootCommand(Description)
         {
             UpVerb.Create(),
             ChatVerbs.Say(),
@@ -22,16 +61,9 @@ public static class Program
         };
         foreach (var verb in FlowVerbs.Create()) root.Add(verb);
         var parse = root.Parse(args);
-        if (parse.Errors.Count > 0)
-        {
-            foreach (var e in parse.Errors) Console.Error.WriteLine(e.Message);
-            Console.Error.WriteLine($"Run `capstan {string.Join(' ', args.TakeWhile(a => !a.StartsWith('-')).Take(2))} --help` for usage.".Replace("  ", " ", StringComparison.Ordinal));
-            return 2;
-        }
-        var stop = new CancellationTokenSource();
-        // SIGINT and SIGTERM stop the verb gracefully (the server deletes server.json, the ledger flushes).
-        using var sigint = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGINT, c => { c.Cancel = true; stop.Cancel(); });
-        using var sigterm = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, c => { c.Cancel = true; stop.Cancel(); });
+        if (parse.Errors.Count > 0) return UsageErrors(parse, args);
+        using var stop = new CancellationTokenSource();
+        using var signals = StopOnSignals(stop);
         try
         {
             return await parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false }, stop.Token);
@@ -54,6 +86,29 @@ public static class Program
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {
             return 130;
+        }
+    }
+
+    private static int UsageErrors(ParseResult parse, string[] args)
+    {
+        foreach (var e in parse.Errors) Console.Error.WriteLine(e.Message);
+        Console.Error.WriteLine($"Run `capstan {string.Join(' ', args.TakeWhile(a => !a.StartsWith('-')).Take(2))} --help` for usage.".Replace("  ", " ", StringComparison.Ordinal));
+        return 2;
+    }
+
+    /// <summary>SIGINT and SIGTERM stop the verb gracefully (the server deletes server.json, the ledger flushes, a finish stops between steps).</summary>
+    private static IDisposable StopOnSignals(CancellationTokenSource stop)
+    {
+        var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; stop.Cancel(); });
+        var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stop.Cancel(); });
+        return new Registrations(sigint, sigterm);
+    }
+
+    private sealed class Registrations(params IDisposable[] registrations) : IDisposable
+    {
+        public void Dispose()
+        {
+            foreach (var r in registrations) r.Dispose();
         }
     }
 }

@@ -41,14 +41,12 @@ public sealed record FinishState
     public required List<string> Actions { get; init; }
     public required string FinalBranch { get; init; }
 
-    private static readonly JsonSerializerOptions Json = new() { WriteIndented = true, Converters = { new JsonStringEnumConverter() } };
-
     public static string PathIn(string gitDirectory) => System.IO.Path.Combine(gitDirectory, "capstan-flow", "state.json");
 
     public static FinishState? Load(string gitDirectory)
     {
         var path = PathIn(gitDirectory);
-        return File.Exists(path) ? JsonSerializer.Deserialize<FinishState>(File.ReadAllText(path), Json) : null;
+        return File.Exists(path) ? JsonSerializer.Deserialize(File.ReadAllText(path), FinishStateJson.Default.FinishState) : null;
     }
 
     public void Save(string gitDirectory)
@@ -56,8 +54,60 @@ public sealed record FinishState
         var path = PathIn(gitDirectory);
         Directory.CreateDirectory(System.IO.Path.GetDirectoryName(path)!);
         var temp = path + ".tmp";
-        File.WriteAllText(temp, JsonSerializer.Serialize(this, Json));
+        File.WriteAllBytes(temp, ToJson());
         File.Move(temp, path, overwrite: true);
+    }
+
+    /// <summary>
+    /// The state as the serializer writes it (the same text, tested), written by hand because a finish saves it before
+    /// its first step: even the generated serializer compiles a hundred generic methods at that point in a new process.
+    /// </summary>
+    private byte[] ToJson()
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
+        {
+            w.WriteStartObject();
+            w.WriteString("Command", Command);
+            w.WriteString("Kind", Kind.ToString());
+            w.WriteString("Name", Name);
+            w.WriteString("Branch", Branch);
+            w.WriteString("OriginalHead", OriginalHead);
+            w.WriteStartObject("OriginalRefs");
+            foreach (var (name, sha) in OriginalRefs) w.WriteString(name, sha);
+            w.WriteEndObject();
+            w.WriteString("OriginalBase", OriginalBase);
+            w.WriteStartArray("Steps");
+            foreach (var step in Steps)
+            {
+                w.WriteStartObject();
+                w.WriteString("Action", step.Action);
+                w.WriteString("Into", step.Into);
+                w.WriteString("Source", step.Source);
+                w.WriteString("SkipIfMerged", step.SkipIfMerged);
+                w.WriteString("Message", step.Message);
+                w.WriteString("Mode", step.Mode);
+                if (step.Arguments is null)
+                {
+                    w.WriteNull("Arguments");
+                }
+                else
+                {
+                    w.WriteStartArray("Arguments");
+                    foreach (var a in step.Arguments) w.WriteStringValue(a);
+                    w.WriteEndArray();
+                }
+                w.WriteBoolean("Done", step.Done);
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
+            w.WriteStartArray("Actions");
+            foreach (var a in Actions) w.WriteStringValue(a);
+            w.WriteEndArray();
+            w.WriteString("FinalBranch", FinalBranch);
+            w.WriteEndObject();
+        }
+        return buffer.WrittenSpan.ToArray();
     }
 
     public static void Delete(string gitDirectory)
@@ -66,3 +116,11 @@ public sealed record FinishState
         if (File.Exists(path)) File.Delete(path);
     }
 }
+
+/// <summary>
+/// Reads the state file ('flow continue', 'flow abort', and the check before every flow command finds none): generated
+/// at build time, because the reflection-based serializer compiles its converters and accessors in every new process.
+/// </summary>
+[JsonSourceGenerationOptions(WriteIndented = true, UseStringEnumConverter = true)]
+[JsonSerializable(typeof(FinishState))]
+internal sealed partial class FinishStateJson : JsonSerializerContext;

@@ -1,4 +1,5 @@
-using System.Security.Cryptography;
+using System.Globalization;
+using System.IO.Enumeration;
 using System.Text;
 
 namespace Capstan.Flow.Versioning;
@@ -8,8 +9,31 @@ namespace Capstan.Flow.Versioning;
 /// so a cache hit needs neither libgit2 nor a git process. Layouts it does not know (reftable, GIT_DIR) return null and
 /// the caller keys the cache through git instead.
 /// </summary>
+/// <remarks>
+/// Two keys describe the same refs. The content key reads every loose ref file. The stat key reads only HEAD,
+/// packed-refs and the GitVersion configuration, and takes each loose ref from its directory entry: name, size and
+/// modification time, which is far cheaper with a thousand tags (one stat instead of an open, read and close each).
+/// Why the stat key cannot hit for refs that changed:
+/// <list type="bullet">
+/// <item>git (and libgit2, JGit) never rewrites a ref file in place: it writes NAME.lock and renames it over NAME, so an
+/// updated ref is a new file with the current time as its modification time; creating and deleting refs adds and removes
+/// names. Either way the name list or a modification time differs from what was recorded.</item>
+/// <item>Timestamps are coarse (ext4 takes them from a clock that ticks every few milliseconds, FAT every 2 s), so two
+/// updates close together can leave the same time. The stat key is therefore only used ("settled") when every loose ref
+/// is older than <see cref="SettleTime"/>: any change made after the key was recorded then carries a later time than all
+/// the recorded ones. Refs that changed more recently than that are keyed by content, as before.</item>
+/// <item>What the stat key cannot see: a ref file rewritten in place with its old modification time put back (touch -d,
+/// or a copy tool restoring times over different content), or a clock set back by more than <see cref="SettleTime"/>.
+/// 'capstan version --no-cache' computes without the cache in such a case.</item>
+/// </list>
+/// </remarks>
 internal sealed record RefFiles(string GitDirectory, string CommonDirectory, string? WorkTree)
 {
+    /// <summary>How long every loose ref must have been unchanged for the stat key to be used.</summary>
+    public static readonly TimeSpan SettleTime = TimeSpan.FromSeconds(5);
+
+    private static readonly string[] Folders = ["refs/heads", "refs/tags"];
+
     public static RefFiles? Find(string path)
     {
         if (Environment.GetEnvironmentVariable("GIT_DIR") is not null || Environment.GetEnvironmentVariable("GIT_COMMON_DIR") is not null) return null;
@@ -43,39 +67,94 @@ internal sealed record RefFiles(string GitDirectory, string CommonDirectory, str
     }
 
     /// <summary>
-    /// A hash of everything a version depends on besides the commits themselves, which never change; null when a ref
-    /// changed while it was read (git was writing), and then the caller keys through git.
+    /// A hash of everything a version depends on besides the commits themselves, which never change, reading every loose
+    /// ref; null when a ref changed while it was read (git was writing), and then the caller keys through git.
     /// </summary>
     public string? Key(string format, string? branch)
     {
-        try { return ReadKey(format, branch); }
+        try { return ReadKey(format, branch, statOnly: false, settledBefore: default); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return null; }
     }
 
-    private string ReadKey(string format, string? branch)
+    /// <summary>
+    /// The same state keyed from the loose refs' names, sizes and modification times (see the remarks on this type);
+    /// null when a loose ref changed less than <see cref="SettleTime"/> before <paramref name="now"/>, or on a read error.
+    /// </summary>
+    public string? StatKey(string format, string? branch, DateTime now)
     {
-        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        void Add(string text) => hash.AppendData(Encoding.UTF8.GetBytes(text + "\0"));
-        Add(format);
-        Add(branch ?? "(HEAD)");
-        Add(File.ReadAllText(Path.Combine(GitDirectory, "HEAD")));
+        try { return ReadKey(format, branch, statOnly: true, settledBefore: now - SettleTime); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return null; }
+    }
+
+    private string? ReadKey(string format, string? branch, bool statOnly, DateTime settledBefore)
+    {
+        var hash = new CacheKeyHash();
+        hash.Add(statOnly ? format + "/stat" : format);
+        hash.Add(branch ?? "(HEAD)");
+        hash.Add(File.ReadAllBytes(Path.Combine(GitDirectory, "HEAD")));
         var packed = Path.Combine(CommonDirectory, "packed-refs");
-        Add(File.Exists(packed) ? File.ReadAllText(packed) : "");
-        foreach (var folder in new[] { "refs/heads", "refs/tags" })
+        hash.Add(File.Exists(packed) ? File.ReadAllBytes(packed) : ReadOnlySpan<byte>.Empty);
+        foreach (var folder in Folders)
         {
             var root = Path.Combine(CommonDirectory, folder);
             if (!Directory.Exists(root)) continue;
-            var files = Directory.GetFiles(root, "*", SearchOption.AllDirectories);
-            Array.Sort(files, StringComparer.Ordinal);
-            foreach (var f in files)
+            // Each entry as one string (relative path, then size and time for the stat key): the enumeration and sort of
+            // strings are precompiled in the runtime, where a tuple's would be compiled on every start of the process.
+            var settled = true;
+            var entries = new FileSystemEnumerable<string>(root, (ref FileSystemEntry e) =>
+                {
+                    var path = e.ToFullPath()[CommonDirectory.Length..];
+                    if (!statOnly) return path;
+                    var modified = e.LastWriteTimeUtc.UtcTicks;
+                    // Recent or in the future (a clock set back): not settled, so the caller keys by content.
+                    if (modified >= settledBefore.Ticks) settled = false;
+                    return string.Concat(path, "\0", e.Length.ToString(CultureInfo.InvariantCulture), "\0", modified.ToString(CultureInfo.InvariantCulture));
+                },
+                new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0, IgnoreInaccessible = false })
             {
-                if (f.EndsWith(".lock", StringComparison.Ordinal)) continue;
-                Add(Path.GetRelativePath(CommonDirectory, f));
-                Add(File.ReadAllText(f));
+                ShouldIncludePredicate = (ref FileSystemEntry e) => !e.IsDirectory && !e.FileName.EndsWith(".lock", StringComparison.Ordinal),
+            };
+            var list = new List<string>(entries);
+            if (!settled) return null;
+            list.Sort(StringComparer.Ordinal);
+            foreach (var entry in list)
+            {
+                hash.Add(entry);
+                if (!statOnly) hash.Add(File.ReadAllBytes(Path.Join(CommonDirectory, entry)));
             }
         }
         var config = ConfigurationFile.Find(WorkTree);
-        Add(config is null ? "" : File.ReadAllText(config));
-        return Convert.ToHexStringLower(hash.GetHashAndReset());
+        hash.Add(config is null ? ReadOnlySpan<byte>.Empty : File.ReadAllBytes(config));
+        return hash.ToHex();
+    }
+
+    /// <summary>
+    /// FNV-1a (64 bits) over length-prefixed fields: a cache-file name, not a security boundary (whoever can write .git
+    /// can write the cache), and 64 bits make an accidental collision between a repository's states vanishingly rare.
+    /// Chosen over SHA-256 because that loads OpenSSL, which costs a short command more than all the hashing it does.
+    /// </summary>
+    private sealed class CacheKeyHash
+    {
+        private const ulong Prime = 0x100000001b3;
+        private ulong state = 0xcbf29ce484222325;
+
+        public void Add(ReadOnlySpan<byte> bytes)
+        {
+            Mix((ulong)bytes.Length);
+            var h = state;
+            foreach (var b in bytes) h = (h ^ b) * Prime;
+            state = h;
+        }
+
+        public void Add(string text) => Add(Encoding.UTF8.GetBytes(text));
+
+        private void Mix(ulong value)
+        {
+            var h = state;
+            for (var i = 0; i < 8; i++, value >>= 8) h = (h ^ (byte)value) * Prime;
+            state = h;
+        }
+
+        public string ToHex() => state.ToString("x16", CultureInfo.InvariantCulture);
     }
 }

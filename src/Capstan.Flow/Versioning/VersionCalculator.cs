@@ -4,57 +4,132 @@ using LibGit2Sharp;
 
 namespace Capstan.Flow.Versioning;
 
+/// <summary>A version read from the cache: the variables and the JSON text they were printed as when computed.</summary>
+public sealed record CachedVersion(VersionVariables Variables, string Json);
+
 /// <summary>Computes GitVersion-compatible version variables for a branch, with an on-disk cache keyed by every ref.</summary>
 public static class VersionCalculator
 {
     private const string CacheFolder = "capstan-version-cache";
-    private const string CacheFormat = "capstan-version-cache-v2";
+    private const string CacheFormat = "capstan-version-cache-v3";
+    private const string CacheExtension = ".version";
     private const string GraphFile = "commits.graph";
 
     /// <summary>The version variables of <paramref name="branch"/> (default: the checked-out branch) in the repository at <paramref name="repositoryPath"/>.</summary>
     public static VersionVariables Calculate(string repositoryPath, string? branch = null, bool useCache = true)
     {
-        // A cache hit is decided from the ref files alone, before libgit2 or git is started.
-        var files = useCache ? RefFiles.Find(repositoryPath) : null;
-        string? cacheFile = null;
-        if (files?.Key(CacheFormat, branch) is { } key)
-        {
-            cacheFile = Path.Combine(files.GitDirectory, CacheFolder, key + ".json");
-            if (TryReadCached(cacheFile) is { } hit) return hit;
-        }
+        var keys = useCache ? CacheKeys.Read(repositoryPath, branch) : null;
+        if (keys?.Lookup() is { } hit) return hit.Variables;
         using var repository = GitRepositoryLocator.Open(repositoryPath);
         var configuration = LoadConfiguration(repository);
         var refs = RefSnapshot.Read(repository);
-        if (useCache && cacheFile is null)
+        string? gitKeyedFile = null;
+        if (useCache && keys?.ContentFile is null)
         {
-            cacheFile = Path.Combine(repository.Info.Path, CacheFolder, CacheKey(repository, branch, refs) + ".json");
-            if (TryReadCached(cacheFile) is { } hit) return hit;
+            gitKeyedFile = Path.Combine(repository.Info.Path, CacheFolder, CacheKey(repository, branch, refs) + CacheExtension);
+            if (TryRead(gitKeyedFile) is { } gitHit) return gitHit.Variables;
         }
         var result = Compute(repository, configuration, branch, refs, useCache).Result;
-        if (cacheFile is not null)
+        var text = CacheText(result);
+        if (gitKeyedFile is not null) TryWrite(gitKeyedFile, text);
+        // Only under keys that still describe the refs: a ref that moved while the version was computed must not leave
+        // the new result under the old state's key (or the old one under the new).
+        else if (keys is not null && keys.Reread() is var after)
         {
-            try
-            {
-                Directory.CreateDirectory(Path.GetDirectoryName(cacheFile)!);
-                var temp = cacheFile + "." + Environment.ProcessId + ".tmp";
-                File.WriteAllText(temp, result.ToJson());
-                File.Move(temp, cacheFile, overwrite: true);
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { } // read-only: just not cached
+            if (keys.ContentFile is not null && keys.ContentFile == after.ContentFile) TryWrite(keys.ContentFile, text);
+            if (keys.StatFile is not null && keys.StatFile == after.StatFile) TryWrite(keys.StatFile, text);
         }
         return result;
     }
 
-    private static VersionVariables? TryReadCached(string cacheFile)
+    /// <summary>
+    /// The cached version of <paramref name="branch"/> when the refs have not changed since it was computed, or null;
+    /// reads only ref files and the cache, so a short command can answer without libgit2, git or a JSON parser.
+    /// </summary>
+    public static CachedVersion? TryCached(string repositoryPath, string? branch = null) => CacheKeys.Read(repositoryPath, branch)?.Lookup();
+
+    /// <summary>
+    /// Where the cached version of one state of the refs is: by stat key when the refs have settled, and by content key
+    /// (read only when needed: it opens every loose ref). See <see cref="RefFiles"/> for why the stat key is safe.
+    /// </summary>
+    private sealed class CacheKeys
     {
-        if (!File.Exists(cacheFile)) return null;
-        try { return VersionVariables.FromJson(File.ReadAllText(cacheFile)); }
-        catch (System.Text.Json.JsonException)
+        private readonly RefFiles files;
+        private readonly string? branch;
+        private string? contentFile;
+        private bool contentRead;
+
+        private CacheKeys(RefFiles files, string? branch)
         {
-            File.Delete(cacheFile);
+            this.files = files;
+            this.branch = branch;
+            StatFile = StatFileNow();
+        }
+
+        public static CacheKeys? Read(string repositoryPath, string? branch) =>
+            RefFiles.Find(repositoryPath) is { } files ? new CacheKeys(files, branch) : null;
+
+        public string? StatFile { get; }
+
+        public string? ContentFile
+        {
+            get
+            {
+                if (!contentRead) (contentFile, contentRead) = (PathOf(files.Key(CacheFormat, branch)), true);
+                return contentFile;
+            }
+        }
+
+        /// <summary>Both keys read again, to check that the refs did not move meanwhile.</summary>
+        public CacheKeys Reread() => new(files, branch);
+
+        private string? StatFileNow() => PathOf(files.StatKey(CacheFormat, branch, DateTime.UtcNow));
+
+        private string? PathOf(string? key) => key is null ? null : Path.Combine(files.GitDirectory, CacheFolder, key + CacheExtension);
+
+        /// <summary>A hit by stat key, else by content key (then also saved under the stat key, so the next run is cheaper).</summary>
+        public CachedVersion? Lookup()
+        {
+            if (StatFile is not null && TryRead(StatFile) is { } byStat) return byStat;
+            if (ContentFile is null || TryRead(ContentFile) is not { } byContent) return null;
+            // Saved under the stat key only if the refs did not move between reading the two keys.
+            if (StatFile is not null && StatFileNow() == StatFile) TryWrite(StatFile, CacheText(byContent.Variables, byContent.Json));
+            return byContent;
+        }
+    }
+
+    // The cache file: the format line, the variables as NAME=VALUE lines, an empty line, then the JSON exactly as printed.
+    private static string CacheText(VersionVariables v, string? json = null) => CacheFormat + "\n" + v.ToLines() + "\n" + (json ?? v.ToJson());
+
+    private static CachedVersion? TryRead(string cacheFile)
+    {
+        string text;
+        try { text = File.ReadAllText(cacheFile); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return null; }
+        try
+        {
+            var lines = text.Split('\n');
+            var blank = Array.IndexOf(lines, "");
+            if (lines[0] != CacheFormat || blank < 1) throw new FormatException("not a version cache file");
+            return new CachedVersion(VersionVariables.FromLines(lines[1..blank]), string.Join('\n', lines[(blank + 1)..]));
+        }
+        catch (Exception e) when (e is FormatException or KeyNotFoundException or OverflowException)
+        {
+            try { File.Delete(cacheFile); } catch (Exception d) when (d is IOException or UnauthorizedAccessException) { }
             return null;
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or KeyNotFoundException or InvalidOperationException or FormatException) { return null; }
+    }
+
+    private static void TryWrite(string cacheFile, string text)
+    {
+        try
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(cacheFile)!);
+            var temp = cacheFile + "." + Environment.ProcessId + ".tmp";
+            File.WriteAllText(temp, text);
+            File.Move(temp, cacheFile, overwrite: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { } // read-only: just not cached
     }
 
     public static Task<VersionVariables> CalculateAsync(string repositoryPath, string? branch = null, bool useCache = true, CancellationToken cancellationToken = default) =>
@@ -88,7 +163,7 @@ public static class VersionCalculator
 
     private static string CacheKey(Repository repository, string? branch, RefSnapshot refs)
     {
-        var sb = new StringBuilder(CacheFormat).Append('\n');
+        var sb = new StringBuilder(CacheFormat).Append("/git\n");
         sb.Append(branch ?? repository.Head.CanonicalName).Append('\n');
         sb.Append(refs.Raw);
         var configPath = ConfigurationFile.Find(repository.Info.WorkingDirectory);

@@ -49,46 +49,124 @@ public sealed record VersionVariables
     /// <summary>The value of one variable as GitVersion's /showvariable prints it, or null when the name is unknown.</summary>
     public bool TryGet(string name, out string? value)
     {
-        object? raw = name switch
-        {
-            "AssemblySemFileVer" => AssemblySemFileVer,
-            "AssemblySemVer" => AssemblySemVer,
-            "BranchName" => BranchName,
-            "BuildMetaData" => BuildMetaData,
-            "CommitDate" => CommitDate,
-            "CommitsSinceVersionSource" => CommitsSinceVersionSource,
-            "EscapedBranchName" => EscapedBranchName,
-            "FullBuildMetaData" => FullBuildMetaData,
-            "FullSemVer" => FullSemVer,
-            "InformationalVersion" => InformationalVersion,
-            "Major" => Major,
-            "MajorMinorPatch" => MajorMinorPatch,
-            "Minor" => Minor,
-            "Patch" => Patch,
-            "PreReleaseLabel" => PreReleaseLabel,
-            "PreReleaseLabelWithDash" => PreReleaseLabelWithDash,
-            "PreReleaseNumber" => PreReleaseNumber,
-            "PreReleaseTag" => PreReleaseTag,
-            "PreReleaseTagWithDash" => PreReleaseTagWithDash,
-            "SemVer" => SemVer,
-            "Sha" => Sha,
-            "ShortSha" => ShortSha,
-            "UncommittedChanges" => UncommittedChanges,
-            "VersionSourceDistance" => VersionSourceDistance,
-            "VersionSourceIncrement" => VersionSourceIncrement,
-            "VersionSourceSemVer" => VersionSourceSemVer,
-            "VersionSourceSha" => VersionSourceSha,
-            "WeightedPreReleaseNumber" => WeightedPreReleaseNumber,
-            _ => Missing,
-        };
+        var raw = Raw(name);
         if (ReferenceEquals(raw, Missing)) { value = null; return false; }
-        value = raw switch
-        {
-            null => "",
-            IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
-            _ => raw.ToString(),
-        };
+        value = Format(raw);
         return true;
+    }
+
+    private object? Raw(string name) => name switch
+    {
+        "AssemblySemFileVer" => AssemblySemFileVer,
+        "AssemblySemVer" => AssemblySemVer,
+        "BranchName" => BranchName,
+        "BuildMetaData" => BuildMetaData,
+        "CommitDate" => CommitDate,
+        "CommitsSinceVersionSource" => CommitsSinceVersionSource,
+        "EscapedBranchName" => EscapedBranchName,
+        "FullBuildMetaData" => FullBuildMetaData,
+        "FullSemVer" => FullSemVer,
+        "InformationalVersion" => InformationalVersion,
+        "Major" => Major,
+        "MajorMinorPatch" => MajorMinorPatch,
+        "Minor" => Minor,
+        "Patch" => Patch,
+        "PreReleaseLabel" => PreReleaseLabel,
+        "PreReleaseLabelWithDash" => PreReleaseLabelWithDash,
+        "PreReleaseNumber" => PreReleaseNumber,
+        "PreReleaseTag" => PreReleaseTag,
+        "PreReleaseTagWithDash" => PreReleaseTagWithDash,
+        "SemVer" => SemVer,
+        "Sha" => Sha,
+        "ShortSha" => ShortSha,
+        "UncommittedChanges" => UncommittedChanges,
+        "VersionSourceDistance" => VersionSourceDistance,
+        "VersionSourceIncrement" => VersionSourceIncrement,
+        "VersionSourceSemVer" => VersionSourceSemVer,
+        "VersionSourceSha" => VersionSourceSha,
+        "WeightedPreReleaseNumber" => WeightedPreReleaseNumber,
+        _ => Missing,
+    };
+
+    private static string? Format(object? raw) => raw switch
+    {
+        null => "",
+        IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
+        _ => raw.ToString(),
+    };
+
+    /// <summary>
+    /// The variables as lines of NAME=VALUE in GitVersion's order (a null value has no line; backslash, CR and LF escaped),
+    /// which the version cache stores so that a hit needs no JSON parser.
+    /// </summary>
+    internal string ToLines()
+    {
+        var sb = new StringBuilder();
+        foreach (var name in Names)
+        {
+            var raw = Raw(name);
+            if (raw is null) continue;
+            sb.Append(name).Append('=');
+            foreach (var c in Format(raw)!)
+                _ = c switch { '\\' => sb.Append(@"\\"), '\n' => sb.Append(@"\n"), '\r' => sb.Append(@"\r"), _ => sb.Append(c) };
+            sb.Append('\n');
+        }
+        return sb.ToString();
+    }
+
+    /// <summary>Reads what <see cref="ToLines"/> wrote; throws FormatException, KeyNotFoundException or OverflowException on anything else.</summary>
+    internal static VersionVariables FromLines(IEnumerable<string> lines)
+    {
+        var values = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var line in lines)
+        {
+            var eq = line.IndexOf('=', StringComparison.Ordinal);
+            if (eq <= 0) throw new FormatException($"not a NAME=VALUE line: '{line}'");
+            var sb = new StringBuilder(line.Length - eq);
+            for (var i = eq + 1; i < line.Length; i++)
+            {
+                if (line[i] != '\\') { sb.Append(line[i]); continue; }
+                if (++i == line.Length) throw new FormatException("a value ends with a lone backslash");
+                sb.Append(line[i] switch { 'n' => '\n', 'r' => '\r', '\\' => '\\', _ => throw new FormatException($"unknown escape '\\{line[i]}'") });
+            }
+            values[line[..eq]] = sb.ToString();
+        }
+        string S(string n) => values[n];
+        int I(string n) => int.Parse(values[n], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture);
+        long L(string n) => long.Parse(values[n], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture);
+        int? NI(string n) => values.ContainsKey(n) ? I(n) : null;
+        long? NL(string n) => values.ContainsKey(n) ? L(n) : null;
+        return new VersionVariables
+        {
+            AssemblySemFileVer = S("AssemblySemFileVer"),
+            AssemblySemVer = S("AssemblySemVer"),
+            BranchName = S("BranchName"),
+            BuildMetaData = NI("BuildMetaData"),
+            CommitDate = S("CommitDate"),
+            CommitsSinceVersionSource = I("CommitsSinceVersionSource"),
+            EscapedBranchName = S("EscapedBranchName"),
+            FullBuildMetaData = S("FullBuildMetaData"),
+            FullSemVer = S("FullSemVer"),
+            InformationalVersion = S("InformationalVersion"),
+            Major = L("Major"),
+            MajorMinorPatch = S("MajorMinorPatch"),
+            Minor = L("Minor"),
+            Patch = L("Patch"),
+            PreReleaseLabel = S("PreReleaseLabel"),
+            PreReleaseLabelWithDash = S("PreReleaseLabelWithDash"),
+            PreReleaseNumber = NL("PreReleaseNumber"),
+            PreReleaseTag = S("PreReleaseTag"),
+            PreReleaseTagWithDash = S("PreReleaseTagWithDash"),
+            SemVer = S("SemVer"),
+            Sha = S("Sha"),
+            ShortSha = S("ShortSha"),
+            UncommittedChanges = I("UncommittedChanges"),
+            VersionSourceDistance = I("VersionSourceDistance"),
+            VersionSourceIncrement = S("VersionSourceIncrement"),
+            VersionSourceSemVer = S("VersionSourceSemVer"),
+            VersionSourceSha = values.GetValueOrDefault("VersionSourceSha"),
+            WeightedPreReleaseNumber = L("WeightedPreReleaseNumber"),
+        };
     }
 
     private static readonly object Missing = new();

@@ -12,8 +12,33 @@ public static class FlowVerbs
 {
     private sealed class UsageException(string message) : Exception(message);
 
+    /// <summary>Whether <paramref name="verb"/> is one of the top-level commands this class builds.</summary>
+    public static bool Handles(string verb) => verb is "flow" or "version" or "changelog";
+
     /// <summary>The top-level commands: flow, version and changelog.</summary>
     public static IEnumerable<Command> Create() => [FlowCommand(), VersionCommand(), ChangelogCommand()];
+
+    /// <summary>
+    /// Only the top-level command <paramref name="name"/> (see <see cref="Handles"/>), for a process that runs just that
+    /// one; for 'flow KIND ...' (<paramref name="next"/> names a kind) only that kind's sub-commands, which is all that
+    /// parsing, help and errors below 'flow KIND' use.
+    /// </summary>
+    public static Command Create(string name, string? next = null)
+    {
+        switch (name)
+        {
+            case "flow":
+                foreach (var kind in Enum.GetValues<FlowBranchKind>())
+                    if (kind.CommandName() == next) return new Command("flow", FlowDescription) { KindCommand(kind) };
+                return FlowCommand();
+            case "version":
+                return VersionCommand();
+            case "changelog":
+                return ChangelogCommand();
+            default:
+                throw new ArgumentOutOfRangeException(nameof(name), name, "not a flow verb");
+        }
+    }
 
     /// <summary>Parses and runs <paramref name="args"/> against <paramref name="root"/>, returning 2 for usage errors as Capstan's CLI promises.</summary>
     public static int Invoke(RootCommand root, IReadOnlyList<string> args, TextWriter? output = null, TextWriter? error = null)
@@ -31,9 +56,11 @@ public static class FlowVerbs
 
     private static Option<string> RepoOption() => new("--repo") { Description = "The repository folder (default: the current folder)", DefaultValueFactory = _ => "." };
 
+    private const string FlowDescription = "GitFlow branches compatible with git-flow AVH: init, start, finish, publish, track, delete, list, continue, abort";
+
     private static Command FlowCommand()
     {
-        var flow = new Command("flow", "GitFlow branches compatible with git-flow AVH: init, start, finish, publish, track, delete, list, continue, abort");
+        var flow = new Command("flow", FlowDescription);
         flow.Add(InitCommand());
         foreach (var kind in Enum.GetValues<FlowBranchKind>()) flow.Add(KindCommand(kind));
 
@@ -243,12 +270,14 @@ public static class FlowVerbs
         var show = new Option<string?>("--show-variable") { Description = "Print only this variable, e.g. FullSemVer" };
         var noCache = new Option<bool>("--no-cache") { Description = "Compute without reading or writing .git/capstan-version-cache" };
         var version = new Command("version", "Print the version of a branch as GitVersion 6 computes it for the GitFlow workflow") { repo, branch, output, show, noCache };
-        version.SetAction((p, ct) => Run(p, async o =>
+        version.SetAction((p, ct) => Run(p, o =>
         {
             var variable = p.GetValue(show);
             if (variable is not null && !VersionVariables.Names.Contains(variable))
                 throw new UsageException($"There is no variable '{variable}'. Known variables: {string.Join(", ", VersionVariables.Names)}.");
-            var v = await VersionCalculator.CalculateAsync(p.GetValue(repo)!, p.GetValue(branch), !p.GetValue(noCache), ct);
+            // On the calling thread: a cache hit is a few file reads, and a hop to the thread pool would cost more than that.
+            ct.ThrowIfCancellationRequested();
+            var v = VersionCalculator.Calculate(p.GetValue(repo)!, p.GetValue(branch), !p.GetValue(noCache));
             if (variable is not null)
             {
                 v.TryGet(variable, out var value);
@@ -258,6 +287,7 @@ public static class FlowVerbs
             {
                 o.WriteLine(p.GetValue(output) == "text" ? v.ToText().TrimEnd() : v.ToJson());
             }
+            return Task.CompletedTask;
         }));
 
         var explainRepo = RepoOption();
@@ -267,6 +297,46 @@ public static class FlowVerbs
             o.Write((await VersionCalculator.ExplainAsync(p.GetValue(explainRepo)!, p.GetValue(explainBranch), ct)).ToText())));
         version.Add(explain);
         return version;
+    }
+
+    /// <summary>
+    /// Answers 'capstan version' from the cache without building the command line, when the arguments are only the
+    /// plain forms of its options (--repo DIR, --branch NAME, --output json|text, --show-variable NAME, each at most
+    /// once) and the cache has the version: the output is what the command would print. Anything else — help, explain,
+    /// --no-cache, other spellings, an unknown variable, a cache miss — returns false and the command runs as usual.
+    /// </summary>
+    public static bool TryPrintCachedVersion(IReadOnlyList<string> args, TextWriter output)
+    {
+        if (args.Count == 0 || args[0] != "version" || args.Count % 2 == 0) return false;
+        var values = new Dictionary<string, string>(StringComparer.Ordinal);
+        for (var i = 1; i < args.Count; i += 2)
+        {
+            var (name, value) = (args[i], args[i + 1]);
+            if (name is not ("--repo" or "--branch" or "--output" or "--show-variable") || !values.TryAdd(name, value)) return false;
+            // Values the parser could read otherwise: an option, a response file, the explain sub-command.
+            if (value.Length == 0 || value[0] is '-' or '@' || value == "explain") return false;
+        }
+        var format = values.GetValueOrDefault("--output", "json");
+        var variable = values.GetValueOrDefault("--show-variable");
+        if (format is not ("json" or "text") || (variable is not null && !IsVariable(variable))) return false;
+        if (VersionCalculator.TryCached(values.GetValueOrDefault("--repo", "."), values.GetValueOrDefault("--branch")) is not { } cached) return false;
+        if (variable is not null)
+        {
+            cached.Variables.TryGet(variable, out var value);
+            output.WriteLine(value);
+        }
+        else
+        {
+            output.WriteLine(format == "text" ? cached.Variables.ToText().TrimEnd() : cached.Json);
+        }
+        return true;
+    }
+
+    private static bool IsVariable(string name)
+    {
+        foreach (var n in VersionVariables.Names)
+            if (n == name) return true;
+        return false;
     }
 
     private static Command ChangelogCommand()

@@ -32,6 +32,41 @@ public class FlowVerbsTests
     }
 
     [Fact]
+    public void A_cached_version_prints_what_the_command_prints_and_anything_else_is_left_to_the_command()
+    {
+        using var r = new TestRepository();
+        r.TaggedCommit("1.0.0").Branch("develop").Commit();
+        string? Shortcut(params string[] args)
+        {
+            var output = new StringWriter();
+            return FlowVerbs.TryPrintCachedVersion(args, output) ? output.ToString() : null;
+        }
+        Assert.Null(Shortcut("version", "--repo", r.Path)); // nothing cached yet
+        string[][] cases =
+        [
+            ["version", "--repo", r.Path],
+            ["version", "--repo", r.Path, "--output", "text"],
+            ["version", "--output", "json", "--repo", r.Path, "--show-variable", "FullSemVer"],
+            ["version", "--repo", r.Path, "--show-variable", "VersionSourceSha"],
+            ["version", "--repo", r.Path, "--show-variable", "BuildMetaData", "--branch", "main"],
+        ];
+        foreach (var args in cases)
+        {
+            var command = Run(args);
+            Assert.Equal(0, command.Exit);
+            Assert.Equal(command.Out, Shortcut(args));
+        }
+        Assert.Null(Shortcut("version", "--repo", r.Path, "--no-cache"));
+        Assert.Null(Shortcut("version", "--repo", r.Path, "--show-variable", "Nope"));
+        Assert.Null(Shortcut("version", "--repo", r.Path, "--output", "yaml"));
+        Assert.Null(Shortcut("version", "--repo=" + r.Path));
+        Assert.Null(Shortcut("version", "--repo", r.Path, "--repo", r.Path));
+        Assert.Null(Shortcut("version", "--repo", r.Path, "--help"));
+        Assert.Null(Shortcut("version", "explain", "--repo", r.Path));
+        Assert.Null(Shortcut("version", "--repo", r.Path, "--branch", "no-such-branch"));
+    }
+
+    [Fact]
     public void Usage_errors_exit_2_and_refusals_exit_1()
     {
         using var r = new TestRepository();

@@ -73,7 +73,8 @@ public class VersionFeatureTests
         r.TaggedCommit("1.0.0").Commit();
         Assert.Equal("1.0.1-1", VersionCalculator.Calculate(r.Path).FullSemVer);
         var folder = Path.Combine(r.Path, ".git", "capstan-version-cache");
-        var file = Assert.Single(Directory.GetFiles(folder, "*.json"));
+        // Just committed, so the refs have not settled: one entry, keyed by the refs' contents.
+        var file = Assert.Single(Directory.GetFiles(folder, "*.version"));
         // A planted value proves the second call reads the cache instead of walking history.
         File.WriteAllText(file, File.ReadAllText(file).Replace("1.0.1-1", "9.9.9-cached"));
         Assert.Equal("9.9.9-cached", VersionCalculator.Calculate(r.Path).FullSemVer);
@@ -81,6 +82,54 @@ public class VersionFeatureTests
         Assert.Equal("1.0.1-2", VersionCalculator.Calculate(r.Path).FullSemVer);
         r.Tag("1.0.1");
         Assert.Equal("1.0.1", VersionCalculator.Calculate(r.Path).FullSemVer);
+    }
+
+    [Fact]
+    public void Settled_refs_key_the_cache_by_their_times_and_a_moved_ref_still_misses()
+    {
+        using var r = new TestRepository();
+        r.TaggedCommit("1.0.0").Commit();
+        var first = r.Sha("HEAD");
+        Settle(r);
+        Assert.Equal("1.0.1-1", VersionCalculator.Calculate(r.Path).FullSemVer);
+        var folder = Path.Combine(r.Path, ".git", "capstan-version-cache");
+        // Settled: saved under the content key and under the stat key.
+        var files = Directory.GetFiles(folder, "*.version");
+        Assert.Equal(2, files.Length);
+        foreach (var f in files) File.WriteAllText(f, File.ReadAllText(f).Replace("1.0.1-1", "9.9.9-cached"));
+        Assert.Equal("9.9.9-cached", VersionCalculator.Calculate(r.Path).FullSemVer);
+        Assert.Equal("9.9.9-cached", VersionCalculator.TryCached(r.Path)?.Variables.FullSemVer);
+        foreach (var f in files) File.Delete(f); // the planted state comes back below
+
+        // git moves a ref by renaming a new file over it: a new time, so a miss even after it settles.
+        r.Commit();
+        Assert.Null(VersionCalculator.TryCached(r.Path));
+        Assert.Equal("1.0.1-2", VersionCalculator.Calculate(r.Path).FullSemVer);
+        Settle(r);
+        Assert.Equal("1.0.1-2", VersionCalculator.Calculate(r.Path).FullSemVer);
+
+        // A ref file rewritten in place (same size, as a script might): its time moves too.
+        File.WriteAllText(Path.Combine(r.Path, ".git", "refs", "heads", "main"), first + "\n");
+        Assert.Equal("1.0.1-1", VersionCalculator.Calculate(r.Path).FullSemVer);
+        Settle(r);
+        Assert.Equal("1.0.1-1", VersionCalculator.Calculate(r.Path).FullSemVer);
+        Assert.Equal("1.0.1-1", VersionCalculator.TryCached(r.Path)?.Variables.FullSemVer);
+
+        // A checkout changes only HEAD, which both keys read.
+        r.Git("checkout", "-q", "-b", "develop");
+        Settle(r);
+        var develop = VersionCalculator.Calculate(r.Path);
+        Assert.Equal("develop", develop.BranchName);
+        Assert.Equal(VersionCalculator.Calculate(r.Path, useCache: false), develop);
+        Assert.Equal(develop, VersionCalculator.TryCached(r.Path)?.Variables);
+    }
+
+    /// <summary>Makes every loose ref look a minute old, as if nothing had changed for a while.</summary>
+    private static void Settle(TestRepository r)
+    {
+        var then = DateTime.UtcNow.AddMinutes(-1);
+        foreach (var f in Directory.GetFiles(Path.Combine(r.Path, ".git", "refs"), "*", SearchOption.AllDirectories))
+            File.SetLastWriteTimeUtc(f, then);
     }
 
     [Fact]
