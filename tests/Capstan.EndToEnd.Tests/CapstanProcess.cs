@@ -77,7 +77,12 @@ public sealed class CapstanServer : IAsyncDisposable
     {
         data ??= System.IO.Path.Combine(System.IO.Path.GetTempPath(), "capstan-e2e-" + Guid.NewGuid().ToString("N")[..8]);
         var p = port ?? CapstanExe.FreePort();
-        var psi = new ProcessStartInfo(CapstanExe.Path) { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
+        // As from a terminal, where Ctrl+C reaches the server: a test run started in the background (`.ci/run &`)
+        // has SIGINT ignored, children inherit that, and .NET rightly keeps an inherited SIG_IGN, so the server
+        // would never hear the stop. env --default-signal=INT restores the terminal's disposition and execs capstan.
+        var psi = new ProcessStartInfo("env") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
+        psi.ArgumentList.Add("--default-signal=INT");
+        psi.ArgumentList.Add(CapstanExe.Path);
         foreach (var a in new[] { "up", "--data", data, "--port", p.ToString(System.Globalization.CultureInfo.InvariantCulture) }.Concat(options)) psi.ArgumentList.Add(a);
         psi.Environment["NO_COLOR"] = "1";
         var process = Process.Start(psi)!;
