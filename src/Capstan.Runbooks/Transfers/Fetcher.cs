@@ -289,8 +289,12 @@ public sealed class Fetcher(FetchedFiles files, RunbooksOptions options, TimePro
 
         public Spool(string path, long offset, Checksum hash)
         {
-            // No FileStream: each buffer is written whole at its offset (pwrite), from the writer task.
-            _file = File.OpenHandle(path, offset > 0 ? FileMode.Open : FileMode.Create, FileAccess.Write, FileShare.Read);
+            // No FileStream: each buffer is written whole at its offset (pwrite), from the writer task. Not
+            // FileMode.Create for a fresh start: .NET truncates with ftruncate(0) after opening, and on ext4 (auto_da_alloc)
+            // a file truncated to 0 is written back in full when it is closed — a second or more for 1 GB, and the
+            // job record's next fsync then waits behind it. A new file needs no truncating; curl's doesn't either.
+            if (offset == 0) File.Delete(path);
+            _file = File.OpenHandle(path, offset > 0 ? FileMode.Open : FileMode.CreateNew, FileAccess.Write, FileShare.Read);
             _hash = hash;
             _written = offset;
             for (var i = 0; i < Buffers; i++) _free.Writer.TryWrite(new Received());
