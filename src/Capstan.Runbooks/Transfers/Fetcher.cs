@@ -2,6 +2,8 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Security.Cryptography;
 using System.Text.Json;
+using System.Threading.Channels;
+using Microsoft.Win32.SafeHandles;
 using Capstan.Core.Commands;
 using Capstan.Core.Jobs;
 using Capstan.Runbooks.Steps;
@@ -78,8 +80,14 @@ public sealed class Fetcher(FetchedFiles files, RunbooksOptions options, TimePro
         }
     }
 
-    /// <summary>The most bytes read from the network and written in one call.</summary>
-    public const int Chunk = 1 << 20;
+    /// <summary>The most bytes read from the network in one call, and the size of each receive buffer.</summary>
+    public const int Chunk = 256 << 10;
+
+    /// <summary>
+    /// How many receive buffers one download has (8 MB in all): the network can run this far ahead of the disk and
+    /// the hash, so none of the three waits for another on every read.
+    /// </summary>
+    private const int Buffers = 32;
 
     /// <summary>How often progress is reported while bytes flow (the job edits chat less often still).</summary>
     private static readonly TimeSpan ReportEvery = TimeSpan.FromMilliseconds(250);
@@ -139,50 +147,57 @@ public sealed class Fetcher(FetchedFiles files, RunbooksOptions options, TimePro
                 if (total is { } t && t > options.MaxDownloadBytes)
                     throw new StepProblem($"the file is {HttpProbe.Bytes(t)}, over the download limit of {HttpProbe.Bytes(options.MaxDownloadBytes)}; nothing was kept");
                 if (have > 0) job.Line($"resuming at {HttpProbe.Bytes(have)}" + (total is { } tt ? $" of {HttpProbe.Bytes(tt)}" : ""));
-                // No FileStream buffer: every write is a whole chunk already.
-                await using var output = new FileStream(part, have > 0 ? FileMode.Append : FileMode.Create, FileAccess.Write, FileShare.Read, 0, useAsync: false);
                 await using var input = await response.Content.ReadAsStreamAsync(ct);
-                var buffers = new[] { new byte[Chunk], new byte[Chunk] };
-                var current = 0;
                 var started = clock.GetTimestamp();
                 var reported = started;
                 var startedAt = have;
-                Task<int> Read(byte[] buffer)
-                {
-                    stall.CancelAfter(options.DownloadStallTimeout);
-                    // Whatever has arrived (up to a chunk) is taken at once, so a slow link still writes and reports steadily.
-                    return input.ReadAsync(buffer, linked.Token).AsTask();
-                }
-                // The next chunk is read from the network while this one is written and hashed.
-                var reading = Read(buffers[current]);
-                void Progress() => Report(job, have, total, (have - startedAt) / Math.Max(clock.GetElapsedTime(started).TotalSeconds, 1e-3));
+                long received = have;
+                await using var spool = new Spool(part, have, hash);
+                void Progress() => Report(job, spool.Written, total, (spool.Written - startedAt) / Math.Max(clock.GetElapsedTime(started).TotalSeconds, 1e-3));
+                // A server that sends nothing for the stall timeout is a dropped connection. A timer looks at a counter a
+                // few times per timeout, so a read costs nothing extra (re-arming a timer for every read did).
+                var watch = new Watchdog();
+                var every = TimeSpan.FromTicks(Math.Clamp(options.DownloadStallTimeout.Ticks / 4, TimeSpan.TicksPerMillisecond, TimeSpan.TicksPerSecond));
+                using var watchdog = clock.CreateTimer(_ => { if (watch.QuietFor(clock) >= options.DownloadStallTimeout) stall.Cancel(); }, null, every, every);
                 while (true)
                 {
+                    var buffer = await spool.TakeAsync();
+                    watch.Saw();
                     int n;
-                    try { n = await reading; }
-                    catch (IOException ex) { Progress(); throw new Dropped(ex.Message); }
-                    catch (HttpRequestException ex) { Progress(); throw new Dropped(ex.Message); }
-                    catch (OperationCanceledException) when (stall.IsCancellationRequested && !ct.IsCancellationRequested)
+                    try { n = await input.ReadAsync(buffer.Bytes, linked.Token); }
+                    catch (Exception ex) when (ex is IOException or HttpRequestException || ex is OperationCanceledException && stall.IsCancellationRequested && !ct.IsCancellationRequested)
                     {
+                        // Whatever arrived is written and hashed before resuming, so the resume point is exact.
+                        spool.Return(buffer);
+                        await spool.DrainAsync();
                         Progress();
-                        throw new Dropped($"no data for {DurationText.Format(options.DownloadStallTimeout)}");
+                        throw new Dropped(ex is OperationCanceledException ? $"no data for {DurationText.Format(options.DownloadStallTimeout)}" : ex.Message);
                     }
-                    if (n == 0) break;
-                    if (have + n > options.MaxDownloadBytes)
+                    catch (OperationCanceledException)
+                    {
+                        // Cancelled, or Capstan is stopping: everything received is kept, so a restart resumes exactly there.
+                        spool.Return(buffer);
+                        await spool.DrainAsync();
+                        throw;
+                    }
+                    watch.Saw();
+                    if (n == 0)
+                    {
+                        spool.Return(buffer);
+                        break;
+                    }
+                    received += n;
+                    if (received > options.MaxDownloadBytes)
                         throw new StepProblem($"the download passed the limit of {HttpProbe.Bytes(options.MaxDownloadBytes)}; stopped and discarded it");
-                    var chunk = buffers[current];
-                    current ^= 1;
-                    reading = Read(buffers[current]);
-                    var write = output.WriteAsync(chunk.AsMemory(0, n), ct);
-                    hash.Append(chunk.AsSpan(0, n));
-                    await write;
-                    have += n;
+                    spool.Send(buffer, n);
                     if (clock.GetElapsedTime(reported) >= ReportEvery)
                     {
                         reported = clock.GetTimestamp();
                         Progress();
                     }
                 }
+                await spool.DrainAsync();
+                have = spool.Written;
                 Progress();
                 if (total is { } expected && have < expected) throw new Dropped($"got {have} of {expected} bytes");
                 return have;
@@ -234,7 +249,7 @@ public sealed class Fetcher(FetchedFiles files, RunbooksOptions options, TimePro
             Reset();
             if (length == 0) return;
             await using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 0, FileOptions.SequentialScan);
-            var buffer = new byte[Chunk];
+            var buffer = new byte[1 << 20];
             while (Length < length)
             {
                 var n = await stream.ReadAsync(buffer.AsMemory(0, (int)Math.Min(buffer.Length, length - Length)), ct);
@@ -246,6 +261,135 @@ public sealed class Fetcher(FetchedFiles files, RunbooksOptions options, TimePro
         public string Finish() => Convert.ToHexStringLower(_hash.GetHashAndReset());
 
         public void Dispose() => _hash.Dispose();
+    }
+
+    /// <summary>One receive buffer, and how many of the two stages (disk, hash) still need its bytes.</summary>
+    private sealed class Received
+    {
+        public readonly byte[] Bytes = GC.AllocateUninitializedArray<byte>(Chunk);
+        public int Count;
+        public int Pending;
+    }
+
+    /// <summary>
+    /// Received bytes on their way to the partial file: a writer appends them at their offset and a hasher feeds the
+    /// SHA-256, each in order on its own pool task, while the caller receives more. A buffer is reused once both are
+    /// done with it. Draining waits until everything sent is on disk and hashed.
+    /// </summary>
+    private sealed class Spool : IAsyncDisposable
+    {
+        private readonly SafeFileHandle _file;
+        private readonly Checksum _hash;
+        private readonly Channel<Received> _free = Channel.CreateUnbounded<Received>(new UnboundedChannelOptions { SingleReader = true });
+        private readonly Channel<Received> _toDisk = Channel.CreateUnbounded<Received>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+        private readonly Channel<Received> _toHash = Channel.CreateUnbounded<Received>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+        private readonly Task _writer;
+        private readonly Task _hasher;
+        private long _written;
+
+        public Spool(string path, long offset, Checksum hash)
+        {
+            // No FileStream: each buffer is written whole at its offset (pwrite), from the writer task. Not
+            // FileMode.Create for a fresh start: .NET truncates with ftruncate(0) after opening, and on ext4 (auto_da_alloc)
+            // a file truncated to 0 is written back in full when it is closed — a second or more for 1 GB, and the
+            // job record's next fsync then waits behind it. A new file needs no truncating; curl's doesn't either.
+            if (offset == 0) File.Delete(path);
+            _file = File.OpenHandle(path, offset > 0 ? FileMode.Open : FileMode.CreateNew, FileAccess.Write, FileShare.Read);
+            _hash = hash;
+            _written = offset;
+            for (var i = 0; i < Buffers; i++) _free.Writer.TryWrite(new Received());
+            _writer = Task.Run(WriteAsync);
+            _hasher = Task.Run(HashAsync);
+        }
+
+        /// <summary>Bytes on disk so far.</summary>
+        public long Written => Interlocked.Read(ref _written);
+
+        /// <summary>A free buffer; waits only while the disk or the hash is behind by all of them.</summary>
+        public async ValueTask<Received> TakeAsync()
+        {
+            try { return await _free.Reader.ReadAsync(); }
+            catch (ChannelClosedException)
+            {
+                await DrainAsync(); // the writer failed: its error (a full disk, say) is the one to report
+                throw;
+            }
+        }
+
+        public void Return(Received buffer) => _free.Writer.TryWrite(buffer);
+
+        public void Send(Received buffer, int count)
+        {
+            buffer.Count = count;
+            buffer.Pending = 2;
+            _toDisk.Writer.TryWrite(buffer);
+            _toHash.Writer.TryWrite(buffer);
+        }
+
+        private void Done(Received buffer)
+        {
+            if (Interlocked.Decrement(ref buffer.Pending) == 0) _free.Writer.TryWrite(buffer);
+        }
+
+        private async Task WriteAsync()
+        {
+            try
+            {
+                await foreach (var buffer in _toDisk.Reader.ReadAllAsync())
+                {
+                    RandomAccess.Write(_file, buffer.Bytes.AsSpan(0, buffer.Count), _written);
+                    Interlocked.Add(ref _written, buffer.Count);
+                    Done(buffer);
+                }
+            }
+            catch (Exception ex)
+            {
+                _free.Writer.TryComplete(ex); // a receiver waiting for a buffer hears of it
+                throw;
+            }
+        }
+
+        private async Task HashAsync()
+        {
+            await foreach (var buffer in _toHash.Reader.ReadAllAsync())
+            {
+                _hash.Append(buffer.Bytes.AsSpan(0, buffer.Count));
+                Done(buffer);
+            }
+        }
+
+        /// <summary>Waits until everything sent is written and hashed; a disk error surfaces here.</summary>
+        public async Task DrainAsync()
+        {
+            _toDisk.Writer.TryComplete();
+            _toHash.Writer.TryComplete();
+            await Task.WhenAll(_writer, _hasher);
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            // The file is closed only when neither task can touch it; a failure was already reported (or is on its way).
+            try { await DrainAsync(); }
+            catch (IOException) { }
+            _file.Dispose();
+        }
+    }
+
+    /// <summary>Notes that the transfer moves and tells how long it has been still; read from a timer thread.</summary>
+    private sealed class Watchdog
+    {
+        private long _moves;
+        private long _seen = -1;
+        private long _since;
+
+        public void Saw() => Interlocked.Increment(ref _moves);
+
+        public TimeSpan QuietFor(TimeProvider clock)
+        {
+            var now = Interlocked.Read(ref _moves);
+            if (now != _seen) { _seen = now; _since = clock.GetTimestamp(); }
+            return clock.GetElapsedTime(_since);
+        }
     }
 
     private sealed class Dropped(string message) : Exception(message);
