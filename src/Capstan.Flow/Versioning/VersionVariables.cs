@@ -131,6 +131,12 @@ public sealed record VersionVariables
             }
             values[line[..eq]] = sb.ToString();
         }
+        return FromValues(values);
+    }
+
+    /// <summary>Builds the variables from their text values; a nullable variable may be missing, any other may not.</summary>
+    private static VersionVariables FromValues(IReadOnlyDictionary<string, string> values)
+    {
         string S(string n) => values[n];
         int I(string n) => int.Parse(values[n], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture);
         long L(string n) => long.Parse(values[n], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture);
@@ -215,41 +221,13 @@ public sealed record VersionVariables
     public static VersionVariables FromJson(string json)
     {
         using var doc = JsonDocument.Parse(json);
-        var r = doc.RootElement;
-        string S(string n) => r.GetProperty(n).GetString() ?? "";
-        int? NI(string n) => r.GetProperty(n).ValueKind == JsonValueKind.Null ? null : r.GetProperty(n).GetInt32();
-        long? NL(string n) => r.GetProperty(n).ValueKind == JsonValueKind.Null ? null : r.GetProperty(n).GetInt64();
-        return new VersionVariables
+        var values = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var p in doc.RootElement.EnumerateObject())
         {
-            AssemblySemFileVer = S("AssemblySemFileVer"),
-            AssemblySemVer = S("AssemblySemVer"),
-            BranchName = S("BranchName"),
-            BuildMetaData = NI("BuildMetaData"),
-            CommitDate = S("CommitDate"),
-            CommitsSinceVersionSource = NI("CommitsSinceVersionSource") ?? 0,
-            EscapedBranchName = S("EscapedBranchName"),
-            FullBuildMetaData = S("FullBuildMetaData"),
-            FullSemVer = S("FullSemVer"),
-            InformationalVersion = S("InformationalVersion"),
-            Major = NL("Major") ?? 0,
-            MajorMinorPatch = S("MajorMinorPatch"),
-            Minor = NL("Minor") ?? 0,
-            Patch = NL("Patch") ?? 0,
-            PreReleaseLabel = S("PreReleaseLabel"),
-            PreReleaseLabelWithDash = S("PreReleaseLabelWithDash"),
-            PreReleaseNumber = NL("PreReleaseNumber"),
-            PreReleaseTag = S("PreReleaseTag"),
-            PreReleaseTagWithDash = S("PreReleaseTagWithDash"),
-            SemVer = S("SemVer"),
-            Sha = S("Sha"),
-            ShortSha = S("ShortSha"),
-            UncommittedChanges = NI("UncommittedChanges") ?? 0,
-            VersionSourceDistance = NI("VersionSourceDistance") ?? 0,
-            VersionSourceIncrement = S("VersionSourceIncrement"),
-            VersionSourceSemVer = S("VersionSourceSemVer"),
-            VersionSourceSha = r.GetProperty("VersionSourceSha").ValueKind == JsonValueKind.Null ? null : S("VersionSourceSha"),
-            WeightedPreReleaseNumber = NL("WeightedPreReleaseNumber") ?? 0,
-        };
+            if (p.Value.ValueKind == JsonValueKind.Null) continue; // as ToLines leaves it out
+            values[p.Name] = p.Value.ValueKind == JsonValueKind.String ? p.Value.GetString()! : p.Value.GetRawText();
+        }
+        return FromValues(values);
     }
 
     /// <summary>A short human-readable summary: one "Name: value" line per variable.</summary>
