@@ -35,6 +35,7 @@ public static class DeliveryModule
         services.AddSingleton<Reconciler>();
         services.AddSingleton<IHostedService>(sp => sp.GetRequiredService<Reconciler>());
         services.AddSingleton<DeliveryBoard>();
+        services.AddSingleton<IAppProbe, AppProbe>();
         services.AddSingleton<ChangeRequests>();
         services.AddSingleton<ApprovalDesk>();
         services.AddSingleton<IHostedService>(sp => sp.GetRequiredService<ApprovalDesk>());

@@ -112,6 +112,13 @@ public sealed class ParserTests
     }
 
     [Fact]
+    public void An_unknown_name_with_nothing_near_it_is_a_sentence_of_its_own()
+    {
+        Assert.Equal("unknown product 'shop'. Known products: none yet", ArgumentKind.Unknown("product", "shop", []));
+        Assert.Equal("unknown app 'apii' — did you mean 'api'? Known apps: api, web", ArgumentKind.Unknown("app", "apii", ["web", "api"]));
+    }
+
+    [Fact]
     public void A_single_quote_that_opens_a_word_and_is_never_closed_is_still_reported()
     {
         Assert.Contains("is never closed", Tokenizer.Split("say 'hello there").Error);

@@ -191,4 +191,36 @@ public sealed class RestartTests
         Assert.Equal(2, bad.ExitCode);
         Assert.Contains("--public-url must be an absolute http(s) address such as https://capstan.example.com", bad.Error);
     }
+
+    [Fact]
+    public async Task Check_demo_probes_the_demo_app_everywhere_it_runs_and_a_typo_in_products_points_at_its_line()
+    {
+        await using var server = await CapstanServer.StartAsync();
+        // The seeded demo starts in dev and staging; until both answer, check reports them as they are.
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(90);
+        string output;
+        while (true)
+        {
+            var check = await CapstanExe.RunAsync("say", "--data", server.Data, "--as", "carol", "check demo");
+            output = check.Output;
+            if (check.ExitCode == 0 && output.Contains("demo: all 2 service(s) up.", StringComparison.Ordinal)) break;
+            Assert.True(DateTime.UtcNow < deadline, "check demo never found both environments up:\n" + output);
+            await Task.Delay(500);
+        }
+        Assert.Matches(@"demo in dev\s+up\s+\d+ ms\s+1\.0\.0: GET /healthz → 200", output);
+        Assert.Matches(@"demo in staging\s+up\s+\d+ ms\s+1\.0\.0: GET /healthz → 200", output);
+
+        var clone = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "capstan-e2e-clone-" + Guid.NewGuid().ToString("N")[..8]);
+        using (var git = System.Diagnostics.Process.Start("git", ["clone", "-q", System.IO.Path.Combine(server.Data, "config.git"), clone])) await git!.WaitForExitAsync();
+        var main = System.IO.Path.Combine(clone, "capstan.yaml");
+        var lines = (await File.ReadAllTextAsync(main)).Split('\n');
+        var at = Array.FindIndex(lines, l => l.Trim() == "apps: [demo]");
+        Assert.True(at >= 0, "the seeded capstan.yaml lists the demo product's apps");
+        lines[at] = lines[at].Replace("[demo]", "[demo, dmeo]", StringComparison.Ordinal);
+        await File.WriteAllTextAsync(main, string.Join('\n', lines));
+        var bad = await CapstanExe.RunAsync("validate", clone);
+        Assert.Equal(1, bad.ExitCode);
+        Assert.Contains($"capstan.yaml:{at + 1}:", bad.Output);
+        Assert.Contains("product demo: unknown app 'dmeo' — did you mean 'demo'? Known apps: demo. Declare it in apps/dmeo.yaml or remove it", bad.Output);
+    }
 }

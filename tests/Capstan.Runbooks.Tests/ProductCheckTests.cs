@@ -14,7 +14,7 @@ public sealed class ProductCheckTests(PostgresServer pg)
             else await LocalServer.RespondAsync(s, 200, """{"status":"ok"}""", "application/json");
         });
         await using var t = await RunbookNode.StartAsync();
-        var main = t.Node.Config.Current.Files["capstan.yaml"];
+        var main = t.MainWithoutProducts();
         Assert.Null(await t.PushAsync("capstan.yaml", main + $$"""
 
             products:

@@ -48,7 +48,7 @@ public sealed class RunbookConfigTests
     public async Task Products_are_read_from_capstan_yaml_and_their_errors_point_at_the_line()
     {
         await using var t = await RunbookNode.StartAsync();
-        var main = t.Node.Config.Current.Files["capstan.yaml"];
+        var main = t.MainWithoutProducts();
         var rejected = await t.PushAsync("capstan.yaml", main + "\nproducts:\n  shop:\n    services:\n      web: { http: http://127.0.0.1:1/, tcp: \"127.0.0.1:1\" }\n");
         var error = Assert.Single(rejected!.Errors);
         Assert.Equal("capstan.yaml", error.File);

@@ -30,6 +30,16 @@ public sealed class RunbookNode : IAsyncDisposable
         _hosted = services.GetServices<IHostedService>().ToList();
     }
 
+    /// <summary>The seeded capstan.yaml without its demo <c>products:</c> block, for tests that declare their own.</summary>
+    public string MainWithoutProducts()
+    {
+        var lines = Node.Config.Current.Files["capstan.yaml"].Split('\n');
+        var start = Array.FindIndex(lines, l => l.StartsWith("products:", StringComparison.Ordinal));
+        if (start < 0) return string.Join('\n', lines);
+        var end = Array.FindIndex(lines, start + 1, l => l.Length > 0 && !char.IsWhiteSpace(l[0]) && !l.StartsWith('#'));
+        return string.Join('\n', lines[..start].Concat(end < 0 ? [] : lines[end..]));
+    }
+
     public static async Task<RunbookNode> StartAsync(string? root = null, RunbooksOptions? options = null)
     {
         root ??= Path.Combine(Path.GetTempPath(), "capstan-runbooks-" + Guid.NewGuid().ToString("N")[..10]);

@@ -124,12 +124,13 @@ public abstract class ArgumentKind
     private static string DidYouMean(string text, IEnumerable<string> known) =>
         Suggest.Nearest(text, known) is { } near ? $" — did you mean '{near}'?" : "";
 
-    /// <summary>"unknown app 'apii' — did you mean 'api'? Known apps: api, web".</summary>
+    /// <summary>"unknown app 'apii' — did you mean 'api'? Known apps: api, web", or "unknown app 'x'. Known apps: api, web".</summary>
     public static string Unknown(string what, string text, IEnumerable<string> known)
     {
         var list = known.OrderBy(k => k, StringComparer.Ordinal).ToList();
         var shown = list.Count == 0 ? "none yet" : string.Join(", ", list.Take(20)) + (list.Count > 20 ? $" and {list.Count - 20} more" : "");
-        return $"unknown {what} '{text}'{DidYouMean(text, list)} Known {Plural(what)}: {shown}";
+        var nearest = DidYouMean(text, list);
+        return $"unknown {what} '{text}'{(nearest.Length > 0 ? nearest : ".")} Known {Plural(what)}: {shown}";
     }
 
     /// <summary>severity → severities, app → apps, process → processes.</summary>

@@ -18,3 +18,19 @@ public interface ICancellationSource
     /// <summary>Cancels the item with this id if this source owns it; null when it does not.</summary>
     Task<CommandResult?> TryCancelAsync(string id, CommandContext context);
 }
+
+/// <summary>
+/// A module that runs apps (delivery) tells how each environment's copy of an app is right now, so
+/// <c>check PRODUCT</c> covers a product's apps as well as the services they depend on.
+/// </summary>
+public interface IAppProbe
+{
+    /// <summary>Probes the app in every environment that should run it; null when the app is not declared.</summary>
+    Task<IReadOnlyList<AppReading>?> ProbeAsync(string app, CancellationToken ct);
+
+    /// <summary>The declared apps, for error messages.</summary>
+    IReadOnlyCollection<string> Apps { get; }
+}
+
+/// <summary>One environment's copy of an app: up or not, and what the probe saw ("1.1.0, GET /healthz → 200").</summary>
+public sealed record AppReading(string Environment, bool Up, TimeSpan Latency, string Detail);

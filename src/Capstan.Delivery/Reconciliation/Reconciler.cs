@@ -75,6 +75,24 @@ public sealed partial class Reconciler(
 
     public SlotView? View(Slot slot) => _slots.TryGetValue(slot, out var s) ? View(s) : null;
 
+    /// <summary>Probes, now and in parallel, every environment that should run the app (for <c>check PRODUCT</c>); null for an unknown app.</summary>
+    public async Task<IReadOnlyList<AppReading>?> ProbeAppAsync(string app, CancellationToken ct)
+    {
+        var wanted = _slots.Values.Where(s => s.Slot.App == app).Select(s => { lock (s) return s.Desired; }).OfType<Release>()
+            .OrderBy(r => r.Slot.Environment, StringComparer.Ordinal).ToList();
+        if (wanted.Count == 0 && !DeclaredApps.Contains(app)) return null;
+        return await Task.WhenAll(wanted.Select(async r =>
+        {
+            var started = clock.GetTimestamp();
+            var reading = await target.ProbeAsync(r.Slot, r.App.Health, ct);
+            return new AppReading(r.Slot.Environment, reading.State == HealthState.Healthy, clock.GetElapsedTime(started),
+                $"{r.Version.Version}: {(reading.Detail.Length > 0 ? reading.Detail : reading.State.ToString().ToLowerInvariant())}");
+        }));
+    }
+
+    /// <summary>The apps the configuration in force declares.</summary>
+    public IReadOnlyCollection<string> DeclaredApps => (config.Current.Find<DeliveryConfig>() ?? DeliveryConfig.Empty).Apps.Keys.ToList();
+
     /// <summary>Loads what is known from disk and adopts what already runs; called once before the first pass.</summary>
     public async Task PrepareAsync(CancellationToken ct)
     {

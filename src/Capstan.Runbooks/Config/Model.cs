@@ -61,7 +61,7 @@ public sealed record ScriptStep(string Name, TimeSpan Timeout, bool ContinueOnEr
 public sealed record Runbook(string Name, string File, string Description, IReadOnlyList<RunbookParameter> Parameters, IReadOnlyList<Step> Steps, TimeSpan Timeout);
 
 /// <summary>A product: the services it depends on, checked together by <c>check PRODUCT</c>.</summary>
-public sealed record Product(string Name, string Description, IReadOnlyList<Step> Services, TimeSpan Budget);
+public sealed record Product(string Name, string Description, IReadOnlyList<Step> Services, TimeSpan Budget, IReadOnlyList<string> Apps);
 
 /// <summary>How much a custom command changes the world (decides confirmation and auditing).</summary>
 public enum CustomEffect { Read, Change, Destructive }

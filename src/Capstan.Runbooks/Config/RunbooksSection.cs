@@ -1,3 +1,4 @@
+using Capstan.Core.Commands;
 using Capstan.Core.Config;
 using YamlDotNet.RepresentationModel;
 
@@ -39,6 +40,16 @@ public sealed class RunbooksSection : IConfigSection
 
             """,
     };
+
+    public string SeedMain => """
+        # Products: `check demo` probes the demo app in every environment that runs it, in parallel. Add the
+        # services a product depends on under services: (http, tcp, dns, sql); reference: docs/runbooks.md.
+        products:
+          demo:
+            description: The demo app, everywhere it runs
+            budget: 10s
+            apps: [demo]
+        """;
 
     public object Read(ConfigReading reading)
     {
@@ -129,15 +140,26 @@ public sealed class RunbooksSection : IConfigSection
         {
             if (!ValidName(name)) { main.Fail(keyNode, $"product names use lower-case letters, digits, '-' or '_'; '{name}' does not"); continue; }
             var m = main.Map(value, $"product {name}");
-            main.OnlyKeys(m, $"product {name}", "description", "budget", "services");
+            main.OnlyKeys(m, $"product {name}", "description", "budget", "apps", "services");
+            // Apps are the delivery module's apps/NAME.yaml files: each is probed in every environment that runs it. A repo
+            // with no apps/ at all (Capstan without its delivery module) leaves the answer to `check` itself.
+            var known = files.Keys.Where(f => f.StartsWith("apps/", StringComparison.Ordinal) && f.EndsWith(".yaml", StringComparison.Ordinal))
+                .Select(f => f["apps/".Length..^".yaml".Length]).ToList();
+            var apps = new List<string>();
+            foreach (var (app, node) in main.Strings(main.Get(m, "apps"), $"product {name} apps"))
+            {
+                if (known.Count == 0 || known.Contains(app, StringComparer.Ordinal)) apps.Add(app);
+                else main.Fail(node, $"product {name}: " + ArgumentKind.Unknown("app", app, known) + $". Declare it in apps/{app}.yaml or remove it");
+            }
             var services = new List<Step>();
             var entries = main.Entries(main.Map(main.Get(m, "services"), $"product {name} services")).ToList();
             foreach (var (service, _, spec) in entries)
                 if (reader.Read(spec, service, $"product {name} service") is { } s)
                     services.Add(s);
-            if (entries.Count == 0) main.Fail(m ?? keyNode, $"product {name} has no services: list its http endpoints, tcp ports and databases under services:");
+            if (entries.Count == 0 && apps.Count == 0 && main.Get(m, "apps") is null)
+                main.Fail(m ?? keyNode, $"product {name} checks nothing: list its apps under apps: and its http endpoints, tcp ports and databases under services:");
             var budget = main.Duration(main.Get(m, "budget"), "product budget") ?? DefaultBudget;
-            products[name] = new Product(name, main.Text(main.Get(m, "description"), "description") ?? "", services, budget);
+            products[name] = new Product(name, main.Text(main.Get(m, "description"), "description") ?? "", services, budget, apps);
         }
         return products;
     }
