@@ -32,7 +32,7 @@ public static class Program
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0) return UsageErrors(parse, args);
         using var stop = new CancellationTokenSource();
-        using var signals = StopOnSignals(stop);
+        using var signals = Core.StopSignals.Cancel(stop);
         try
         {
             // Synchronous all the way when the verb is (version, changelog, a finish without hooks or remotes): no thread-pool hop.
@@ -63,7 +63,7 @@ public static class Program
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0) return UsageErrors(parse, args);
         using var stop = new CancellationTokenSource();
-        using var signals = StopOnSignals(stop);
+        using var signals = Core.StopSignals.Cancel(stop);
         try
         {
             return await parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false }, stop.Token);
@@ -94,21 +94,5 @@ public static class Program
         foreach (var e in parse.Errors) Console.Error.WriteLine(e.Message);
         Console.Error.WriteLine($"Run `capstan {string.Join(' ', args.TakeWhile(a => !a.StartsWith('-')).Take(2))} --help` for usage.".Replace("  ", " ", StringComparison.Ordinal));
         return 2;
-    }
-
-    /// <summary>SIGINT and SIGTERM stop the verb gracefully (the server deletes server.json, the ledger flushes, a finish stops between steps).</summary>
-    private static IDisposable StopOnSignals(CancellationTokenSource stop)
-    {
-        var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; stop.Cancel(); });
-        var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stop.Cancel(); });
-        return new Registrations(sigint, sigterm);
-    }
-
-    private sealed class Registrations(params IDisposable[] registrations) : IDisposable
-    {
-        public void Dispose()
-        {
-            foreach (var r in registrations) r.Dispose();
-        }
     }
 }

@@ -17,8 +17,7 @@ public static class DemoApp
     public static async Task<int> RunAsync(int port, string version, CancellationToken ct)
     {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stop.Cancel(); });
-        using var intr = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; stop.Cancel(); });
+        using var signals = Core.StopSignals.Cancel(stop);
         var listener = new TcpListener(IPAddress.Loopback, port);
         try
         {
