@@ -89,7 +89,7 @@ public sealed class DigestTests
         Assert.Matches(@"capstan\.yaml:\d+:\d+: digest a schedule '0 9 \* \* MONDAY' is not a cron expression", text);
         Assert.Matches(@"capstan\.yaml:\d+:\d+: digest b timeZone 'Europe/Berlinn' is not a known time zone; use an IANA name such as Europe/Berlin", text);
         Assert.Matches(@"capstan\.yaml:\d+:\d+: unknown room 'nowhere'", text);
-        Assert.Matches(@"capstan\.yaml:\d+:\d+: unknown indicator 'orders' .* \(indicators are files indicators/NAME\.yaml\)", text);
+        Assert.Matches(@"capstan\.yaml:\d+:\d+: unknown indicator 'orders'\. Known indicators: .* \(indicators are files indicators/NAME\.yaml\)", text);
         Assert.Matches(@"capstan\.yaml:\d+:\d+: digest e has nothing to post", text);
     }
 }
