@@ -2,7 +2,7 @@ using System.Runtime.InteropServices;
 
 namespace Capstan.Core;
 
-/// <summary>SIGINT and SIGTERM cancel a token source (a graceful stop) instead of ending the process at once.</summary>
+/// <summary>SIGINT and SIGTERM cancel a token source (a graceful stop) instead of ending the process at once; a second signal ends it.</summary>
 public static class StopSignals
 {
     /// <summary>Until the result is disposed, either signal cancels <paramref name="stop"/>.</summary>
@@ -10,8 +10,12 @@ public static class StopSignals
     {
         // A handler runs on a pool thread and can come after the work has finished and `stop` is disposed (another
         // handler, System.CommandLine's, hears the same signal and may end the work first): a late Cancel is a no-op.
+        // The first signal asks for a graceful stop; a second one, while that is under way (or when the work cannot
+        // stop early, such as an uncached `capstan version`), ends the process as the signal normally would.
+        var heard = 0;
         void Stop(PosixSignalContext c)
         {
+            if (Interlocked.Increment(ref heard) > 1) return;
             c.Cancel = true;
             try { stop.Cancel(); }
             catch (ObjectDisposedException) { }

@@ -190,6 +190,11 @@ public sealed class RestartTests
         var bad = await CapstanExe.RunAsync("up", "--data", other, "--port", "0", "--public-url", "capstan.example.com");
         Assert.Equal(2, bad.ExitCode);
         Assert.Contains("--public-url must be an absolute http(s) address such as https://capstan.example.com", bad.Error);
+        // Credentials would go into every link posted to chat.
+        var secret = await CapstanExe.RunAsync("up", "--data", other, "--port", "0", "--public-url", "https://bob:hunter2@capstan.example.com");
+        Assert.Equal(2, secret.ExitCode);
+        Assert.Contains("no user name, password", secret.Error);
+        Assert.False(Directory.Exists(other), "a refused start creates nothing");
     }
 
     [Fact]

@@ -25,8 +25,11 @@ public interface ICancellationSource
 /// </summary>
 public interface IAppProbe
 {
-    /// <summary>Probes the app in every environment that should run it; null when the app is not declared.</summary>
-    Task<IReadOnlyList<AppReading>?> ProbeAsync(string app, CancellationToken ct);
+    /// <summary>
+    /// Probes the app in every environment that should run it, each within <paramref name="budget"/> (one that does not
+    /// answer in time is a reading of its own, so the others still show); null when the app is not declared.
+    /// </summary>
+    Task<IReadOnlyList<AppReading>?> ProbeAsync(string app, TimeSpan budget, CancellationToken ct);
 
     /// <summary>The declared apps, for error messages.</summary>
     IReadOnlyCollection<string> Apps { get; }

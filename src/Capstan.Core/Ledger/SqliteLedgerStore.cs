@@ -75,8 +75,7 @@ public sealed class SqliteLedgerStore(SqliteDatabase db) : ILedgerStore
         {
             _insert?.Dispose();
             _insert = null;
-            if (_writer is not null) await _writer.DisposeAsync();
-            _writer = null;
+            await CloseWriterAsync();
             throw;
         }
         finally
@@ -157,7 +156,20 @@ public sealed class SqliteLedgerStore(SqliteDatabase db) : ILedgerStore
         await _closing.CancelAsync();
         if (_checkpoints is not null) await _checkpoints;
         _insert?.Dispose();
-        if (_writer is not null) await _writer.DisposeAsync(); // the last connection to close checkpoints what is left
+        await CloseWriterAsync();
+    }
+
+    /// <summary>
+    /// Gives the writer back with automatic checkpoints on again: connections are pooled, and the next user of this
+    /// one (jobs, delivery records …) has no checkpointer of its own.
+    /// </summary>
+    private async Task CloseWriterAsync()
+    {
+        if (_writer is null) return;
+        try { await _writer.ExecuteAsync("PRAGMA wal_autocheckpoint=1000;"); }
+        catch (SqliteException) { /* a broken connection is not reused by the pool's next open in a state that matters */ }
+        await _writer.DisposeAsync();
+        _writer = null;
     }
 
     private sealed record Row(long seq, string at, string kind, string actor, string? room, string? thread, string data, string prev_hash, string hash)

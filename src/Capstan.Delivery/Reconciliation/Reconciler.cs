@@ -76,7 +76,7 @@ public sealed partial class Reconciler(
     public SlotView? View(Slot slot) => _slots.TryGetValue(slot, out var s) ? View(s) : null;
 
     /// <summary>Probes, now and in parallel, every environment that should run the app (for <c>check PRODUCT</c>); null for an unknown app.</summary>
-    public async Task<IReadOnlyList<AppReading>?> ProbeAppAsync(string app, CancellationToken ct)
+    public async Task<IReadOnlyList<AppReading>?> ProbeAppAsync(string app, TimeSpan budget, CancellationToken ct)
     {
         var wanted = _slots.Values.Where(s => s.Slot.App == app).Select(s => { lock (s) return s.Desired; }).OfType<Release>()
             .OrderBy(r => r.Slot.Environment, StringComparer.Ordinal).ToList();
@@ -84,9 +84,18 @@ public sealed partial class Reconciler(
         return await Task.WhenAll(wanted.Select(async r =>
         {
             var started = clock.GetTimestamp();
-            var reading = await target.ProbeAsync(r.Slot, r.App.Health, ct);
-            return new AppReading(r.Slot.Environment, reading.State == HealthState.Healthy, clock.GetElapsedTime(started),
-                $"{r.Version.Version}: {(reading.Detail.Length > 0 ? reading.Detail : reading.State.ToString().ToLowerInvariant())}");
+            using var limit = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            limit.CancelAfter(budget);
+            try
+            {
+                var reading = await target.ProbeAsync(r.Slot, r.App.Health, limit.Token);
+                return new AppReading(r.Slot.Environment, reading.State == HealthState.Healthy, clock.GetElapsedTime(started),
+                    $"{r.Version.Version}: {(reading.Detail.Length > 0 ? reading.Detail : reading.State.ToString().ToLowerInvariant())}");
+            }
+            catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+            {
+                return new AppReading(r.Slot.Environment, false, clock.GetElapsedTime(started), $"{r.Version.Version}: no answer within {DurationText.Format(budget)} (the time budget)");
+            }
         }));
     }
 

@@ -143,8 +143,9 @@ public sealed class RunbooksSection : IConfigSection
             main.OnlyKeys(m, $"product {name}", "description", "budget", "apps", "services");
             // Apps are the delivery module's apps/NAME.yaml files: each is probed in every environment that runs it. A repo
             // with no apps/ at all (Capstan without its delivery module) leaves the answer to `check` itself.
-            var known = files.Keys.Where(f => f.StartsWith("apps/", StringComparison.Ordinal) && f.EndsWith(".yaml", StringComparison.Ordinal))
-                .Select(f => f["apps/".Length..^".yaml".Length]).ToList();
+            var known = files.Keys.Where(f => f.StartsWith("apps/", StringComparison.Ordinal) && f.IndexOf('/', "apps/".Length) < 0)
+                .Select(f => f.EndsWith(".yaml", StringComparison.Ordinal) ? f["apps/".Length..^".yaml".Length] : f.EndsWith(".yml", StringComparison.Ordinal) ? f["apps/".Length..^".yml".Length] : null)
+                .OfType<string>().ToList();
             var apps = new List<string>();
             foreach (var (app, node) in main.Strings(main.Get(m, "apps"), $"product {name} apps"))
             {

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Capstan.Core.Commands;
 using Capstan.Runbooks.Config;
 using Capstan.Runbooks.Secrets;
@@ -30,19 +29,9 @@ public sealed class ProductCheck(StepRunner steps, SecretStore secrets, IEnumera
             new(name, "app", up ? StepStatus.Ok : StepStatus.Failed, latency, detail, new Dictionary<string, string>());
         var probe = probes.FirstOrDefault();
         if (probe is null) return [Row(app, false, TimeSpan.Zero, "no module here runs apps")];
-        using var limit = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        limit.CancelAfter(budget);
-        var started = Stopwatch.GetTimestamp();
-        try
-        {
-            var readings = await probe.ProbeAsync(app, limit.Token);
-            if (readings is null) return [Row(app, false, TimeSpan.Zero, ArgumentKind.Unknown("app", app, probe.Apps))];
-            if (readings.Count == 0) return [Row(app, false, TimeSpan.Zero, "no environment runs it yet: deploy it first")];
-            return readings.Select(r => Row($"{app} in {r.Environment}", r.Up, r.Latency, r.Detail)).ToList();
-        }
-        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
-        {
-            return [Row(app, false, Stopwatch.GetElapsedTime(started), $"no answer within {DurationText.Format(budget)} (the time budget)")];
-        }
+        var readings = await probe.ProbeAsync(app, budget, ct);
+        if (readings is null) return [Row(app, false, TimeSpan.Zero, ArgumentKind.Unknown("app", app, probe.Apps))];
+        if (readings.Count == 0) return [Row(app, false, TimeSpan.Zero, "no environment runs it yet: deploy it first")];
+        return readings.Select(r => Row($"{app} in {r.Environment}", r.Up, r.Latency, r.Detail)).ToList();
     }
 }

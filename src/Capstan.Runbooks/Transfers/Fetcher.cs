@@ -37,17 +37,18 @@ public sealed class Fetcher(FetchedFiles files, RunbooksOptions options, TimePro
         var ct = job.Cancellation;
         var part = files.PartialPath(plan.Name);
         if (!_active.TryAdd(plan.Name, plan.Url)) return JobOutcome.Fail($"{plan.Name} is already being fetched; `jobs` shows the download");
-        // A partial file is carried on only for the same URL; anything else starts afresh.
         var marker = part + ".url";
-        if (File.Exists(part) && (!File.Exists(marker) || await File.ReadAllTextAsync(marker, ct) != plan.Url)) File.Delete(part);
-        await File.WriteAllTextAsync(marker, plan.Url, ct);
-        job.SaveResume(plan.ToJson());
         // The SHA-256 is computed as the bytes arrive; it lives as long as this run, so a dropped connection
         // carries on with it, and only a restart has to read the partial file once more (Prefix).
         using var hash = new Checksum();
         var attempt = 0;
         try
         {
+            // A partial file is carried on only for the same URL; anything else starts afresh. (Inside the try: a failure
+            // here must not leave the name marked as being fetched.)
+            if (File.Exists(part) && (!File.Exists(marker) || await File.ReadAllTextAsync(marker, ct) != plan.Url)) File.Delete(part);
+            await File.WriteAllTextAsync(marker, plan.Url, ct);
+            job.SaveResume(plan.ToJson());
             while (true)
             {
                 try
@@ -158,7 +159,12 @@ public sealed class Fetcher(FetchedFiles files, RunbooksOptions options, TimePro
                 // few times per timeout, so a read costs nothing extra (re-arming a timer for every read did).
                 var watch = new Watchdog();
                 var every = TimeSpan.FromTicks(Math.Clamp(options.DownloadStallTimeout.Ticks / 4, TimeSpan.TicksPerMillisecond, TimeSpan.TicksPerSecond));
-                using var watchdog = clock.CreateTimer(_ => { if (watch.QuietFor(clock) >= options.DownloadStallTimeout) stall.Cancel(); }, null, every, every);
+                // Disposed asynchronously so a tick already running finishes before `stall` goes; a late one is harmless anyway.
+                await using var watchdog = clock.CreateTimer(_ =>
+                {
+                    try { if (watch.QuietFor(clock) >= options.DownloadStallTimeout) stall.Cancel(); }
+                    catch (ObjectDisposedException) { }
+                }, null, every, every);
                 while (true)
                 {
                     var buffer = await spool.TakeAsync();

@@ -57,8 +57,10 @@ public static class DashboardApi
             {
                 await EventStream.PumpAsync(http, changes.Reader, change =>
                 {
-                    while (changes.Reader.TryRead(out _)) { } // the whole app row is re-read, so bursts collapse
-                    return $"event: app\ndata: {JsonSerializer.Serialize(board.App(change.App), Ledger.Json)}\n\n";
+                    // The whole app row is re-read, so a burst collapses to one row per app it touched.
+                    var apps = new List<string> { change.App };
+                    while (changes.Reader.TryRead(out var more)) if (!apps.Contains(more.App)) apps.Add(more.App);
+                    return string.Concat(apps.Select(a => $"event: app\ndata: {JsonSerializer.Serialize(board.App(a), Ledger.Json)}\n\n"));
                 }, ct);
             }
             finally

@@ -37,8 +37,8 @@ public static class UpVerb
     {
         if (port is < 0 or > 65535) throw new UsageException($"--port must be between 0 and 65535, not {port}.");
         if (!IPAddress.TryParse(bind, out var address)) throw new UsageException($"--bind must be an IP address such as 127.0.0.1, not '{bind}'.");
-        if (!string.IsNullOrWhiteSpace(publicUrl) && (!Uri.TryCreate(publicUrl.Trim(), UriKind.Absolute, out var pu) || pu.Scheme is not ("http" or "https") || pu.Query.Length > 0))
-            throw new UsageException($"--public-url must be an absolute http(s) address such as https://capstan.example.com, not '{publicUrl}'.");
+        if (!string.IsNullOrWhiteSpace(publicUrl) && (!Uri.TryCreate(publicUrl.Trim(), UriKind.Absolute, out var pu) || pu.Scheme is not ("http" or "https") || pu.Query.Length > 0 || pu.Fragment.Length > 0 || pu.UserInfo.Length > 0))
+            throw new UsageException($"--public-url must be an absolute http(s) address such as https://capstan.example.com (no user name, password, query or #fragment: it goes into every link), not '{publicUrl}'.");
         using var dataLock = DataLock.TryAcquire(data);
         if (dataLock is null)
         {
