@@ -220,7 +220,7 @@ public sealed class RestartTests
         var main = System.IO.Path.Combine(clone, "capstan.yaml");
         var lines = (await File.ReadAllTextAsync(main)).Split('\n');
         var at = Array.FindIndex(lines, l => l.Trim() == "apps: [demo]");
-        Assert.True(at >= 0, "the seeded capstan.yaml lists the demo product's apps");
+        Assert.NotEqual(-1, at); // the seeded capstan.yaml lists the demo product's apps
         lines[at] = lines[at].Replace("[demo]", "[demo, dmeo]", StringComparison.Ordinal);
         await File.WriteAllTextAsync(main, string.Join('\n', lines));
         var bad = await CapstanExe.RunAsync("validate", clone);

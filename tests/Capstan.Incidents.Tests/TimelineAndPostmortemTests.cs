@@ -33,7 +33,7 @@ public sealed class TimelineAndPostmortemTests
         Assert.Equal(entries.Select(e => e.Seq).Order(), entries.Select(e => e.Seq));
         var texts = entries.Select(e => $"{e.Category}|{e.Actor}|{e.Text}").ToList();
         int At(string s) => texts.FindIndex(x => x.Contains(s, StringComparison.Ordinal));
-        Assert.True(At("status|carol|Declared [sev2] checkout latency; commander carol; affects api in prod") >= 0, string.Join("\n", texts));
+        Assert.Contains(texts, x => x.Contains("status|carol|Declared [sev2] checkout latency; commander carol; affects api in prod", StringComparison.Ordinal));
         Assert.True(At("chat|bob|error rate on api jumped") > At("Declared"));
         Assert.True(At("delivery|bob|rollback api to 1.4.2 in prod") > At("chat|bob|error rate"));
         Assert.True(At("delivery|capstan|api 1.4.2 healthy in prod") > At("rollback api"));

@@ -136,16 +136,16 @@ public sealed class RunbooksSection : IConfigSection
         var products = new Dictionary<string, Product>(StringComparer.Ordinal);
         var root = main.Root as YamlMappingNode;
         var reader = new StepReader(main, files);
+        // Apps are the delivery module's apps/NAME.yaml files: each is probed in every environment that runs it. A repo
+        // with no apps/ at all (Capstan without its delivery module) leaves the answer to `check` itself.
+        var known = files.Keys.Where(f => f.StartsWith("apps/", StringComparison.Ordinal) && f.IndexOf('/', "apps/".Length) < 0
+                && (f.EndsWith(".yaml", StringComparison.Ordinal) || f.EndsWith(".yml", StringComparison.Ordinal)))
+            .Select(Path.GetFileNameWithoutExtension).OfType<string>().ToList();
         foreach (var (name, keyNode, value) in main.Entries(main.Map(main.Get(root, "products"), "products")))
         {
             if (!ValidName(name)) { main.Fail(keyNode, $"product names use lower-case letters, digits, '-' or '_'; '{name}' does not"); continue; }
             var m = main.Map(value, $"product {name}");
             main.OnlyKeys(m, $"product {name}", "description", "budget", "apps", "services");
-            // Apps are the delivery module's apps/NAME.yaml files: each is probed in every environment that runs it. A repo
-            // with no apps/ at all (Capstan without its delivery module) leaves the answer to `check` itself.
-            var known = files.Keys.Where(f => f.StartsWith("apps/", StringComparison.Ordinal) && f.IndexOf('/', "apps/".Length) < 0)
-                .Select(f => f.EndsWith(".yaml", StringComparison.Ordinal) ? f["apps/".Length..^".yaml".Length] : f.EndsWith(".yml", StringComparison.Ordinal) ? f["apps/".Length..^".yml".Length] : null)
-                .OfType<string>().ToList();
             var apps = new List<string>();
             foreach (var (app, node) in main.Strings(main.Get(m, "apps"), $"product {name} apps"))
             {
