@@ -168,4 +168,25 @@ public sealed class ConversationTests
         Assert.Equal([LedgerKinds.Message, LedgerKinds.Command, LedgerKinds.Decision, LedgerKinds.Reply], entries.Select(e => e.Kind));
         lock (seen) Assert.Equal([result.MessageId, result.Replies[0].Id], seen.Select(e => e.Message.Id));
     }
+
+    [Fact]
+    public async Task A_read_command_that_records_something_itself_follows_its_message_and_is_answered_after_it()
+    {
+        await using var t = await TestNode.StartAsync();
+        // A read-only command's entries are written as one batch; a handler that records (and waits for) an entry of its
+        // own must neither wait for the batch forever nor land before the message that asked for it.
+        t.Node.Registry.Add(new CommandSpec("probe", "Basics", "Record a probe reading")
+            .Needs(CoreCommands.ReadPermission)
+            .Example("probe")
+            .Runs(async ctx =>
+            {
+                var reading = await ctx.Service<Ledger.Ledger>().AppendAsync("probe.reading", ctx.Actor.LedgerName, ctx.Room, ctx.Thread, new { value = 42 });
+                return CommandResult.Info($"reading {reading.Seq} recorded");
+            }));
+        var result = await t.SayAsync("bob", "probe").WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(CommandOutcome.Succeeded, result.Outcome);
+        var entries = await t.Node.Ledger.QueryAsync(new LedgerQuery(Thread: result.MessageId, Limit: 50), default);
+        Assert.Equal([LedgerKinds.Message, LedgerKinds.Command, LedgerKinds.Decision, "probe.reading", LedgerKinds.Reply], entries.Select(e => e.Kind));
+        Assert.Contains($"reading {entries[3].Seq} recorded", result.Replies[0].Text);
+    }
 }

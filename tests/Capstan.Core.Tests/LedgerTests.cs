@@ -147,4 +147,52 @@ public sealed class LedgerTests : IAsyncLifetime
         var e = await ledger.AppendAsync("test", "bob", null, null, new { text = "password is hunter2-secret-value" });
         Assert.Equal("{\"text\":\"password is [redacted]\"}", e.Data);
     }
+
+    [Fact]
+    public async Task A_search_finds_every_match_whether_or_not_the_search_keys_reach_it_yet()
+    {
+        await using var store = new SqliteLedgerStore(_db);
+        await using var ledger = await Ledger.Ledger.OpenAsync(store, TimeProvider.System, new Redactor(), default);
+        await Task.WhenAll(Enumerable.Range(0, 300).Select(i =>
+            ledger.AppendAsync(i % 5 == 0 ? "chat.message" : "command", i % 2 == 0 ? "bob" : "carol", i % 3 == 0 ? "ops" : "dev", "t" + (i % 7), new { i })));
+        // The projection has not reached the newest 100 entries (as right after a burst).
+        await ExecAsync("DELETE FROM ledger_keys WHERE seq > 210");
+
+        var all = new List<LedgerEntry>();
+        await foreach (var e in store.ReadAllAsync(default)) all.Add(e);
+        LedgerQuery[] queries =
+        [
+            new(Room: "ops", Limit: 1000),
+            new(Room: "ops", Limit: 25, Newest: true),
+            new(Actor: "carol", Kind: "chat.*", Limit: 1000),
+            new(Thread: "t3", After: 150, Limit: 40),
+            new(Kind: "command", Room: "dev", Limit: 10_000, Newest: true),
+            new(Actor: "bob", Text: "\"i\":2", Limit: 1000),
+        ];
+        async Task SearchesMatchTheLedgerAsync()
+        {
+            foreach (var q in queries)
+            {
+                var matching = all.Where(e => e.Seq > q.After && (q.Room is null || e.Room == q.Room) && (q.Actor is null || e.Actor == q.Actor)
+                    && (q.Thread is null || e.Thread == q.Thread) && (q.Text is null || e.Data.Contains(q.Text, StringComparison.Ordinal))
+                    && (q.Kind is null || (q.Kind.EndsWith('*') ? e.Kind.StartsWith(q.Kind.TrimEnd('*'), StringComparison.Ordinal) : e.Kind == q.Kind)));
+                var expected = (q.Newest ? matching.TakeLast(q.Limit) : matching.Take(q.Limit)).Select(e => e.Seq).ToList();
+                var found = (await ledger.QueryAsync(q, default)).Select(e => e.Seq).ToList();
+                Assert.True(expected.Count > 0, $"the test's query {q} should match something");
+                Assert.Equal(expected, found);
+            }
+        }
+        await SearchesMatchTheLedgerAsync();
+
+        // A later append brings the keys up to date (the projection's interval has passed), and the answers stay the same.
+        await Task.Delay(SqliteLedgerStore.ProjectionInterval + TimeSpan.FromMilliseconds(100));
+        all.Add(await ledger.AppendAsync("test", "alice", null, null, null));
+        await using (var c = await _db.OpenAsync(default))
+        await using (var cmd = c.CreateCommand())
+        {
+            cmd.CommandText = "SELECT (SELECT count(*) FROM ledger_keys) = (SELECT count(*) FROM ledger)";
+            Assert.Equal(1L, (long)(await cmd.ExecuteScalarAsync())!);
+        }
+        await SearchesMatchTheLedgerAsync();
+    }
 }

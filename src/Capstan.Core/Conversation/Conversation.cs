@@ -47,17 +47,22 @@ public sealed class Conversation(
             return Refusal(room, $"That message is {incoming.Text.Length:N0} characters; the limit is {MaxLength:N0}. Split it, or share long text as a file or link.");
         }
 
+        var outcome = CommandParser.Parse(incoming.Text, registry, new ArgumentContext(snapshot, roomNames), incoming.Addressed);
+        // A read-only command (or one that was not understood) is answered from one ledger batch: the message, the
+        // command, the decision and the reply are written together, with one disk sync, and nothing is delivered
+        // before all of them are durable. Anything that may have effects writes its message first and waits for it.
+        using var batch = outcome is ParseOutcome.Problem or ParseOutcome.Command { Parsed.Spec: { Effect: SideEffect.Read, NeedsConfirmation: false } }
+            ? ledger.Batch()
+            : null;
+
         var message = new RoomMessage(RoomMessage.NewId(), room, incoming.ThreadId, actor.Display,
             actor.IsGuest ? AuthorKind.Guest : AuthorKind.Person, incoming.Text, ReplyTone.Info, clock.GetUtcNow(), Platform: incoming.Platform);
         var thread = incoming.ThreadId ?? message.Id;
-        var recorded = ledger.AppendAsync(LedgerKinds.Message, actor.LedgerName, room, thread,
+        var recorded = Append(batch, LedgerKinds.Message, actor.LedgerName, room, thread,
             new { id = message.Id, text = incoming.Text, platform = incoming.Platform, handle = incoming.Handle, via = incoming.Via, token = incoming.Token, author = actor.Display });
-        // The message reaches listeners once it is durable. A read-only command is parsed and answered while
-        // that write is in flight, so the message, the command, the decision and the reply usually share one
-        // disk sync; nothing is delivered before its own record (and everything before it) is durable.
+        // The message reaches listeners once it is durable, and always before its answers.
         var published = PublishWhenRecordedAsync(recorded, message);
 
-        var outcome = CommandParser.Parse(incoming.Text, registry, new ArgumentContext(snapshot, roomNames), incoming.Addressed);
         CommandResult result;
         string? commandId = null;
         switch (outcome)
@@ -67,33 +72,36 @@ public sealed class Conversation(
                 return new ConversationResult(message.Id, CommandOutcome.NotACommand, []);
             case ParseOutcome.Problem p:
                 commandId = p.Spec?.Id;
-                _ = ledger.AppendAsync(LedgerKinds.Command, actor.LedgerName, room, thread,
+                _ = Append(batch, LedgerKinds.Command, actor.LedgerName, room, thread,
                     new { message = message.Id, command = p.Spec?.Id, problem = p.Message });
                 result = CommandResult.Invalid(p.Message);
                 break;
             case ParseOutcome.Command c:
                 commandId = c.Parsed.Spec.Id;
                 // Anything that may have effects (or may confirm an earlier command) waits for the message to be durable first.
-                if (c.Parsed.Spec.Effect != SideEffect.Read || c.Parsed.Spec.NeedsConfirmation) await published;
-                result = await RunAsync(actor, room, thread, message.Id, c.Parsed, snapshot, askConfirmation: true, ct);
+                if (batch is null) await published;
+                result = await RunAsync(actor, room, thread, message.Id, c.Parsed, snapshot, askConfirmation: true, ct, batch);
                 break;
             default:
                 throw new UnreachableException();
         }
-        var replies = await ReplyAsync(room, thread, message.Id, result, published);
+        var replies = await ReplyAsync(room, thread, message.Id, result, published, batch);
         metrics.Command(commandId ?? "(unknown)", result.Outcome.ToString(), Stopwatch.GetElapsedTime(started));
         return new ConversationResult(message.Id, result.Outcome, replies, commandId, result.Following);
     }
 
+    private Task<LedgerEntry> Append(LedgerBatch? batch, string kind, string actor, string room, string thread, object data) =>
+        batch is null ? ledger.AppendAsync(kind, actor, room, thread, data) : batch.AppendAsync(kind, actor, room, thread, data);
+
     /// <summary>Authorises and runs a parsed command (also used by "confirm ID").</summary>
-    public async Task<CommandResult> RunAsync(Actor actor, string room, string thread, string messageId, ParsedCommand parsed, ConfigSnapshot snapshot, bool askConfirmation, CancellationToken ct)
+    public async Task<CommandResult> RunAsync(Actor actor, string room, string thread, string messageId, ParsedCommand parsed, ConfigSnapshot snapshot, bool askConfirmation, CancellationToken ct, LedgerBatch? batch = null)
     {
         var spec = parsed.Spec;
         var requestId = "r" + messageId[1..];
         var decision = snapshot.Policy.Check(actor, spec.Permission, spec.Id, parsed.Environment, room);
-        var commandEntry = ledger.AppendAsync(LedgerKinds.Command, actor.LedgerName, room, thread,
+        var commandEntry = Append(batch, LedgerKinds.Command, actor.LedgerName, room, thread,
             new { message = messageId, request = requestId, command = spec.Id, arguments = parsed.ForLedger(), flags = parsed.Flags, effect = spec.Effect.ToString().ToLowerInvariant(), via = actor.Via });
-        var decisionEntry = ledger.AppendAsync(LedgerKinds.Decision, actor.LedgerName, room, thread,
+        var decisionEntry = Append(batch, LedgerKinds.Decision, actor.LedgerName, room, thread,
             new { request = requestId, command = spec.Id, permission = spec.Permission, environment = parsed.Environment, allowed = decision.Allowed, reason = decision.Reason });
         if (!decision.Allowed) return CommandResult.Refuse(decision.Reason);
 
@@ -131,11 +139,12 @@ public sealed class Conversation(
         await feed.PublishAsync(new RoomEvent(RoomEvent.Posted, message));
     }
 
-    private async Task<IReadOnlyList<RoomMessage>> ReplyAsync(string room, string thread, string inReplyTo, CommandResult result, Task messagePublished)
+    private async Task<IReadOnlyList<RoomMessage>> ReplyAsync(string room, string thread, string inReplyTo, CommandResult result, Task messagePublished, LedgerBatch? batch)
     {
         var replies = result.Replies.Select(r => outbox.Prepare(room, thread, r)).ToList();
         Task? last = null;
-        foreach (var r in replies) last = outbox.RecordAsync(r, inReplyTo);
+        foreach (var r in replies) last = outbox.RecordAsync(r, inReplyTo, batch);
+        batch?.Release();
         await messagePublished;           // the question reaches listeners before its answers
         if (last is not null) await last; // the ledger writes in order: the last one durable means all are
         foreach (var r in replies) await outbox.DeliverAsync(r);

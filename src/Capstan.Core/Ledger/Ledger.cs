@@ -1,20 +1,25 @@
 using System.Text.Json;
-using System.Threading.Channels;
 
 namespace Capstan.Core.Ledger;
 
 /// <summary>
 /// The append-only, hash-chained record of everything said and done. Appends from many callers are
 /// group-committed: each caller's task completes only once its entry is durable, and one disk sync
-/// covers every entry that arrived while the previous one was being written.
+/// covers every entry that arrived while the previous one was being written. The writing is done by one
+/// thread of its own (the store's work is synchronous disk work), so the thread pool never blocks on a sync.
 /// </summary>
 public sealed class Ledger : IAsyncDisposable
 {
     private readonly ILedgerStore _store;
     private readonly TimeProvider _clock;
     private readonly Redactor _redactor;
-    private readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
-    private readonly Task _writer;
+    private readonly object _gate = new();
+    private List<Pending> _incoming = new(256);
+    private List<Pending> _spare = new(256);
+    private bool _closed;
+    private readonly Thread _writer;
+    private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private static readonly AsyncLocal<LedgerBatch?> CurrentBatch = new();
 
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = false };
 
@@ -23,7 +28,8 @@ public sealed class Ledger : IAsyncDisposable
         _store = store;
         _clock = clock;
         _redactor = redactor;
-        _writer = Task.Run(WriteLoopAsync);
+        _writer = new Thread(WriteLoop) { IsBackground = true, Name = "Capstan ledger writer" };
+        _writer.Start();
     }
 
     public static async Task<Ledger> OpenAsync(ILedgerStore store, TimeProvider clock, Redactor redactor, CancellationToken ct)
@@ -40,14 +46,41 @@ public sealed class Ledger : IAsyncDisposable
     /// <summary>Appends an entry; the task completes when it is durable on disk.</summary>
     public Task<LedgerEntry> AppendAsync(LedgerDraft draft)
     {
-        var pending = new Pending(draft, new TaskCompletionSource<LedgerEntry>(TaskCreationOptions.RunContinuationsAsynchronously));
-        if (!_queue.Writer.TryWrite(pending))
-            pending.Done.SetException(new ObjectDisposedException(nameof(Ledger), "The ledger is closed; Capstan is shutting down."));
+        // Held entries of this flow's batch come first: what a command records while it runs follows its message.
+        CurrentBatch.Value?.Release();
+        var pending = new Pending(draft);
+        Enqueue([pending]);
         return pending.Done.Task;
     }
 
     public Task<LedgerEntry> AppendAsync(string kind, string actor, string? room, string? thread, object? data) =>
         AppendAsync(new LedgerDraft(kind, actor, room, thread, data));
+
+    /// <summary>
+    /// Holds this flow's next entries (appended through the batch) until <see cref="LedgerBatch.Release"/>, then writes
+    /// them together, so a message, its command, the decision and the reply cost one disk sync. Any other append from
+    /// the same flow releases the batch first, so the ledger's order is the order things happened in.
+    /// </summary>
+    public LedgerBatch Batch()
+    {
+        var batch = new LedgerBatch(this);
+        CurrentBatch.Value = batch;
+        return batch;
+    }
+
+    internal void Enqueue(IReadOnlyList<Pending> pending)
+    {
+        lock (_gate)
+        {
+            if (!_closed)
+            {
+                _incoming.AddRange(pending);
+                if (_incoming.Count == pending.Count) Monitor.Pulse(_gate);
+                return;
+            }
+        }
+        foreach (var p in pending) p.Done.TrySetException(new ObjectDisposedException(nameof(Ledger), "The ledger is closed; Capstan is shutting down."));
+    }
 
     public Task<IReadOnlyList<LedgerEntry>> QueryAsync(LedgerQuery query, CancellationToken ct) => _store.QueryAsync(query, ct);
 
@@ -72,52 +105,123 @@ public sealed class Ledger : IAsyncDisposable
         return new(count, null, null);
     }
 
-    private async Task WriteLoopAsync()
+    private void WriteLoop()
     {
-        var batch = new List<Pending>(256);
         var unsealed = new List<UnsealedEntry>(256);
-        while (await _queue.Reader.WaitToReadAsync())
+        try
         {
-            batch.Clear();
-            unsealed.Clear();
-            while (batch.Count < 1024 && _queue.Reader.TryRead(out var p)) batch.Add(p);
-            foreach (var p in batch)
+            while (true)
             {
-                var d = p.Draft;
-                var data = d.Data switch
+                List<Pending> batch;
+                lock (_gate)
                 {
-                    null => "{}",
-                    string s => s,
-                    _ => JsonSerializer.Serialize(d.Data, d.Data.GetType(), Json),
-                };
-                var at = _clock.GetUtcNow();
-                at = new DateTimeOffset(at.UtcTicks - at.UtcTicks % TimeSpan.TicksPerMicrosecond, TimeSpan.Zero);
-                unsealed.Add(new UnsealedEntry(at, d.Kind, d.Actor, d.Room, d.Thread, _redactor.Redact(data)));
+                    while (_incoming.Count == 0 && !_closed) Monitor.Wait(_gate);
+                    if (_incoming.Count == 0) return;
+                    batch = _incoming;
+                    _incoming = _spare;
+                }
+                Write(batch, unsealed);
+                batch.Clear();
+                lock (_gate) _spare = batch;
             }
-            try
+        }
+        finally
+        {
+            _stopped.TrySetResult();
+        }
+    }
+
+    private void Write(List<Pending> batch, List<UnsealedEntry> unsealed)
+    {
+        unsealed.Clear();
+        foreach (var p in batch)
+        {
+            var d = p.Draft;
+            var data = d.Data switch
             {
-                var entries = await _store.AppendAsync(unsealed, CancellationToken.None);
-                for (var i = 0; i < batch.Count; i++) batch[i].Done.SetResult(entries[i]);
-                var appended = Appended;
-                if (appended is not null)
-                    foreach (var e in entries)
-                    {
-                        try { appended(e); }
-                        catch (Exception) { /* a failing observer must not stop the ledger */ }
-                    }
-            }
-            catch (Exception ex)
-            {
-                foreach (var p in batch) p.Done.SetException(new IOException($"The ledger could not record this ({ex.Message}); nothing was done.", ex));
-            }
+                null => "{}",
+                string s => s,
+                _ => JsonSerializer.Serialize(d.Data, d.Data.GetType(), Json),
+            };
+            var at = _clock.GetUtcNow();
+            at = new DateTimeOffset(at.UtcTicks - at.UtcTicks % TimeSpan.TicksPerMicrosecond, TimeSpan.Zero);
+            unsealed.Add(new UnsealedEntry(at, d.Kind, d.Actor, d.Room, d.Thread, _redactor.Redact(data)));
+        }
+        try
+        {
+            // The store's work is disk work: this thread exists to wait for it.
+            var entries = _store.AppendAsync(unsealed, CancellationToken.None).GetAwaiter().GetResult();
+            for (var i = 0; i < batch.Count; i++) batch[i].Done.SetResult(entries[i]);
+            var appended = Appended;
+            if (appended is not null)
+                foreach (var e in entries)
+                {
+                    try { appended(e); }
+                    catch (Exception) { /* a failing observer must not stop the ledger */ }
+                }
+        }
+        catch (Exception ex)
+        {
+            foreach (var p in batch) p.Done.TrySetException(new IOException($"The ledger could not record this ({ex.Message}); nothing was done.", ex));
         }
     }
 
     public async ValueTask DisposeAsync()
     {
-        _queue.Writer.TryComplete();
-        await _writer;
+        lock (_gate)
+        {
+            _closed = true;
+            Monitor.Pulse(_gate);
+        }
+        await _stopped.Task;
     }
 
-    private sealed record Pending(LedgerDraft Draft, TaskCompletionSource<LedgerEntry> Done);
+    internal sealed class Pending(LedgerDraft draft)
+    {
+        public LedgerDraft Draft { get; } = draft;
+        public TaskCompletionSource<LedgerEntry> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+}
+
+/// <summary>
+/// Entries that are written to the ledger together (see <see cref="Ledger.Batch"/>): each append's task completes once
+/// the whole batch is durable. Released when disposed, when released explicitly, or when anything else on the same
+/// flow appends to the ledger; appends after that are written at once.
+/// </summary>
+public sealed class LedgerBatch : IDisposable
+{
+    private readonly Ledger _ledger;
+    private readonly Lock _lock = new();
+    private List<Ledger.Pending>? _held = new(4);
+
+    internal LedgerBatch(Ledger ledger) => _ledger = ledger;
+
+    public Task<LedgerEntry> AppendAsync(string kind, string actor, string? room, string? thread, object? data)
+    {
+        var pending = new Ledger.Pending(new LedgerDraft(kind, actor, room, thread, data));
+        lock (_lock)
+        {
+            if (_held is { } held)
+            {
+                held.Add(pending);
+                return pending.Done.Task;
+            }
+        }
+        _ledger.Enqueue([pending]);
+        return pending.Done.Task;
+    }
+
+    /// <summary>Sends what is held to the writer, as one group; later appends go straight to the writer.</summary>
+    public void Release()
+    {
+        List<Ledger.Pending>? held;
+        lock (_lock)
+        {
+            held = _held;
+            _held = null;
+        }
+        if (held is { Count: > 0 }) _ledger.Enqueue(held);
+    }
+
+    public void Dispose() => Release();
 }

@@ -10,6 +10,14 @@ namespace Capstan.Core.Ledger;
 /// The ledger in the embedded SQLite database (WAL, synchronous=FULL: a committed append survives a crash).
 /// The writer never checkpoints: copying the WAL into the database file (and syncing that file) happens on a
 /// connection of its own shortly after appends, so a commit waits for its own WAL sync only.
+/// <para>
+/// Appends write the ledger table only. Its search keys (room, actor, kind, thread) are a projection,
+/// <c>ledger_keys</c>, copied from the ledger in bulk by a later append's transaction (every
+/// <see cref="ProjectionInterval"/> or <see cref="ProjectionBatch"/> entries), so an entry's share of index upkeep is a
+/// fraction of one row instead of four index insertions. A search reads the projection for what it holds and the
+/// ledger itself for the newest entries it does not hold yet, in one statement (one snapshot): nothing appended is
+/// ever missing from a search. The projection is rebuilt from the ledger, never the other way round.
+/// </para>
 /// </summary>
 public sealed class SqliteLedgerStore(SqliteDatabase db) : ILedgerStore
 {
@@ -22,6 +30,20 @@ public sealed class SqliteLedgerStore(SqliteDatabase db) : ILedgerStore
 
     /// <summary>How long the checkpointer waits after an append, so one checkpoint covers a burst.</summary>
     private static readonly TimeSpan CheckpointDelay = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>An append's transaction also brings the search keys up to date when this long has passed since the last time…</summary>
+    public static readonly TimeSpan ProjectionInterval = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>…or when this many entries were appended since.</summary>
+    public const int ProjectionBatch = 2048;
+
+    private long _projectedAt;
+    private int _unprojected;
+
+    private const string Project = """
+        INSERT INTO ledger_keys (seq, room, actor, kind, thread)
+        SELECT seq, room, actor, kind, thread FROM ledger WHERE seq > (SELECT IFNULL(MAX(seq), 0) FROM ledger_keys)
+        """;
 
     public async Task<(long Seq, string Hash)> TailAsync(CancellationToken ct)
     {
@@ -66,6 +88,14 @@ public sealed class SqliteLedgerStore(SqliteDatabase db) : ILedgerStore
                 p[7].Value = e.PrevHash;
                 p[8].Value = e.Hash;
                 await cmd.ExecuteNonQueryAsync(ct);
+            }
+            _unprojected += entries.Count;
+            if (_unprojected >= ProjectionBatch || System.Diagnostics.Stopwatch.GetElapsedTime(_projectedAt) >= ProjectionInterval)
+            {
+                // Entries appended by another process on this folder are picked up too: the copy starts after the projection's end.
+                await _writer.ExecuteAsync(Project, transaction: tx);
+                _unprojected = 0;
+                _projectedAt = System.Diagnostics.Stopwatch.GetTimestamp();
             }
             tx.Commit();
             if (_appended.CurrentCount == 0) { try { _appended.Release(); } catch (SemaphoreFullException) { } }
@@ -112,17 +142,21 @@ public sealed class SqliteLedgerStore(SqliteDatabase db) : ILedgerStore
 
     public async Task<IReadOnlyList<LedgerEntry>> QueryAsync(LedgerQuery q, CancellationToken ct)
     {
-        var sql = new StringBuilder("SELECT seq, at, kind, actor, room, thread, data, prev_hash, hash FROM ledger WHERE seq > @After");
-        if (q.Actor is not null) sql.Append(" AND actor = @Actor");
-        if (q.Room is not null) sql.Append(" AND room = @Room");
-        if (q.Kind is not null) sql.Append(q.Kind.EndsWith('*') ? " AND kind LIKE @KindPrefix" : " AND kind = @Kind");
-        if (q.Thread is not null) sql.Append(" AND thread = @Thread");
-        if (q.Since is not null) sql.Append(" AND at >= @Since");
-        if (q.Until is not null) sql.Append(" AND at <= @Until");
-        if (q.Text is not null) sql.Append(" AND instr(lower(data), lower(@Text)) > 0");
-        sql.Append(q.Newest ? " ORDER BY seq DESC" : " ORDER BY seq ASC").Append(" LIMIT @Limit");
+        const string Columns = "l.seq, l.at, l.kind, l.actor, l.room, l.thread, l.data, l.prev_hash, l.hash";
+        var order = q.Newest ? " ORDER BY seq DESC" : " ORDER BY seq ASC";
+        string sql;
+        if (q.Actor is null && q.Room is null && q.Kind is null && q.Thread is null)
+            sql = $"SELECT {Columns} FROM ledger l WHERE l.seq > @After{EntryFilters(q)}{order} LIMIT @Limit";
+        else
+        {
+            // The projection for the entries it holds (through its indexes), the ledger for the newest ones it does not hold yet.
+            const string Projected = "(SELECT IFNULL(MAX(seq), 0) FROM ledger_keys)";
+            var keyed = $"SELECT {Columns} FROM ledger_keys k JOIN ledger l ON l.seq = k.seq WHERE k.seq > @After{KeyFilters(q, "k")}{EntryFilters(q)}{order.Replace("seq", "k.seq")} LIMIT @Limit";
+            var newest = $"SELECT {Columns} FROM ledger l WHERE l.seq > @After AND l.seq > {Projected}{KeyFilters(q, "l")}{EntryFilters(q)}{order.Replace("seq", "l.seq")} LIMIT @Limit";
+            sql = $"SELECT * FROM (SELECT * FROM ({keyed}) UNION ALL SELECT * FROM ({newest})){order} LIMIT @Limit";
+        }
         await using var c = await db.OpenAsync(ct);
-        var rows = await c.QueryAsync<Row>(new CommandDefinition(sql.ToString(), new
+        var rows = await c.QueryAsync<Row>(new CommandDefinition(sql, new
         {
             q.After,
             q.Actor,
@@ -138,6 +172,27 @@ public sealed class SqliteLedgerStore(SqliteDatabase db) : ILedgerStore
         var list = rows.Select(r => r.ToEntry()).ToList();
         if (q.Newest) list.Reverse();
         return list;
+    }
+
+    /// <summary>The query's conditions on the search keys (room, actor, kind, thread) of the table aliased <paramref name="t"/>.</summary>
+    private static string KeyFilters(LedgerQuery q, string t)
+    {
+        var sql = new StringBuilder();
+        if (q.Actor is not null) sql.Append($" AND {t}.actor = @Actor");
+        if (q.Room is not null) sql.Append($" AND {t}.room = @Room");
+        if (q.Kind is not null) sql.Append(q.Kind.EndsWith('*') ? $" AND {t}.kind LIKE @KindPrefix" : $" AND {t}.kind = @Kind");
+        if (q.Thread is not null) sql.Append($" AND {t}.thread = @Thread");
+        return sql.ToString();
+    }
+
+    /// <summary>The query's conditions on an entry's own columns (time, text), which only the ledger table has.</summary>
+    private static string EntryFilters(LedgerQuery q)
+    {
+        var sql = new StringBuilder();
+        if (q.Since is not null) sql.Append(" AND l.at >= @Since");
+        if (q.Until is not null) sql.Append(" AND l.at <= @Until");
+        if (q.Text is not null) sql.Append(" AND instr(lower(l.data), lower(@Text)) > 0");
+        return sql.ToString();
     }
 
     public async IAsyncEnumerable<LedgerEntry> ReadAllAsync([EnumeratorCancellation] CancellationToken ct)
