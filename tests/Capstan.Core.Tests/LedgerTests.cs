@@ -195,4 +195,15 @@ public sealed class LedgerTests : IAsyncLifetime
         }
         await SearchesMatchTheLedgerAsync();
     }
+
+    [Theory]
+    [InlineData("ops", "t1", "{\"text\":\"déployer l’app ✓\"}")]
+    [InlineData(null, null, "{}")]
+    public void An_entry_hash_is_the_sha256_of_its_fields_joined_by_newlines_so_ledgers_written_earlier_still_verify(string? room, string? thread, string data)
+    {
+        var at = new DateTimeOffset(2026, 12, 2, 1, 2, 3, TimeSpan.Zero).AddTicks(4560);
+        var text = string.Join('\n', LedgerEntry.Genesis, "12345", "2026-12-02T01:02:03.0004560Z", "chat.message", "bob", room ?? "", thread ?? "", data);
+        var expected = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(text)));
+        Assert.Equal(expected, LedgerEntry.ComputeHash(LedgerEntry.Genesis, 12345, at, "chat.message", "bob", room, thread, data));
+    }
 }

@@ -48,7 +48,7 @@ public sealed class Ledger : IAsyncDisposable
     {
         // Held entries of this flow's batch come first: what a command records while it runs follows its message.
         CurrentBatch.Value?.Release();
-        var pending = new Pending(draft);
+        var pending = Prepare(draft);
         Enqueue([pending]);
         return pending.Done.Task;
     }
@@ -134,18 +134,12 @@ public sealed class Ledger : IAsyncDisposable
     private void Write(List<Pending> batch, List<UnsealedEntry> unsealed)
     {
         unsealed.Clear();
+        var now = _clock.GetUtcNow();
+        var at = new DateTimeOffset(now.UtcTicks - now.UtcTicks % TimeSpan.TicksPerMicrosecond, TimeSpan.Zero);
         foreach (var p in batch)
         {
             var d = p.Draft;
-            var data = d.Data switch
-            {
-                null => "{}",
-                string s => s,
-                _ => JsonSerializer.Serialize(d.Data, d.Data.GetType(), Json),
-            };
-            var at = _clock.GetUtcNow();
-            at = new DateTimeOffset(at.UtcTicks - at.UtcTicks % TimeSpan.TicksPerMicrosecond, TimeSpan.Zero);
-            unsealed.Add(new UnsealedEntry(at, d.Kind, d.Actor, d.Room, d.Thread, _redactor.Redact(data)));
+            unsealed.Add(new UnsealedEntry(at, d.Kind, d.Actor, d.Room, d.Thread, p.Data));
         }
         try
         {
@@ -176,11 +170,23 @@ public sealed class Ledger : IAsyncDisposable
         await _stopped.Task;
     }
 
-    internal sealed class Pending(LedgerDraft draft)
+    /// <summary>
+    /// An entry on its way to the writer. Its data is serialised and redacted by the caller, on the caller's thread, so
+    /// the one writer thread only chains and stores.
+    /// </summary>
+    internal sealed class Pending(LedgerDraft draft, string data)
     {
         public LedgerDraft Draft { get; } = draft;
+        public string Data { get; } = data;
         public TaskCompletionSource<LedgerEntry> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
+
+    internal Pending Prepare(LedgerDraft d) => new(d, _redactor.Redact(d.Data switch
+    {
+        null => "{}",
+        string s => s,
+        _ => JsonSerializer.Serialize(d.Data, d.Data.GetType(), Json),
+    }));
 }
 
 /// <summary>
@@ -198,7 +204,7 @@ public sealed class LedgerBatch : IDisposable
 
     public Task<LedgerEntry> AppendAsync(string kind, string actor, string? room, string? thread, object? data)
     {
-        var pending = new Ledger.Pending(new LedgerDraft(kind, actor, room, thread, data));
+        var pending = _ledger.Prepare(new LedgerDraft(kind, actor, room, thread, data));
         lock (_lock)
         {
             if (_held is { } held)

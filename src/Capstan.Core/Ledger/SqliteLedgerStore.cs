@@ -23,6 +23,7 @@ public sealed class SqliteLedgerStore(SqliteDatabase db) : ILedgerStore
 {
     private SqliteConnection? _writer;
     private SqliteCommand? _insert;
+    private SqliteCommand? _tail;
     private readonly SemaphoreSlim _writeGate = new(1, 1);
     private readonly SemaphoreSlim _appended = new(0, 1);
     private readonly CancellationTokenSource _closing = new();
@@ -64,8 +65,12 @@ public sealed class SqliteLedgerStore(SqliteDatabase db) : ILedgerStore
                 _checkpoints ??= Task.Run(CheckpointLoopAsync);
             }
             await using var tx = _writer.BeginTransaction(deferred: false);
-            var tail = await _writer.QueryFirstOrDefaultAsync<(long Seq, string Hash)?>("SELECT seq, hash FROM ledger ORDER BY seq DESC LIMIT 1", transaction: tx);
-            var (seq, hash) = tail ?? (0L, LedgerEntry.Genesis);
+            // The tail is read inside the transaction: another process on this folder may have appended since our last write.
+            var last = _tail ??= Prepare(_writer, "SELECT seq, hash FROM ledger ORDER BY seq DESC LIMIT 1");
+            last.Transaction = tx;
+            var (seq, hash) = (0L, LedgerEntry.Genesis);
+            await using (var r = await last.ExecuteReaderAsync(ct))
+                if (await r.ReadAsync(ct)) (seq, hash) = (r.GetInt64(0), r.GetString(1));
             var entries = new List<LedgerEntry>(unsealed.Count);
             foreach (var u in unsealed)
             {
@@ -76,10 +81,12 @@ public sealed class SqliteLedgerStore(SqliteDatabase db) : ILedgerStore
             var cmd = _insert ??= PrepareInsert(_writer);
             cmd.Transaction = tx;
             var p = cmd.Parameters;
+            (DateTimeOffset At, string Text) time = default;
             foreach (var e in entries)
             {
+                if (time.Text is null || time.At != e.At) time = (e.At, e.At.UtcDateTime.ToString("O")); // a batch shares one time
                 p[0].Value = e.Seq;
-                p[1].Value = e.At.UtcDateTime.ToString("O");
+                p[1].Value = time.Text;
                 p[2].Value = e.Kind;
                 p[3].Value = e.Actor;
                 p[4].Value = (object?)e.Room ?? DBNull.Value;
@@ -103,8 +110,7 @@ public sealed class SqliteLedgerStore(SqliteDatabase db) : ILedgerStore
         }
         catch
         {
-            _insert?.Dispose();
-            _insert = null;
+            DisposeStatements();
             await CloseWriterAsync();
             throw;
         }
@@ -129,6 +135,13 @@ public sealed class SqliteLedgerStore(SqliteDatabase db) : ILedgerStore
             }
         }
         catch (OperationCanceledException) { }
+    }
+
+    private static SqliteCommand Prepare(SqliteConnection c, string sql)
+    {
+        var cmd = c.CreateCommand();
+        cmd.CommandText = sql;
+        return cmd;
     }
 
     private static SqliteCommand PrepareInsert(SqliteConnection c)
@@ -210,8 +223,16 @@ public sealed class SqliteLedgerStore(SqliteDatabase db) : ILedgerStore
     {
         await _closing.CancelAsync();
         if (_checkpoints is not null) await _checkpoints;
-        _insert?.Dispose();
+        DisposeStatements();
         await CloseWriterAsync();
+    }
+
+    private void DisposeStatements()
+    {
+        _insert?.Dispose();
+        _insert = null;
+        _tail?.Dispose();
+        _tail = null;
     }
 
     /// <summary>
