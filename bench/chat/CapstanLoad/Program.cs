@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using System.Net;
+using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 
@@ -9,28 +9,22 @@ using System.Text.Json;
 //                [--n 2000] [--warmup 200] [--clients 1,16]
 //
 // For each client count C it posts --warmup messages (not measured), then --n messages to
-// POST /api/rooms/{room}/messages over HTTP/1.1 keep-alive connections, C requests in flight at a time
+// POST /api/rooms/{room}/messages over C HTTP/1.1 keep-alive connections (raw sockets, one prepared request),
+// C requests in flight at a time
 // (C = 1 is the sequential one-at-a-time round trip). A message counts only when the answer is 200 with
 // outcome "Succeeded": Capstan answers after the message, the command, the policy decision and the reply
 // are durable in the ledger. Prints one JSON document with throughput and latency percentiles per mode.
 
 var opts = Options.Parse(args);
-using var handler = new SocketsHttpHandler
-{
-    UseProxy = false,
-    UseCookies = false,
-    AllowAutoRedirect = false,
-    MaxConnectionsPerServer = 1024,
-    PooledConnectionLifetime = Timeout.InfiniteTimeSpan,
-    PooledConnectionIdleTimeout = TimeSpan.FromMinutes(5),
-};
-using var http = new HttpClient(handler) { BaseAddress = new Uri(opts.Url), Timeout = TimeSpan.FromSeconds(60) };
-http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", opts.Token);
-http.DefaultRequestVersion = HttpVersion.Version11;
+var target = new Uri(opts.Url);
 var body = Encoding.UTF8.GetBytes(JsonSerializer.Serialize(new { text = opts.Text }));
 var path = $"/api/rooms/{Uri.EscapeDataString(opts.Room)}/messages";
+// One request, built once: the driver's own CPU per message must stay small next to the server's, since both share
+// the machine (HttpClient cost about as much CPU per request as the server's whole answer on 2 cores).
+var request = Encoding.ASCII.GetBytes(
+    $"POST {path} HTTP/1.1\r\nHost: {target.Authority}\r\nAuthorization: Bearer {opts.Token}\r\n" +
+    $"Content-Type: application/json\r\nContent-Length: {body.Length}\r\n\r\n").Concat(body).ToArray();
 var succeeded = "\"outcome\":\"Succeeded\""u8.ToArray();
-
 var results = new List<ModeResult>();
 foreach (var clients in opts.Clients)
 {
@@ -50,21 +44,19 @@ async Task<ModeResult> RunAsync(int clients, int n)
     var start = Stopwatch.GetTimestamp();
     var workers = Enumerable.Range(0, Math.Min(clients, Math.Max(n, 1))).Select(_ => Task.Run(async () =>
     {
+        using var connection = await KeepAlive.OpenAsync(target);
         int i;
         while ((i = Interlocked.Increment(ref next)) < n)
         {
             var t0 = Stopwatch.GetTimestamp();
             try
             {
-                using var content = new ByteArrayContent(body);
-                content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
-                using var response = await http.PostAsync(path, content);
-                var bytes = await response.Content.ReadAsByteArrayAsync();
+                var (status, answer) = await connection.ExchangeAsync(request);
                 latencies[i] = Stopwatch.GetTimestamp() - t0;
-                if (response.StatusCode != HttpStatusCode.OK || bytes.AsSpan().IndexOf(succeeded) < 0)
+                if (status != 200 || answer.Span.IndexOf(succeeded) < 0)
                 {
                     Interlocked.Increment(ref errors);
-                    Interlocked.CompareExchange(ref firstError, $"{(int)response.StatusCode}: {Encoding.UTF8.GetString(bytes)[..Math.Min(bytes.Length, 300)]}", null);
+                    Interlocked.CompareExchange(ref firstError, $"{status}: {Encoding.UTF8.GetString(answer.Span[..Math.Min(answer.Length, 300)])}", null);
                 }
             }
             catch (Exception ex)
@@ -91,6 +83,73 @@ static double Percentile(double[] sorted, double p)
     if (sorted.Length == 0) return 0;
     var rank = (int)Math.Ceiling(p / 100.0 * sorted.Length) - 1; // nearest-rank
     return Math.Round(sorted[Math.Clamp(rank, 0, sorted.Length - 1)], 3);
+}
+
+/// <summary>
+/// One HTTP/1.1 keep-alive connection that sends a prepared request and reads one answer (status line, headers with
+/// Content-Length or chunked body). Enough HTTP for this benchmark's one endpoint, and cheap per request.
+/// </summary>
+internal sealed class KeepAlive(Socket socket) : IDisposable
+{
+    private readonly byte[] _buffer = new byte[64 * 1024];
+    private int _start, _end;
+
+    public static async Task<KeepAlive> OpenAsync(Uri url)
+    {
+        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        await socket.ConnectAsync(url.Host, url.Port);
+        return new KeepAlive(socket);
+    }
+
+    public async Task<(int Status, ReadOnlyMemory<byte> Body)> ExchangeAsync(byte[] request)
+    {
+        await socket.SendAsync(request, SocketFlags.None);
+        int headerEnd;
+        while ((headerEnd = _buffer.AsSpan(_start, _end - _start).IndexOf("\r\n\r\n"u8)) < 0) await FillAsync();
+        var head = Encoding.ASCII.GetString(_buffer, _start, headerEnd);
+        var status = int.Parse(head.AsSpan(9, 3), System.Globalization.CultureInfo.InvariantCulture);
+        _start += headerEnd + 4;
+        var at = head.IndexOf("Content-Length:", StringComparison.OrdinalIgnoreCase);
+        if (at >= 0)
+        {
+            var lineEnd = head.IndexOf('\r', at);
+            var length = int.Parse(head.AsSpan(at + 15, (lineEnd < 0 ? head.Length : lineEnd) - at - 15).Trim(), System.Globalization.CultureInfo.InvariantCulture);
+            while (_end - _start < length) await FillAsync();
+            var answer = _buffer.AsMemory(_start, length).ToArray();
+            _start += length;
+            return (status, answer);
+        }
+        if (head.IndexOf("Transfer-Encoding: chunked", StringComparison.OrdinalIgnoreCase) < 0)
+            throw new InvalidDataException("the answer has neither Content-Length nor chunked encoding");
+        var body = new List<byte>(1024);
+        while (true)
+        {
+            int sizeEnd;
+            while ((sizeEnd = _buffer.AsSpan(_start, _end - _start).IndexOf("\r\n"u8)) < 0) await FillAsync();
+            var size = int.Parse(Encoding.ASCII.GetString(_buffer, _start, sizeEnd).Split(';')[0], System.Globalization.NumberStyles.HexNumber, System.Globalization.CultureInfo.InvariantCulture);
+            _start += sizeEnd + 2;
+            while (_end - _start < size + 2) await FillAsync(); // the chunk and its CRLF (for the last, empty chunk: the final CRLF)
+            body.AddRange(_buffer.AsSpan(_start, size));
+            _start += size + 2;
+            if (size == 0) return (status, body.ToArray());
+        }
+    }
+
+    private async Task FillAsync()
+    {
+        if (_start > 0)
+        {
+            Buffer.BlockCopy(_buffer, _start, _buffer, 0, _end - _start);
+            _end -= _start;
+            _start = 0;
+        }
+        if (_end == _buffer.Length) throw new InvalidDataException("an answer larger than 64 KB");
+        var n = await socket.ReceiveAsync(_buffer.AsMemory(_end), SocketFlags.None);
+        if (n == 0) throw new IOException("the server closed the connection");
+        _end += n;
+    }
+
+    public void Dispose() => socket.Dispose();
 }
 
 internal sealed record ModeResult(string Mode, int Clients, int N, int Errors, string? FirstError, double Seconds, double MsgPerSec, double P50Ms, double P99Ms, double MaxMs);
