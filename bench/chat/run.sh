@@ -3,7 +3,7 @@
 #   bench/chat/run.sh                     N=2000 messages per mode, 200 warm-up, 16 concurrent clients
 #   N=5000 WARMUP=3000 CLIENTS=32 bench/chat/run.sh
 # Capstan: `capstan up` on a fresh temporary data folder and a free port; capstan-load posts `whoami` to
-# POST /api/rooms/ops/messages over HTTP keep-alive (each answer arrives only after the message, command,
+# POST /api/rooms/ops/messages over raw HTTP/1.1 keep-alive sockets (each answer arrives only after the message, command,
 # policy decision and reply are durable in the SQLite ledger). Hubot: hubot/drive.mjs pipes
 # `hubot whoami N` into `hubot -a Shell -d -n hubot`. Afterwards `capstan ledger verify` must find every
 # entry intact. Prints the JSON of both drivers, then a Markdown table with the ratios.
