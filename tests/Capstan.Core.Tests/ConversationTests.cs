@@ -189,4 +189,32 @@ public sealed class ConversationTests
         Assert.Equal([LedgerKinds.Message, LedgerKinds.Command, LedgerKinds.Decision, "probe.reading", LedgerKinds.Reply], entries.Select(e => e.Kind));
         Assert.Contains($"reading {entries[3].Seq} recorded", result.Replies[0].Text);
     }
+
+    [Fact]
+    public async Task A_read_command_that_has_to_wait_shows_and_records_its_message_before_it_answers()
+    {
+        await using var t = await TestNode.StartAsync();
+        var proceed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        t.Node.Registry.Add(new CommandSpec("slowprobe", "Basics", "Probe something slow")
+            .Needs(CoreCommands.ReadPermission)
+            .Example("slowprobe")
+            .Runs(async _ =>
+            {
+                await proceed.Task;
+                return CommandResult.Info("probed");
+            }));
+        var posted = new TaskCompletionSource<RoomEvent>(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var _ = t.Node.Feed.Listen(e => { if (e.Message.Text == "slowprobe") posted.TrySetResult(e); return ValueTask.CompletedTask; });
+
+        var answer = t.SayAsync("bob", "slowprobe");
+        // While the probe is still running, the room already sees the question and the ledger holds it.
+        var seen = await posted.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.False(answer.IsCompleted);
+        var recorded = await t.Node.Ledger.QueryAsync(new LedgerQuery(Thread: seen.Message.Id, Limit: 10), default);
+        Assert.Equal([LedgerKinds.Message, LedgerKinds.Command, LedgerKinds.Decision], recorded.Select(e => e.Kind));
+
+        proceed.SetResult();
+        var result = await answer.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal("probed", result.Replies[0].Text);
+    }
 }

@@ -34,10 +34,12 @@ public sealed class CoreCommands : ICommandModule
         registry.Add(new CommandSpec("confirm", "Basics", "Go ahead with a destructive command you asked for")
             .Required("id", ArgumentKind.Text, "the code Capstan gave you")
             .Example("confirm K7F2")
+            .Effects(SideEffect.Change) // it runs the command it confirms
             .Runs(Confirm));
         registry.Add(new CommandSpec("cancel", "Basics", "Cancel a pending confirmation (or a job, or an approval request)")
             .Required("id", ArgumentKind.Text, "the code or id to cancel")
             .Example("cancel K7F2")
+            .Effects(SideEffect.Change) // it stops jobs and withdraws approval requests
             .Runs(Cancel));
         registry.Add(new CommandSpec("tokens", "Access", "List API tokens (yours, or a person's if you are an admin)")
             .Optional("person", ArgumentKind.Person)

@@ -119,7 +119,11 @@ public sealed class Conversation(
         var context = new CommandContext(actor, room, thread, messageId, requestId, parsed, snapshot, outbox, services, clock, ct);
         try
         {
-            return await spec.Handler(context);
+            var running = spec.Handler(context);
+            // A handler that has to wait (probes, git, queries) must not keep the message unrecorded and unseen meanwhile:
+            // the batch then goes ahead, and only an answer that is ready at once shares its message's disk sync.
+            if (!running.IsCompleted) batch?.Release();
+            return await running;
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {

@@ -29,7 +29,7 @@ public sealed class Ledger : IAsyncDisposable
         _clock = clock;
         _redactor = redactor;
         _writer = new Thread(WriteLoop) { IsBackground = true, Name = "Capstan ledger writer" };
-        _writer.Start();
+        _writer.UnsafeStart(); // the writer carries no caller's context (no batch, no culture, no activity)
     }
 
     public static async Task<Ledger> OpenAsync(ILedgerStore store, TimeProvider clock, Redactor redactor, CancellationToken ct)
@@ -66,6 +66,12 @@ public sealed class Ledger : IAsyncDisposable
         var batch = new LedgerBatch(this);
         CurrentBatch.Value = batch;
         return batch;
+    }
+
+    /// <summary>Work started later on the flow that held <paramref name="batch"/> (jobs, timers) does not carry it along.</summary>
+    internal static void Forget(LedgerBatch batch)
+    {
+        if (CurrentBatch.Value == batch) CurrentBatch.Value = null;
     }
 
     internal void Enqueue(IReadOnlyList<Pending> pending)
@@ -122,6 +128,7 @@ public sealed class Ledger : IAsyncDisposable
                 }
                 Write(batch, unsealed);
                 batch.Clear();
+                if (batch.Capacity > 4 * MaxPerCommit) batch = new List<Pending>(256); // a burst does not keep its memory
                 lock (_gate) _spare = batch;
             }
         }
@@ -131,7 +138,21 @@ public sealed class Ledger : IAsyncDisposable
         }
     }
 
-    private void Write(List<Pending> batch, List<UnsealedEntry> unsealed)
+    /// <summary>The most entries one transaction takes; a bigger backlog is written in several.</summary>
+    private const int MaxPerCommit = 1024;
+
+    private void Write(List<Pending> queued, List<UnsealedEntry> unsealed)
+    {
+        if (queued.Count <= MaxPerCommit)
+        {
+            Commit(queued, unsealed);
+            return;
+        }
+        for (var i = 0; i < queued.Count; i += MaxPerCommit)
+            Commit(queued.GetRange(i, Math.Min(MaxPerCommit, queued.Count - i)), unsealed);
+    }
+
+    private void Commit(List<Pending> batch, List<UnsealedEntry> unsealed)
     {
         unsealed.Clear();
         var now = _clock.GetUtcNow();
@@ -205,29 +226,28 @@ public sealed class LedgerBatch : IDisposable
     public Task<LedgerEntry> AppendAsync(string kind, string actor, string? room, string? thread, object? data)
     {
         var pending = _ledger.Prepare(new LedgerDraft(kind, actor, room, thread, data));
-        lock (_lock)
+        lock (_lock) // enqueued under the batch's lock, so nothing appended after a release overtakes the held entries
         {
-            if (_held is { } held)
-            {
-                held.Add(pending);
-                return pending.Done.Task;
-            }
+            if (_held is { } held) held.Add(pending);
+            else _ledger.Enqueue([pending]);
         }
-        _ledger.Enqueue([pending]);
         return pending.Done.Task;
     }
 
     /// <summary>Sends what is held to the writer, as one group; later appends go straight to the writer.</summary>
     public void Release()
     {
-        List<Ledger.Pending>? held;
         lock (_lock)
         {
-            held = _held;
+            if (_held is not { } held) return;
             _held = null;
+            if (held.Count > 0) _ledger.Enqueue(held);
         }
-        if (held is { Count: > 0 }) _ledger.Enqueue(held);
     }
 
-    public void Dispose() => Release();
+    public void Dispose()
+    {
+        Release();
+        Ledger.Forget(this);
+    }
 }

@@ -16,7 +16,7 @@ namespace Capstan.Core.Ledger;
 /// <see cref="ProjectionInterval"/> or <see cref="ProjectionBatch"/> entries), so an entry's share of index upkeep is a
 /// fraction of one row instead of four index insertions. A search reads the projection for what it holds and the
 /// ledger itself for the newest entries it does not hold yet, in one statement (one snapshot): nothing appended is
-/// ever missing from a search. The projection is rebuilt from the ledger, never the other way round.
+/// ever missing from a search. The projection is derived from the ledger (each copy starts where it ends), never the other way round.
 /// </para>
 /// </summary>
 public sealed class SqliteLedgerStore(SqliteDatabase db) : ILedgerStore
@@ -97,14 +97,19 @@ public sealed class SqliteLedgerStore(SqliteDatabase db) : ILedgerStore
                 await cmd.ExecuteNonQueryAsync(ct);
             }
             _unprojected += entries.Count;
+            var projected = false;
             if (_unprojected >= ProjectionBatch || System.Diagnostics.Stopwatch.GetElapsedTime(_projectedAt) >= ProjectionInterval)
             {
                 // Entries appended by another process on this folder are picked up too: the copy starts after the projection's end.
                 await _writer.ExecuteAsync(Project, transaction: tx);
+                projected = true;
+            }
+            tx.Commit();
+            if (projected)
+            {
                 _unprojected = 0;
                 _projectedAt = System.Diagnostics.Stopwatch.GetTimestamp();
             }
-            tx.Commit();
             if (_appended.CurrentCount == 0) { try { _appended.Release(); } catch (SemaphoreFullException) { } }
             return entries;
         }
