@@ -217,4 +217,31 @@ public sealed class ConversationTests
         var result = await answer.WaitAsync(TimeSpan.FromSeconds(30));
         Assert.Equal("probed", result.Replies[0].Text);
     }
+
+    [Fact]
+    public async Task Direct_messages_are_for_their_person_only_while_admins_can_still_audit_them()
+    {
+        await using var t = await TestNode.StartAsync();
+        var room = RoomDirectory.DirectRoom("bob");
+        t.Node.Rooms.Open(room, "Direct messages from Capstan to bob");
+        await t.Node.Outbox.PostAsync(room, null, new Reply("You are now commander of INC-7: join #inc-7."));
+
+        // Someone else can neither speak there nor search it.
+        var posted = await t.SayAsync("carol", "whoami", room);
+        Assert.Equal(CommandOutcome.Invalid, posted.Outcome);
+        Assert.Contains("only bob can read it", posted.Replies[0].Text);
+        var searched = await t.SayAsync("carol", $"history in {room}");
+        Assert.Equal(CommandOutcome.Refused, searched.Outcome);
+        var everything = await t.SayAsync("carol", "history 200");
+        Assert.DoesNotContain(everything.Replies[0].Table!.Rows, r => r[3] == "#" + room);
+        Assert.Empty(await t.Node.Ledger.QueryAsync(new LedgerQuery(Room: room, Reader: "carol"), default));
+
+        // The person it is for can; so can an admin, who audits the whole ledger.
+        var own = await t.SayAsync("bob", $"history in {room}");
+        Assert.Equal(CommandOutcome.Succeeded, own.Outcome);
+        Assert.Contains(own.Replies[0].Table!.Rows, r => r[3] == "#" + room);
+        var audit = await t.SayAsync("alice", "history 200");
+        Assert.Contains(audit.Replies[0].Table!.Rows, r => r[3] == "#" + room);
+        Assert.Equal(CommandOutcome.Succeeded, (await t.SayAsync("bob", "whoami", room)).Outcome);
+    }
 }

@@ -121,6 +121,37 @@ public sealed class UpAndSayTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Direct_messages_over_the_api_are_for_their_person_only()
+    {
+        // Declaring an incident with bob as commander tells bob so in his direct-message room.
+        var open = await CapstanExe.RunAsync("say", "--data", _server.Data, "--as", "alice", "incident open \"login down\" sev1 commander=@bob");
+        Assert.True(open.ExitCode == 0, open.Output + open.Error);
+        async Task<HttpClient> AsAsync(string person)
+        {
+            var token = (await CapstanExe.RunAsync("token", "create", "--data", _server.Data, "--person", person)).Output.Trim();
+            var http = new HttpClient { BaseAddress = new Uri(_server.Url) };
+            http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+            return http;
+        }
+        using var bob = await AsAsync("bob");
+        using var carol = await AsAsync("carol");
+
+        var mine = await bob.GetFromJsonAsync<JsonElement[]>("/api/rooms/dm-bob/messages");
+        Assert.Contains(mine!, m => m.GetProperty("text").GetString()!.Contains("made you commander", StringComparison.Ordinal));
+        Assert.Contains(await bob.GetFromJsonAsync<JsonElement[]>("/api/ledger?room=dm-bob") ?? [], e => e.GetProperty("kind").GetString() == "chat.reply");
+
+        var read = await carol.GetAsync("/api/rooms/dm-bob/messages");
+        Assert.Equal(HttpStatusCode.Forbidden, read.StatusCode);
+        Assert.Contains("only bob can read it", (await read.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("error").GetString());
+        Assert.Equal(HttpStatusCode.Forbidden, (await carol.PostAsJsonAsync("/api/rooms/dm-bob/messages", new { text = "whoami" })).StatusCode);
+        var rooms = await carol.GetFromJsonAsync<JsonElement[]>("/api/rooms");
+        Assert.Contains(rooms!, r => r.GetProperty("name").GetString() == "inc-1");
+        Assert.DoesNotContain(rooms!, r => r.GetProperty("name").GetString() == "dm-bob");
+        Assert.Empty(await carol.GetFromJsonAsync<JsonElement[]>("/api/ledger?room=dm-bob") ?? []);
+        Assert.DoesNotContain(await carol.GetFromJsonAsync<JsonElement[]>("/api/ledger?limit=1000") ?? [], e => e.GetProperty("room").GetString() == "dm-bob");
+    }
+
+    [Fact]
     public async Task Ledger_verify_counts_entries_and_names_the_first_altered_one()
     {
         await CapstanExe.RunAsync("say", "--data", _server.Data, "--as", "bob", "whoami");

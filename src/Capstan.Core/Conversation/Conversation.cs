@@ -39,7 +39,9 @@ public sealed class Conversation(
             return Refusal(room, "That message is empty. Type `help` to see what you can do.");
         var roomNames = rooms.Names; // computed once per message: it is on the hot path
         if (!roomNames.Contains(room, StringComparer.OrdinalIgnoreCase))
-            return Refusal(room, ArgumentKind.Unknown("room", room, roomNames) + ".");
+            return Refusal(room, ArgumentKind.Unknown("room", room, roomNames.Where(r => RoomDirectory.MayEnter(r, actor.Person?.Id))) + ".");
+        if (!RoomDirectory.MayEnter(room, actor.Person?.Id))
+            return Refusal(room, RoomDirectory.Private(room));
         if (incoming.Text.Length > MaxLength)
         {
             await ledger.AppendAsync(LedgerKinds.MessageRefused, actor.LedgerName, room, incoming.ThreadId,

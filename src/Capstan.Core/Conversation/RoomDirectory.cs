@@ -18,4 +18,25 @@ public sealed class RoomDirectory(Config.ConfigState config)
 
     /// <summary>Opens a room at run time (for example an incident's room).</summary>
     public void Open(string room, string topic) => _opened[room] = topic;
+
+    /// <summary>The first part of a person's direct-message room: Capstan's messages to that person alone.</summary>
+    public const string DirectPrefix = "dm-";
+
+    /// <summary>A person's direct-message room (pages, handoffs, reminders), readable only by that person.</summary>
+    public static string DirectRoom(string person) => DirectPrefix + person.ToLowerInvariant();
+
+    /// <summary>The person a room is private to (a direct-message room), or null for a room everyone may read.</summary>
+    public static string? PrivateTo(string room) =>
+        room.StartsWith(DirectPrefix, StringComparison.OrdinalIgnoreCase) && room.Length > DirectPrefix.Length ? room[DirectPrefix.Length..] : null;
+
+    /// <summary>Whether a person may read and speak in a room: every room but other people's direct messages.</summary>
+    public static bool MayEnter(string room, string? person) =>
+        PrivateTo(room) is not { } owner || (person is not null && string.Equals(owner, person, StringComparison.OrdinalIgnoreCase));
+
+    /// <summary>The rooms a person may enter.</summary>
+    public IReadOnlyList<string> NamesFor(string? person) => Names.Where(r => MayEnter(r, person)).ToList();
+
+    /// <summary>Why a person may not enter a room, said to them.</summary>
+    public static string Private(string room) =>
+        $"#{room} holds Capstan's direct messages to {PrivateTo(room)}; only {PrivateTo(room)} can read it or speak in it.";
 }

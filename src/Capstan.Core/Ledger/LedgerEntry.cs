@@ -64,7 +64,10 @@ public sealed record LedgerEntry(
 /// <summary>What a caller hands to the ledger; sequence, time and hashes are assigned on append.</summary>
 public sealed record LedgerDraft(string Kind, string Actor, string? Room, string? Thread, object? Data);
 
-/// <summary>A search over the ledger: any field left null matches everything.</summary>
+/// <summary>
+/// A search over the ledger: any field left null matches everything. With <see cref="Reader"/>, entries in other
+/// people's direct-message rooms are left out (what that person may see; admins search without it).
+/// </summary>
 public sealed record LedgerQuery(
     long After = 0,
     int Limit = 100,
@@ -75,7 +78,8 @@ public sealed record LedgerQuery(
     DateTimeOffset? Since = null,
     DateTimeOffset? Until = null,
     string? Text = null,
-    bool Newest = false);
+    bool Newest = false,
+    string? Reader = null);
 
 /// <summary>The outcome of walking the hash chain.</summary>
 public sealed record LedgerVerification(long Checked, long? FirstBadSeq, string? Problem)

@@ -185,6 +185,7 @@ public sealed class SqliteLedgerStore(SqliteDatabase db) : ILedgerStore
             Since = q.Since?.UtcDateTime.ToString("O"),
             Until = q.Until?.UtcDateTime.ToString("O"),
             q.Text,
+            OwnRoom = q.Reader is null ? null : Conversation.RoomDirectory.DirectRoom(q.Reader),
             Limit = Math.Clamp(q.Limit, 1, 10_000),
         }, cancellationToken: ct));
         var list = rows.Select(r => r.ToEntry()).ToList();
@@ -210,6 +211,8 @@ public sealed class SqliteLedgerStore(SqliteDatabase db) : ILedgerStore
         if (q.Since is not null) sql.Append(" AND l.at >= @Since");
         if (q.Until is not null) sql.Append(" AND l.at <= @Until");
         if (q.Text is not null) sql.Append(" AND instr(lower(l.data), lower(@Text)) > 0");
+        const string Direct = Conversation.RoomDirectory.DirectPrefix;
+        if (q.Reader is not null) sql.Append($" AND (l.room IS NULL OR substr(l.room, 1, {Direct.Length}) <> '{Direct}' OR l.room = @OwnRoom)");
         return sql.ToString();
     }
 

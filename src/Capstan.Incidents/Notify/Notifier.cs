@@ -29,7 +29,7 @@ public sealed record NoticeOutcome(Recipient Recipient, string Result);
 public sealed class Notifier(ConfigState config, Outbox outbox, RoomDirectory rooms, OnCallRoster roster, DeliveryQueue queue, TimeProvider clock)
 {
     /// <summary>The direct-message room of a person.</summary>
-    public static string DirectRoom(string person) => "dm-" + person.ToLowerInvariant();
+    public static string DirectRoom(string person) => RoomDirectory.DirectRoom(person);
 
     private IncidentsConfig Settings => config.Current.Find<IncidentsConfig>() ?? IncidentsSection.Default;
 

@@ -35,7 +35,7 @@ public static class ChatApi
         {
             var (caller, problem) = await callers.ResolveAsync(http, ct);
             if (caller is null) return problem!;
-            return Results.Json(rooms.Names.Select(r => new { name = r, topic = rooms.Topic(r) }));
+            return Results.Json(rooms.NamesFor(caller.Person.Id).Select(r => new { name = r, topic = rooms.Topic(r) }));
         });
 
         api.MapGet("/rooms/{room}/messages", async (string room, int? limit, HttpContext http, CallerResolver callers, RoomDirectory rooms, Ledger ledger, CancellationToken ct) =>
@@ -43,7 +43,8 @@ public static class ChatApi
             var (caller, problem) = await callers.ResolveAsync(http, ct);
             if (caller is null) return problem!;
             room = room.TrimStart('#').ToLowerInvariant();
-            if (!rooms.Exists(room)) return Results.Json(new { error = ArgumentKind.Unknown("room", room, rooms.Names) }, statusCode: 404);
+            if (!rooms.Exists(room)) return Results.Json(new { error = ArgumentKind.Unknown("room", room, rooms.NamesFor(caller.Person.Id)) }, statusCode: 404);
+            if (!RoomDirectory.MayEnter(room, caller.Person.Id)) return Results.Json(new { error = RoomDirectory.Private(room) }, statusCode: 403);
             return Results.Json(await MessageView.RecentAsync(ledger, room, limit ?? 200, ct));
         });
 
@@ -58,7 +59,8 @@ public static class ChatApi
             if (body?.Text is null || string.IsNullOrWhiteSpace(body.Text))
                 return Results.Json(new { error = "The message is empty. Send {\"text\": \"help\"} to see what you can do." }, statusCode: 400);
             room = room.TrimStart('#').ToLowerInvariant();
-            if (!rooms.Exists(room)) return Results.Json(new { error = ArgumentKind.Unknown("room", room, rooms.Names) }, statusCode: 404);
+            if (!rooms.Exists(room)) return Results.Json(new { error = ArgumentKind.Unknown("room", room, rooms.NamesFor(caller.Person.Id)) }, statusCode: 404);
+            if (!RoomDirectory.MayEnter(room, caller.Person.Id)) return Results.Json(new { error = RoomDirectory.Private(room) }, statusCode: 403);
             var result = await conversation.HandleAsync(new IncomingMessage(AccessPolicyPlatform, caller.Person.Id, room, body.Text, body.ThreadId, body.Addressed ?? true, caller.Via, caller.Token.Id), ct);
             return Results.Json(new
             {
@@ -74,7 +76,7 @@ public static class ChatApi
         {
             var (caller, problem) = await callers.ResolveAsync(http, ct);
             if (caller is null) { await problem!.ExecuteAsync(http); return; }
-            await EventStream.RunAsync(http, feed, clock, ct);
+            await EventStream.RunAsync(http, feed, clock, ct, e => RoomDirectory.MayEnter(e.Message.Room, caller.Person.Id));
         });
 
         api.MapGet("/ledger", async (long? after, int? limit, string? person, string? room, string? kind, DateTimeOffset? since, DateTimeOffset? until, string? q, bool? newest,
@@ -84,7 +86,10 @@ public static class ChatApi
             if (caller is null) return problem!;
             var d = config.Current.Policy.Check(config.Current.Policy.Identify(Core.Policy.AccessPolicy.CapstanPlatform, caller.Person.Id), CoreCommands.ReadPermission, "ledger", null, null);
             if (!d.Allowed) return Results.Json(new { error = d.Reason }, statusCode: 403);
-            var entries = await ledger.QueryAsync(new LedgerQuery(after ?? 0, Math.Clamp(limit ?? 100, 1, 1000), person, room?.TrimStart('#'), kind, null, since, until, q, newest ?? false), ct);
+            // Admins audit everything; anyone else sees every room but other people's direct messages.
+            var admin = config.Current.Policy.Check(config.Current.Policy.Identify(Core.Policy.AccessPolicy.CapstanPlatform, caller.Person.Id), Core.Policy.AccessPolicy.AdminPermission, "ledger", null, null).Allowed;
+            var entries = await ledger.QueryAsync(new LedgerQuery(after ?? 0, Math.Clamp(limit ?? 100, 1, 1000), person, room?.TrimStart('#'), kind, null, since, until, q, newest ?? false,
+                Reader: admin ? null : caller.Person.Id), ct);
             return Results.Json(entries.Select(e => new
             {
                 seq = e.Seq,

@@ -17,13 +17,16 @@ public static class EventStream
 {
     private static readonly TimeSpan KeepAlive = TimeSpan.FromSeconds(15);
 
-    /// <summary>Room events; each stream is a chat place of its own with the live edit limit (<see cref="EditLimit.Live"/>).</summary>
-    public static async Task RunAsync(HttpContext http, RoomFeed feed, TimeProvider clock, CancellationToken ct)
+    /// <summary>
+    /// Room events the caller may see (<paramref name="visible"/>); each stream is a chat place of its own with the live
+    /// edit limit (<see cref="EditLimit.Live"/>).
+    /// </summary>
+    public static async Task RunAsync(HttpContext http, RoomFeed feed, TimeProvider clock, CancellationToken ct, Func<RoomEvent, bool> visible)
     {
         var queue = Channel.CreateBounded<RoomEvent>(new BoundedChannelOptions(1000) { FullMode = BoundedChannelFullMode.DropOldest });
         using var subscription = feed.Attach(new StreamPlace(queue.Writer), clock);
         await PumpAsync(http, queue.Reader,
-            e => $"event: {e.Type}\ndata: {JsonSerializer.Serialize(new { type = e.Type, message = MessageView.From(e.Message) }, Ledger.Json)}\n\n", ct);
+            e => visible(e) ? $"event: {e.Type}\ndata: {JsonSerializer.Serialize(new { type = e.Type, message = MessageView.From(e.Message) }, Ledger.Json)}\n\n" : null, ct);
     }
 
     /// <summary>
