@@ -16,6 +16,10 @@ internal static partial class ServerApp
         var argv = new string?[args.Length + 2];
         argv[0] = path;
         args.CopyTo(argv, 1);
+        // The .NET runtime ignores SIGPIPE, and an ignored signal survives exec: capstan-server would take that for
+        // the disposition it was started with and hand it on to every process it starts (git, runbook scripts,
+        // deployed apps). Put back the default that a shell gives, as if capstan-server had been started directly.
+        Signal(SigPipe, SigDefault);
         ExecV(path, argv);
         var error = Marshal.GetLastPInvokeErrorMessage();
         Console.Error.WriteLine(File.Exists(path)
@@ -24,6 +28,12 @@ internal static partial class ServerApp
         return 1;
     }
 
+    private const int SigPipe = 13;
+    private static readonly nint SigDefault = 0;
+
     [LibraryImport("libc", EntryPoint = "execv", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
     private static partial int ExecV(string path, string?[] argv);
+
+    [LibraryImport("libc", EntryPoint = "signal")]
+    private static partial nint Signal(int signal, nint handler);
 }
