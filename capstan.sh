@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Builds Capstan, then runs the `capstan` executable with the given arguments.
+# Builds Capstan, then runs the `capstan` executable with the given arguments. The build compiles `capstan`
+# ahead of time (Native AOT), which needs a C compiler and linker: clang, or gcc (`apt-get install gcc`).
 #   ./capstan.sh up                 embedded server on http://127.0.0.1:8080, data in ./capstan-data
 #   ./capstan.sh say --as bob "help"
 set -euo pipefail

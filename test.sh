@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Runs every Capstan test. Installs the Debian packages the tests use (git, git-flow, chromium,
-# postgresql, ngircd, prosody, …) when they are missing, then runs `dotnet test` on the solution and
+# postgresql, ngircd, prosody, …) and the build needs (gcc and libc6-dev: the linker of the Native AOT
+# `capstan` executable, when clang is absent) when they are missing, then runs `dotnet test` on the solution and
 # prints one line "N passed, N failed[, N skipped]" counted from the TRX results.
 set -euo pipefail
 cd "$(dirname "$0")"
 
-packages=(git git-flow chromium sqlite3 fonts-dejavu-core postgresql)
+packages=(git git-flow chromium sqlite3 fonts-dejavu-core postgresql gcc libc6-dev)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

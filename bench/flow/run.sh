@@ -15,8 +15,10 @@ sizes=("$@"); [ ${#sizes[@]} -eq 0 ] && sizes=(1000 10000 100000)
 mkdir -p "$work"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 GIT_MERGE_AUTOEDIT=no
 
-# The real capstan executable, published ReadyToRun (precompiled, so a short command does not wait for the JIT);
-# set CAPSTAN=/path/to/capstan to measure another build. The harness hosts the in-process measurements.
+# The real capstan executable: publishing src/Capstan gives the Native AOT `capstan` (which runs the flow, version
+# and changelog verbs measured here) beside capstan-server, the JIT app published ReadyToRun (precompiled, so a short
+# command does not wait for the JIT). Set CAPSTAN=/path/to/capstan to measure another build (CAPSTAN=.../capstan-server
+# for the JIT app). The harness hosts the in-process measurements. bench/flow/startup.py measures start-up interleaved.
 dotnet build "$here/harness/FlowBench.csproj" -c Release --nologo -v quiet -clp:ErrorsOnly >&2
 harness="$here/harness/bin/Release/net10.0/capstan-flow-bench"
 if [ -n "${CAPSTAN:-}" ]; then capstan="$CAPSTAN"

@@ -5,11 +5,13 @@ using Capstan.Cli;
 
 namespace Capstan;
 
-/// <summary>The `capstan` executable: parses the verb and hands over to it. Exit codes: 0 success, 1 refused or failed, 2 usage error.</summary>
+/// <summary>
+/// capstan-server, the JIT-compiled app with every verb: parses the verb and hands over to it. The `capstan` executable
+/// (src/Capstan.Native, compiled ahead of time) runs the flow, version and changelog verbs itself and execs this app for
+/// the others. Exit codes: 0 success, 1 refused or failed, 2 usage error.
+/// </summary>
 public static class Program
 {
-    private const string Description = "Capstan — conversation-driven DevOps: ChatOps, GitOps and GitFlow in one server.";
-
     public static int Main(string[] args)
     {
         // The flow, version and changelog verbs need only Capstan.Flow, LibGit2Sharp and System.CommandLine. They are
@@ -28,26 +30,15 @@ public static class Program
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static int RunFlowVerb(string[] args)
     {
-        var root = new RootCommand(Description) { FlowVerbs.Create(args[0], args.Length > 1 ? args[1] : null) };
-        var parse = root.Parse(args);
-        if (parse.Errors.Count > 0) return UsageErrors(parse, args);
         using var stop = new CancellationTokenSource();
         using var signals = Core.StopSignals.Cancel(stop);
-        try
-        {
-            // Synchronous all the way when the verb is (version, changelog, a finish without hooks or remotes): no thread-pool hop.
-            return parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false }, stop.Token).GetAwaiter().GetResult();
-        }
-        catch (OperationCanceledException) when (stop.IsCancellationRequested)
-        {
-            return 130;
-        }
+        return FlowVerbs.Run(args, stop.Token);
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static async Task<int> RunServerVerb(string[] args)
     {
-        var root = new RootCommand(Description)
+        var root = new RootCommand(FlowVerbs.CapstanDescription)
         {
             UpVerb.Create(),
             ChatVerbs.Say(),
@@ -60,6 +51,8 @@ public static class Program
             DemoAppVerb.Create(),
         };
         foreach (var verb in FlowVerbs.Create()) root.Add(verb);
+        // People run this app as `capstan` (the native front execs it), so help says so rather than capstan-server.
+        root.HelpName = "capstan";
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0) return UsageErrors(parse, args);
         using var stop = new CancellationTokenSource();

@@ -40,6 +40,36 @@ public static class FlowVerbs
         }
     }
 
+    /// <summary>What `capstan --help` says Capstan is.</summary>
+    public const string CapstanDescription = "Capstan — conversation-driven DevOps: ChatOps, GitOps and GitFlow in one server.";
+
+    /// <summary>
+    /// Runs one flow, version or changelog command line (<paramref name="args"/>[0] is the verb, see <see cref="Handles"/>)
+    /// with only that verb built, as the capstan executable does: 2 for usage errors, 130 when <paramref name="stop"/>
+    /// was cancelled (SIGINT or SIGTERM).
+    /// </summary>
+    public static int Run(string[] args, CancellationToken stop)
+    {
+        var root = new RootCommand(CapstanDescription) { Create(args[0], args.Length > 1 ? args[1] : null) };
+        root.HelpName = "capstan";
+        var parse = root.Parse(args);
+        if (parse.Errors.Count > 0)
+        {
+            foreach (var e in parse.Errors) Console.Error.WriteLine(e.Message);
+            Console.Error.WriteLine($"Run `capstan {string.Join(' ', args.TakeWhile(a => !a.StartsWith('-')).Take(2))} --help` for usage.".Replace("  ", " ", StringComparison.Ordinal));
+            return 2;
+        }
+        try
+        {
+            // Synchronous all the way when the verb is (version, changelog, a finish without hooks or remotes): no thread-pool hop.
+            return parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false }, stop).GetAwaiter().GetResult();
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+            return 130;
+        }
+    }
+
     /// <summary>Parses and runs <paramref name="args"/> against <paramref name="root"/>, returning 2 for usage errors as Capstan's CLI promises.</summary>
     public static int Invoke(RootCommand root, IReadOnlyList<string> args, TextWriter? output = null, TextWriter? error = null)
     {
@@ -351,7 +381,7 @@ public static class FlowVerbs
             var (from, to) = Changelog.ParseRange(p.GetValue(range));
             var model = await Changelog.BuildAsync(p.GetValue(repo)!, from, to, ct);
             o.Write(p.GetValue(output) == "json"
-                ? JsonSerializer.Serialize(model, new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase }) + Environment.NewLine
+                ? JsonSerializer.Serialize(model, ChangelogJson.Default.ChangelogModel) + Environment.NewLine
                 : MarkdownChangelog.Render(model));
         }));
         return changelog;

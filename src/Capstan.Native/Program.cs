@@ -1,0 +1,20 @@
+using Capstan.Cli;
+
+namespace Capstan.Native;
+
+/// <summary>
+/// The `capstan` executable (Native AOT): the flow, version and changelog verbs run here, without starting a .NET
+/// runtime; any other verb, and no verb at all, is handed to capstan-server. Exit codes as capstan-server's.
+/// </summary>
+public static class Program
+{
+    public static int Main(string[] args)
+    {
+        if (args.Length == 0 || !FlowVerbs.Handles(args[0])) return ServerApp.Exec(args);
+        // A cached `capstan version` (the common case in CI and prompts) is answered before the command line is built.
+        if (FlowVerbs.TryPrintCachedVersion(args, Console.Out)) return 0;
+        using var stop = new CancellationTokenSource();
+        using var signals = Core.StopSignals.Cancel(stop);
+        return FlowVerbs.Run(args, stop.Token);
+    }
+}
