@@ -6,17 +6,9 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-packages=(git git-flow chromium sqlite3 fonts-dejavu-core postgresql gcc libc6-dev)
-missing=()
-for p in "${packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-  echo "test.sh: installing ${missing[*]}"
-  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
-fi
+# shellcheck source=build/debian-packages.sh
+. build/debian-packages.sh
+need_packages git git-flow chromium sqlite3 fonts-dejavu-core postgresql gcc libc6-dev
 
 results="$PWD/TestResults"
 rm -rf "$results"
