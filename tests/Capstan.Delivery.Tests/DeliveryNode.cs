@@ -170,8 +170,11 @@ public sealed class DeliveryNode : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        // The supervised apps are stopped while the target is still whole (after the node is closed, the target is
+        // disposed and stopping could fail half-way, leaving demo apps running after the tests).
+        await StopServicesAsync();
+        if (!_closed) await _target.StopAllAsync();
         await CloseAsync();
-        await _target.StopAllAsync();
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         try { Directory.Delete(Root, true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
     }
