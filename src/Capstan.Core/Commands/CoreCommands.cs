@@ -150,10 +150,8 @@ public sealed class CoreCommands : ICommandModule
             var rooms = ctx.Service<RoomDirectory>();
             if (!rooms.Exists(room)) return CommandResult.Invalid(ArgumentKind.Unknown("room", room, rooms.NamesFor(ctx.Actor.Person?.Id)) + ".");
         }
-        // Admins audit everything; anyone else sees every room but other people's direct messages.
-        var admin = ctx.Config.Policy.Check(ctx.Actor, Policy.AccessPolicy.AdminPermission, "history", null, null).Allowed;
-        var reader = admin ? null : ctx.Actor.Person?.Id ?? ctx.Actor.LedgerName;
-        if (room is not null && !admin && !RoomDirectory.MayEnter(room, reader)) return CommandResult.Refuse(RoomDirectory.Private(room));
+        var reader = ctx.Config.Policy.LedgerReader(ctx.Actor);
+        if (room is not null && reader is not null && !RoomDirectory.MayEnter(room, reader)) return CommandResult.Refuse(RoomDirectory.WhyPrivate(room));
         var entries = await ctx.Service<Ledger.Ledger>().QueryAsync(new LedgerQuery(Limit: count, Room: room, Actor: ctx.Command.Find<string>("person"), Newest: true, Reader: reader), ctx.Cancellation);
         if (entries.Count == 0) return CommandResult.Info("Nothing in the ledger matches that.");
         var rows = entries.Select(e => (IReadOnlyList<string>)[e.Seq.ToString(System.Globalization.CultureInfo.InvariantCulture), e.At.ToString("MM-dd HH:mm:ss"), e.Actor, e.Room is null ? "" : "#" + e.Room, e.Kind, Summarise(e)]).ToList();

@@ -41,7 +41,7 @@ public sealed class Conversation(
         if (!roomNames.Contains(room, StringComparer.OrdinalIgnoreCase))
             return Refusal(room, ArgumentKind.Unknown("room", room, roomNames.Where(r => RoomDirectory.MayEnter(r, actor.Person?.Id))) + ".");
         if (!RoomDirectory.MayEnter(room, actor.Person?.Id))
-            return Refusal(room, RoomDirectory.Private(room));
+            return Refusal(room, RoomDirectory.WhyPrivate(room));
         if (incoming.Text.Length > MaxLength)
         {
             await ledger.AppendAsync(LedgerKinds.MessageRefused, actor.LedgerName, room, incoming.ThreadId,
@@ -60,7 +60,7 @@ public sealed class Conversation(
         var message = new RoomMessage(RoomMessage.NewId(), room, incoming.ThreadId, actor.Display,
             actor.IsGuest ? AuthorKind.Guest : AuthorKind.Person, incoming.Text, ReplyTone.Info, clock.GetUtcNow(), Platform: incoming.Platform);
         var thread = incoming.ThreadId ?? message.Id;
-        var recorded = Append(batch, LedgerKinds.Message, actor.LedgerName, room, thread,
+        var recorded = ledger.AppendAsync(batch, LedgerKinds.Message, actor.LedgerName, room, thread,
             new { id = message.Id, text = incoming.Text, platform = incoming.Platform, handle = incoming.Handle, via = incoming.Via, token = incoming.Token, author = actor.Display });
         // The message reaches listeners once it is durable, and always before its answers.
         var published = PublishWhenRecordedAsync(recorded, message);
@@ -74,7 +74,7 @@ public sealed class Conversation(
                 return new ConversationResult(message.Id, CommandOutcome.NotACommand, []);
             case ParseOutcome.Problem p:
                 commandId = p.Spec?.Id;
-                _ = Append(batch, LedgerKinds.Command, actor.LedgerName, room, thread,
+                _ = ledger.AppendAsync(batch, LedgerKinds.Command, actor.LedgerName, room, thread,
                     new { message = message.Id, command = p.Spec?.Id, problem = p.Message });
                 result = CommandResult.Invalid(p.Message);
                 break;
@@ -92,18 +92,15 @@ public sealed class Conversation(
         return new ConversationResult(message.Id, result.Outcome, replies, commandId, result.Following);
     }
 
-    private Task<LedgerEntry> Append(LedgerBatch? batch, string kind, string actor, string room, string thread, object data) =>
-        batch is null ? ledger.AppendAsync(kind, actor, room, thread, data) : batch.AppendAsync(kind, actor, room, thread, data);
-
     /// <summary>Authorises and runs a parsed command (also used by "confirm ID").</summary>
     public async Task<CommandResult> RunAsync(Actor actor, string room, string thread, string messageId, ParsedCommand parsed, ConfigSnapshot snapshot, bool askConfirmation, CancellationToken ct, LedgerBatch? batch = null)
     {
         var spec = parsed.Spec;
         var requestId = "r" + messageId[1..];
         var decision = snapshot.Policy.Check(actor, spec.Permission, spec.Id, parsed.Environment, room);
-        var commandEntry = Append(batch, LedgerKinds.Command, actor.LedgerName, room, thread,
+        var commandEntry = ledger.AppendAsync(batch, LedgerKinds.Command, actor.LedgerName, room, thread,
             new { message = messageId, request = requestId, command = spec.Id, arguments = parsed.ForLedger(), flags = parsed.Flags, effect = spec.Effect.ToString().ToLowerInvariant(), via = actor.Via });
-        var decisionEntry = Append(batch, LedgerKinds.Decision, actor.LedgerName, room, thread,
+        var decisionEntry = ledger.AppendAsync(batch, LedgerKinds.Decision, actor.LedgerName, room, thread,
             new { request = requestId, command = spec.Id, permission = spec.Permission, environment = parsed.Environment, allowed = decision.Allowed, reason = decision.Reason });
         if (!decision.Allowed) return CommandResult.Refuse(decision.Reason);
 

@@ -25,13 +25,9 @@ public sealed class Outbox(Ledger.Ledger ledger, RoomFeed feed, TimeProvider clo
         new(RoomMessage.NewId(), room, thread, CapstanAuthor, AuthorKind.Capstan, reply.Text, reply.Tone, clock.GetUtcNow(), reply.Table, Attachments: reply.Attachments);
 
     /// <summary>Records a reply in the ledger (in <paramref name="batch"/> when given: written together with its question).</summary>
-    public Task<LedgerEntry> RecordAsync(RoomMessage m, string? inReplyTo, LedgerBatch? batch = null)
-    {
-        object data = new { id = m.Id, text = m.Text, tone = m.Tone.ToString().ToLowerInvariant(), table = m.Table, attachments = m.Attachments, inReplyTo };
-        return batch is null
-            ? ledger.AppendAsync(LedgerKinds.Reply, CapstanAuthor, m.Room, m.ThreadId ?? m.Id, data)
-            : batch.AppendAsync(LedgerKinds.Reply, CapstanAuthor, m.Room, m.ThreadId ?? m.Id, data);
-    }
+    public Task<LedgerEntry> RecordAsync(RoomMessage m, string? inReplyTo, LedgerBatch? batch = null) =>
+        ledger.AppendAsync(batch, LedgerKinds.Reply, CapstanAuthor, m.Room, m.ThreadId ?? m.Id,
+            new { id = m.Id, text = m.Text, tone = m.Tone.ToString().ToLowerInvariant(), table = m.Table, attachments = m.Attachments, inReplyTo });
 
     public ValueTask DeliverAsync(RoomMessage m) => feed.PublishAsync(new RoomEvent(RoomEvent.Posted, m));
 

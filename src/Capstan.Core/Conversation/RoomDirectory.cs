@@ -37,6 +37,6 @@ public sealed class RoomDirectory(Config.ConfigState config)
     public IReadOnlyList<string> NamesFor(string? person) => Names.Where(r => MayEnter(r, person)).ToList();
 
     /// <summary>Why a person may not enter a room, said to them.</summary>
-    public static string Private(string room) =>
+    public static string WhyPrivate(string room) =>
         $"#{room} holds Capstan's direct messages to {PrivateTo(room)}; only {PrivateTo(room)} can read it or speak in it.";
 }

@@ -56,6 +56,10 @@ public sealed class Ledger : IAsyncDisposable
     public Task<LedgerEntry> AppendAsync(string kind, string actor, string? room, string? thread, object? data) =>
         AppendAsync(new LedgerDraft(kind, actor, room, thread, data));
 
+    /// <summary>Appends through <paramref name="batch"/> when there is one (written with the rest of it), at once otherwise.</summary>
+    public Task<LedgerEntry> AppendAsync(LedgerBatch? batch, string kind, string actor, string? room, string? thread, object? data) =>
+        batch is null ? AppendAsync(kind, actor, room, thread, data) : batch.AppendAsync(kind, actor, room, thread, data);
+
     /// <summary>
     /// Holds this flow's next entries (appended through the batch) until <see cref="LedgerBatch.Release"/>, then writes
     /// them together, so a message, its command, the decision and the reply cost one disk sync. Any other append from

@@ -74,6 +74,13 @@ public sealed class AccessPolicy
             && (room is null || g.Rooms.Count == 0 || g.Rooms.Contains(room, StringComparer.OrdinalIgnoreCase)));
     }
 
+    /// <summary>
+    /// Whom a ledger search is for (<see cref="Ledger.LedgerQuery.Reader"/>): nobody in particular for an admin, who
+    /// audits everything; otherwise the person, who does not see other people's direct messages.
+    /// </summary>
+    public string? LedgerReader(Actor actor) =>
+        Check(actor, AdminPermission, "ledger", null, null).Allowed ? null : actor.Person?.Id ?? actor.LedgerName;
+
     /// <summary>The people who hold the admin permission.</summary>
     public IReadOnlyList<Person> Granters() =>
         People.Values.Where(p => GrantsOf(p).Any(g => (g.IsEverything || g.Permission == AdminPermission) && g.Environments.Count == 0 && g.Rooms.Count == 0)).OrderBy(p => p.Id).ToList();

@@ -44,7 +44,7 @@ public static class ChatApi
             if (caller is null) return problem!;
             room = room.TrimStart('#').ToLowerInvariant();
             if (!rooms.Exists(room)) return Results.Json(new { error = ArgumentKind.Unknown("room", room, rooms.NamesFor(caller.Person.Id)) }, statusCode: 404);
-            if (!RoomDirectory.MayEnter(room, caller.Person.Id)) return Results.Json(new { error = RoomDirectory.Private(room) }, statusCode: 403);
+            if (!RoomDirectory.MayEnter(room, caller.Person.Id)) return Results.Json(new { error = RoomDirectory.WhyPrivate(room) }, statusCode: 403);
             return Results.Json(await MessageView.RecentAsync(ledger, room, limit ?? 200, ct));
         });
 
@@ -60,7 +60,7 @@ public static class ChatApi
                 return Results.Json(new { error = "The message is empty. Send {\"text\": \"help\"} to see what you can do." }, statusCode: 400);
             room = room.TrimStart('#').ToLowerInvariant();
             if (!rooms.Exists(room)) return Results.Json(new { error = ArgumentKind.Unknown("room", room, rooms.NamesFor(caller.Person.Id)) }, statusCode: 404);
-            if (!RoomDirectory.MayEnter(room, caller.Person.Id)) return Results.Json(new { error = RoomDirectory.Private(room) }, statusCode: 403);
+            if (!RoomDirectory.MayEnter(room, caller.Person.Id)) return Results.Json(new { error = RoomDirectory.WhyPrivate(room) }, statusCode: 403);
             var result = await conversation.HandleAsync(new IncomingMessage(AccessPolicyPlatform, caller.Person.Id, room, body.Text, body.ThreadId, body.Addressed ?? true, caller.Via, caller.Token.Id), ct);
             return Results.Json(new
             {
@@ -86,10 +86,8 @@ public static class ChatApi
             if (caller is null) return problem!;
             var d = config.Current.Policy.Check(config.Current.Policy.Identify(Core.Policy.AccessPolicy.CapstanPlatform, caller.Person.Id), CoreCommands.ReadPermission, "ledger", null, null);
             if (!d.Allowed) return Results.Json(new { error = d.Reason }, statusCode: 403);
-            // Admins audit everything; anyone else sees every room but other people's direct messages.
-            var admin = config.Current.Policy.Check(config.Current.Policy.Identify(Core.Policy.AccessPolicy.CapstanPlatform, caller.Person.Id), Core.Policy.AccessPolicy.AdminPermission, "ledger", null, null).Allowed;
-            var entries = await ledger.QueryAsync(new LedgerQuery(after ?? 0, Math.Clamp(limit ?? 100, 1, 1000), person, room?.TrimStart('#'), kind, null, since, until, q, newest ?? false,
-                Reader: admin ? null : caller.Person.Id), ct);
+            var reader = config.Current.Policy.LedgerReader(config.Current.Policy.Identify(Core.Policy.AccessPolicy.CapstanPlatform, caller.Person.Id));
+            var entries = await ledger.QueryAsync(new LedgerQuery(after ?? 0, Math.Clamp(limit ?? 100, 1, 1000), person, room?.TrimStart('#'), kind, null, since, until, q, newest ?? false, reader), ct);
             return Results.Json(entries.Select(e => new
             {
                 seq = e.Seq,
