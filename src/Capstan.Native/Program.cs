@@ -8,11 +8,17 @@ namespace Capstan.Native;
 /// </summary>
 public static class Program
 {
+    private const long NoCollectionBudget = 240L << 20;
+
     public static int Main(string[] args)
     {
         if (args.Length == 0 || !FlowVerbs.Handles(args[0])) return ServerApp.Exec(args);
         // A cached `capstan version` (the common case in CI and prompts) is answered before the command line is built.
         if (FlowVerbs.TryPrintCachedVersion(args, Console.Out)) return 0;
+        // These verbs end within a second or two, and a cold version calculation keeps nearly all it allocates (~85 MB at
+        // 100,000 commits): collecting would only copy it around (a fifth of the cold run). Past the budget the GC
+        // simply resumes.
+        GC.TryStartNoGCRegion(NoCollectionBudget);
         using var stop = new CancellationTokenSource();
         using var signals = Core.StopSignals.Cancel(stop);
         return FlowVerbs.Run(args, stop.Token);

@@ -114,8 +114,9 @@ internal sealed class CommitGraph
     public int Count => shas.Length;
 
     /// <summary>
-    /// Reads every commit reachable from <paramref name="tips"/>. git's own walk is several times faster and leaner than
-    /// materialising each commit through libgit2, which matters at 100k commits. With <paramref name="cacheFile"/> the
+    /// Reads every commit reachable from <paramref name="tips"/>: from the object files in-process (<see cref="DirectHistory"/>),
+    /// or through git log where that reader cannot promise git's answer — git's own walk is several times faster and
+    /// leaner than materialising each commit through libgit2, which matters at 100k commits. With <paramref name="cacheFile"/> the
     /// commits read last time are loaded from it and git walks only the commits that are new since then.
     /// </summary>
     public static CommitGraph Load(Repository repository, IEnumerable<string> tips, string? cacheFile = null)
@@ -136,7 +137,9 @@ internal sealed class CommitGraph
                 return graph;
             }
         }
-        var all = Build(ReadCommits(repository, wanted, throwOnError: true)!, null);
+        // Read in-process where that gives exactly what git log prints; git itself otherwise.
+        var commits = DirectHistory.TryRead(repository.Info.Path, wanted) ?? ReadCommits(repository, wanted, throwOnError: true)!;
+        var all = Build(commits, null);
         if (cacheFile is not null) CommitGraphFile.Write(cacheFile, all, wanted);
         return all;
     }
@@ -149,7 +152,7 @@ internal sealed class CommitGraph
         return new CommitGraph(shas, parentStart, parentList, when, messages, generation, index);
     }
 
-    private static List<CommitRecord>? ReadCommits(Repository repository, IEnumerable<string> revisions, bool throwOnError)
+    internal static List<CommitRecord>? ReadCommits(Repository repository, IEnumerable<string> revisions, bool throwOnError)
     {
         var psi = new System.Diagnostics.ProcessStartInfo("git")
         {

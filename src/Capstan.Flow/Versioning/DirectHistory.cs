@@ -1,0 +1,86 @@
+using Capstan.Flow.GitObjects;
+
+namespace Capstan.Flow.Versioning;
+
+/// <summary>
+/// Every commit reachable from a set of tips, read from the object files in-process and listed in exactly the order
+/// <c>git log</c> prints them: newest committer date first, ties in the order the commits were reached (tips in the
+/// order given, then parents in order, each commit the first time one names it). At 100,000 commits this takes a
+/// fraction of the time git needs to print them, with a second thread decoding ahead (<see cref="CommitPrefetch"/>).
+/// Gives null whenever the result might differ from git's — an object it cannot read, a message in another
+/// encoding, a date it cannot parse, a repository layout it does not read (<see cref="ObjectFiles.TryOpen"/>) —
+/// and the caller asks git.
+/// </summary>
+internal static class DirectHistory
+{
+    public static List<CommitGraph.CommitRecord>? TryRead(string gitDirectory, IEnumerable<string> tips)
+    {
+        using var objects = ObjectFiles.TryOpen(gitDirectory);
+        if (objects is null) return null;
+        var shallow = ShallowCommits(gitDirectory);
+        using var decoder = CommitDecoder.TryCreate(objects, shallow);
+        if (decoder is null) return null;
+        var tipList = tips.ToList();
+        using var prefetch = CommitPrefetch.TryStart(() => CommitDecoder.TryCreate(objects, shallow), tipList);
+        var walk = new Walk(decoder, prefetch);
+        // git marks every tip seen before it walks, then lists them by date, in the order given on a tie.
+        var queue = new PriorityQueue<CommitDecoder.DecodedCommit, (long Date, long Order)>();
+        var order = 0L;
+        foreach (var tip in tipList.Where(walk.Meet).ToList())
+        {
+            if (walk.Read(tip) is not { } read) return null;
+            queue.Enqueue(read, (-read.WalkDate, order++));
+        }
+        var result = new List<CommitGraph.CommitRecord>();
+        while (queue.TryDequeue(out var next, out _))
+        {
+            result.Add(next.Commit);
+            // Parents are met when their child is listed, in order, each the first time any commit names it.
+            var parents = next.Commit.Parents;
+            for (var i = 0; i < parents.Length; i++)
+            {
+                if (walk.Known(parents[i]) is { } known)
+                {
+                    parents[i] = known;
+                    continue;
+                }
+                walk.Meet(parents[i]);
+                if (walk.Read(parents[i]) is not { } read) return null;
+                queue.Enqueue(read, (-read.WalkDate, order++));
+            }
+        }
+        return result;
+    }
+
+    /// <summary>The commits whose parents a shallow clone left out.</summary>
+    private static HashSet<string> ShallowCommits(string gitDirectory)
+    {
+        var file = Path.Combine(gitDirectory, "shallow");
+        var set = new HashSet<string>(StringComparer.Ordinal);
+        if (File.Exists(file))
+            foreach (var line in File.ReadAllLines(file))
+                if (line.Trim() is { Length: > 0 } sha) set.Add(sha);
+        return set;
+    }
+
+    /// <summary>The walk's side: the commits it has met (one string per object name) and reading them with the prefetcher.</summary>
+    private sealed class Walk(CommitDecoder decoder, CommitPrefetch? prefetch)
+    {
+        private readonly Dictionary<string, string> met = new(StringComparer.Ordinal);
+
+        /// <summary>True the first time <paramref name="sha"/> is met (git's SEEN flag).</summary>
+        public bool Meet(string sha) => met.TryAdd(sha, sha);
+
+        /// <summary>The string already used for <paramref name="sha"/>, when it was met before.</summary>
+        public string? Known(string sha) => met.GetValueOrDefault(sha);
+
+        /// <summary>The commit, or null when it cannot be read exactly as git would.</summary>
+        public CommitDecoder.DecodedCommit? Read(string sha)
+        {
+            if (prefetch is not null && prefetch.TryTake(sha, out var taken)) return taken;
+            var commit = decoder.Decode(sha);
+            if (commit is not null) prefetch?.Hint(commit.Commit.Parents);
+            return commit;
+        }
+    }
+}
