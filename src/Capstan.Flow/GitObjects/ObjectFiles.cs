@@ -6,8 +6,8 @@ namespace Capstan.Flow.GitObjects;
 /// <summary>
 /// Reads objects straight from a repository's object folder: pack files (version 2 indexes, deltas against an offset
 /// or an object name) and loose objects. Read-only and SHA-1 only; <see cref="TryOpen"/> gives null for anything it
-/// does not read exactly as git would (alternates, grafts, replace refs, object-folder overrides), and callers ask
-/// git instead. Safe to read from several threads at once, each with its own <see cref="Inflater"/>.
+/// does not read exactly as git would (alternates, grafts, replace refs, shallow clones, object-folder overrides), and
+/// callers ask git instead. Safe to read from several threads at once, each with its own <see cref="Inflater"/>.
 /// </summary>
 internal sealed unsafe class ObjectFiles : IDisposable
 {
@@ -36,6 +36,7 @@ internal sealed unsafe class ObjectFiles : IDisposable
         if (!Directory.Exists(objects)
             || File.Exists(Path.Combine(objects, "info", "alternates"))
             || File.Exists(Path.Combine(common, "info", "grafts"))
+            || File.Exists(Path.Combine(common, "shallow")) // its boundary commits' parents are missing: git shows none
             || HasReplaceRefs(common))
             return null;
         var packs = new List<Pack>();
@@ -87,11 +88,14 @@ internal sealed unsafe class ObjectFiles : IDisposable
     /// Reads the object named <paramref name="id"/> into <paramref name="content"/> (a buffer reused between calls when
     /// it is large enough). Gives <see cref="Kind.None"/> when there is no such object or it cannot be read.
     /// </summary>
-    public Kind TryRead(ReadOnlySpan<byte> id, Inflater inflater, ref byte[] content, out int length)
+    public Kind TryRead(ReadOnlySpan<byte> id, Inflater inflater, ref byte[] content, out int length) =>
+        Read(id, inflater, ref content, out length, 0);
+
+    private Kind Read(ReadOnlySpan<byte> id, Inflater inflater, ref byte[] content, out int length, int depth)
     {
         foreach (var pack in packs)
             if (pack.Find(id) is { } offset)
-                return ReadPacked(pack, offset, inflater, ref content, out length, 0);
+                return ReadPacked(pack, offset, inflater, ref content, out length, depth);
         return ReadLoose(id, inflater, ref content, out length);
     }
 
@@ -155,15 +159,7 @@ internal sealed unsafe class ObjectFiles : IDisposable
             if (dataStart + IdLength > pack.Length) return Kind.None;
             var baseId = new ReadOnlySpan<byte>(pack.At(dataStart), IdLength);
             deltaStart = dataStart + IdLength;
-            baseKind = Kind.None;
-            baseLength = 0;
-            foreach (var other in packs)
-                if (other.Find(baseId) is { } baseOffset)
-                {
-                    baseKind = ReadPacked(other, baseOffset, inflater, ref baseContent, out baseLength, depth + 1);
-                    break;
-                }
-            if (baseKind == Kind.None) baseKind = ReadLoose(baseId, inflater, ref baseContent, out baseLength);
+            baseKind = Read(baseId, inflater, ref baseContent, out baseLength, depth + 1);
         }
         else return Kind.None;
         if (baseKind == Kind.None || size > Array.MaxLength - Inflater.Slack) return Kind.None;

@@ -15,21 +15,18 @@ internal sealed class CommitDecoder : IDisposable
     public sealed record DecodedCommit(CommitGraph.CommitRecord Commit, long WalkDate);
 
     private readonly ObjectFiles objects;
-    private readonly IReadOnlySet<string> shallow;
     private readonly Inflater inflater;
     private readonly byte[] id = new byte[ObjectFiles.IdLength];
     private byte[] buffer = new byte[4096];
 
-    private CommitDecoder(ObjectFiles objects, IReadOnlySet<string> shallow, Inflater inflater)
+    private CommitDecoder(ObjectFiles objects, Inflater inflater)
     {
         this.objects = objects;
-        this.shallow = shallow;
         this.inflater = inflater;
     }
 
-    /// <param name="shallow">Commits whose parents a shallow clone left out: git shows them without parents.</param>
-    public static CommitDecoder? TryCreate(ObjectFiles objects, IReadOnlySet<string> shallow) =>
-        Inflater.TryCreate() is { } inflater ? new CommitDecoder(objects, shallow, inflater) : null;
+    public static CommitDecoder? TryCreate(ObjectFiles objects) =>
+        Inflater.TryCreate() is { } inflater ? new CommitDecoder(objects, inflater) : null;
 
     public DecodedCommit? Decode(string sha)
     {
@@ -78,7 +75,7 @@ internal sealed class CommitDecoder : IDisposable
         }
         if (seconds is null) return null;
         var when = DateTimeOffset.FromUnixTimeSeconds(seconds.Value).ToOffset(offset);
-        return new DecodedCommit(new CommitGraph.CommitRecord(sha, shallow.Contains(sha) ? [] : [.. parents], when, message), orderDate);
+        return new DecodedCommit(new CommitGraph.CommitRecord(sha, [.. parents], when, message), orderDate);
     }
 
     private static bool TryLine(ref ReadOnlySpan<byte> rest, out ReadOnlySpan<byte> line)
@@ -129,16 +126,23 @@ internal sealed class CommitDecoder : IDisposable
         var space = tail.IndexOf((byte)' ');
         if (space <= 0) return false;
         if (!System.Buffers.Text.Utf8Parser.TryParse(tail[..space], out seconds, out var used) || used != space || seconds < 0) return false;
-        var zone = tail[(space + 1)..];
+        return seconds <= 253402300799 && TryZone(tail[(space + 1)..], out offset);
+    }
+
+    /// <summary>A zone as git writes it, "+hhmm" or "-hhmm", within the ±14 hours a <see cref="DateTimeOffset"/> allows.</summary>
+    public static bool TryZone(ReadOnlySpan<byte> zone, out TimeSpan offset)
+    {
+        offset = TimeSpan.Zero;
         if (zone.Length != 5 || (zone[0] != '+' && zone[0] != '-')) return false;
         foreach (var digit in zone[1..])
             if (digit is < (byte)'0' or > (byte)'9') return false;
         var minutes = ((zone[1] - '0') * 10 + (zone[2] - '0')) * 60 + (zone[3] - '0') * 10 + (zone[4] - '0');
-        if (minutes > 14 * 60 || seconds > 253402300799) return false;
+        if (minutes > 14 * 60) return false;
         offset = TimeSpan.FromMinutes(zone[0] == '-' ? -minutes : minutes);
         return true;
     }
 
+    /// <summary>Lower-case hex only, as git prints object names; anything else is left to git.</summary>
     private static bool TryHex(string hex, Span<byte> bytes)
     {
         for (var i = 0; i < bytes.Length; i++)

@@ -232,9 +232,8 @@ internal sealed class CommitGraph
         var space = afterSha.IndexOf((byte)' ');
         if (!System.Buffers.Text.Utf8Parser.TryParse(afterSha[..space], out long seconds, out _))
             throw new FlowException("git printed a commit date Capstan cannot read. Check that the repository is intact ('git fsck').");
-        var zone = afterSha[^5..];
-        var minutes = ((zone[1] - '0') * 10 + (zone[2] - '0')) * 60 + (zone[3] - '0') * 10 + (zone[4] - '0');
-        var offset = TimeSpan.FromMinutes(zone[0] == '-' ? -minutes : minutes);
+        if (!CommitDecoder.TryZone(afterSha[^5..], out var offset))
+            throw new FlowException("git printed a commit date Capstan cannot read. Check that the repository is intact ('git fsck').");
         var when = DateTimeOffset.FromUnixTimeSeconds(seconds).ToOffset(offset);
         string[] parents;
         if (parentText.Length == 0) parents = [];

@@ -25,10 +25,10 @@ internal sealed class CommitPrefetch : IDisposable
     }
 
     /// <summary>A prefetching thread, or null on a single core (where it would only compete with the walk).</summary>
-    public static CommitPrefetch? TryStart(Func<CommitDecoder?> createDecoder, IReadOnlyList<string> tips)
+    public static CommitPrefetch? TryStart(GitObjects.ObjectFiles objects, IReadOnlyList<string> tips)
     {
         if (Environment.ProcessorCount < 2) return null;
-        return createDecoder() is { } decoder ? new CommitPrefetch(decoder, tips) : null;
+        return CommitDecoder.TryCreate(objects) is { } decoder ? new CommitPrefetch(decoder, tips) : null;
     }
 
     /// <summary>

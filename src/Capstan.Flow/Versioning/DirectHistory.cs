@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Capstan.Flow.GitObjects;
 
 namespace Capstan.Flow.Versioning;
@@ -17,16 +18,21 @@ internal static class DirectHistory
     {
         using var objects = ObjectFiles.TryOpen(gitDirectory);
         if (objects is null) return null;
-        var shallow = ShallowCommits(gitDirectory);
-        using var decoder = CommitDecoder.TryCreate(objects, shallow);
+        using var decoder = CommitDecoder.TryCreate(objects);
         if (decoder is null) return null;
         var tipList = tips.ToList();
-        using var prefetch = CommitPrefetch.TryStart(() => CommitDecoder.TryCreate(objects, shallow), tipList);
+        using var prefetch = CommitPrefetch.TryStart(objects, tipList);
         var walk = new Walk(decoder, prefetch);
         // git marks every tip seen before it walks, then lists them by date, in the order given on a tie.
         var queue = new PriorityQueue<CommitDecoder.DecodedCommit, (long Date, long Order)>();
         var order = 0L;
-        foreach (var tip in tipList.Where(walk.Meet).ToList())
+        var firstMet = new List<string>(tipList.Count);
+        foreach (var tip in tipList)
+        {
+            var name = tip;
+            if (walk.Meet(ref name)) firstMet.Add(name);
+        }
+        foreach (var tip in firstMet)
         {
             if (walk.Read(tip) is not { } read) return null;
             queue.Enqueue(read, (-read.WalkDate, order++));
@@ -39,12 +45,7 @@ internal static class DirectHistory
             var parents = next.Commit.Parents;
             for (var i = 0; i < parents.Length; i++)
             {
-                if (walk.Known(parents[i]) is { } known)
-                {
-                    parents[i] = known;
-                    continue;
-                }
-                walk.Meet(parents[i]);
+                if (!walk.Meet(ref parents[i])) continue;
                 if (walk.Read(parents[i]) is not { } read) return null;
                 queue.Enqueue(read, (-read.WalkDate, order++));
             }
@@ -52,27 +53,26 @@ internal static class DirectHistory
         return result;
     }
 
-    /// <summary>The commits whose parents a shallow clone left out.</summary>
-    private static HashSet<string> ShallowCommits(string gitDirectory)
-    {
-        var file = Path.Combine(gitDirectory, "shallow");
-        var set = new HashSet<string>(StringComparer.Ordinal);
-        if (File.Exists(file))
-            foreach (var line in File.ReadAllLines(file))
-                if (line.Trim() is { Length: > 0 } sha) set.Add(sha);
-        return set;
-    }
-
     /// <summary>The walk's side: the commits it has met (one string per object name) and reading them with the prefetcher.</summary>
     private sealed class Walk(CommitDecoder decoder, CommitPrefetch? prefetch)
     {
         private readonly Dictionary<string, string> met = new(StringComparer.Ordinal);
 
-        /// <summary>True the first time <paramref name="sha"/> is met (git's SEEN flag).</summary>
-        public bool Meet(string sha) => met.TryAdd(sha, sha);
-
-        /// <summary>The string already used for <paramref name="sha"/>, when it was met before.</summary>
-        public string? Known(string sha) => met.GetValueOrDefault(sha);
+        /// <summary>
+        /// True the first time <paramref name="sha"/> is met (git's SEEN flag); after that, <paramref name="sha"/> is
+        /// replaced by the string met first, so each object name is held once.
+        /// </summary>
+        public bool Meet(ref string sha)
+        {
+            ref var first = ref CollectionsMarshal.GetValueRefOrAddDefault(met, sha, out var metBefore);
+            if (metBefore)
+            {
+                sha = first!;
+                return false;
+            }
+            first = sha;
+            return true;
+        }
 
         /// <summary>The commit, or null when it cannot be read exactly as git would.</summary>
         public CommitDecoder.DecodedCommit? Read(string sha)

@@ -139,6 +139,13 @@ public class DirectHistoryTests
         Support.Git.Ok(borrower.Path, null, "clone", "-q", "--shared", r.Path, ".");
         using (var repository = new Repository(borrower.Path))
             Assert.Null(DirectHistory.TryRead(repository.Info.Path, Tips(repository)));
+        // A shallow clone: its boundary commits name parents it does not have, and git shows them with none.
+        r.Commit("second");
+        using var shallow = new TestRepository(init: false);
+        Support.Git.Ok(shallow.Path, null, "clone", "-q", "--depth", "1", "file://" + r.Path, ".");
+        Assert.True(File.Exists(Path.Combine(shallow.Path, ".git", "shallow")));
+        using (var repository = new Repository(shallow.Path))
+            Assert.Null(DirectHistory.TryRead(repository.Info.Path, Tips(repository)));
         r.Commit("replaced");
         Support.Git.Ok(r.Path, null, "replace", "HEAD", "HEAD~1");
         using (var repository = new Repository(r.Path))
