@@ -97,6 +97,19 @@ public sealed class FlowChatTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Read_only_commands_on_a_repo_without_develop_answer_the_same_every_time()
+    {
+        // Origin has only main: Capstan's clone sets git-flow up (develop from main) without pushing, every time.
+        var first = await Say("carol", "version api");
+        var second = await Say("carol", "version api");
+        Assert.Equal(CommandOutcome.Succeeded, first.Outcome);
+        Assert.Equal(first.Replies[0].Text, second.Replies[0].Text);
+        Assert.Contains("api develop is 1.2.0-alpha.0", second.Replies[0].Text);
+        Assert.Equal(CommandOutcome.Succeeded, (await Say("carol", "flow feature list in api")).Outcome);
+        Assert.Equal("", await Git(_root, "--git-dir", Origin, "branch", "--list", "develop"));
+    }
+
+    [Fact]
     public async Task Changelog_and_bad_input_from_chat()
     {
         var unknown = await Say("bob", "flow feature start login in apii");

@@ -28,8 +28,11 @@ public sealed class SourceWorkspace(DataFolder data)
         {
             var dir = await SyncAsync(repo, ct);
             var before = await RefsAsync(dir, ct); // = origin's refs: what git flow init creates (develop) is pushed too
+            // Every operation starts from origin's branches, so a develop that an earlier init created here and never
+            // pushed (a read-only command) is gone again: set git-flow up again whenever its branches are missing, or
+            // the first answer would see a develop that the next one does not.
             using (var flow = GitFlowRepository.Open(dir))
-                if (!flow.IsInitialized) await flow.InitAsync(new InitOptions(), ct);
+                if (!flow.HasFlowBranches) await flow.InitAsync(new InitOptions { Force = true }, ct);
             var result = await work(dir);
             if (!push) return (result, new PushedChanges([]));
             var after = await RefsAsync(dir, ct);

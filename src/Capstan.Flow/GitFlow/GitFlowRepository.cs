@@ -36,6 +36,10 @@ public sealed partial class GitFlowRepository : IDisposable
 
     public bool IsInitialized => FlowConfiguration.Read(repository) is not null;
 
+    /// <summary>True when git-flow is set up and both its production and development branches exist here.</summary>
+    public bool HasFlowBranches => FlowConfiguration.Read(repository) is { } c
+        && repository.Branches[c.MainBranch] is not null && repository.Branches[c.DevelopBranch] is not null;
+
     /// <summary>The finish that stopped on a conflict, if any.</summary>
     public FinishState? PendingFinish => FinishState.Load(repository.Info.Path);
 
