@@ -7,6 +7,7 @@ using System.Text.Json;
 //
 //   capstan-load --url http://127.0.0.1:PORT --token TOKEN [--room ops] [--text whoami]
 //                [--n 2000] [--warmup 200] [--clients 1,16]
+//   capstan-load sync --dir DIR [--n 2000]
 //
 // For each client count C it posts --warmup messages (not measured), then --n messages to
 // POST /api/rooms/{room}/messages over C HTTP/1.1 keep-alive connections (raw sockets, one prepared request),
@@ -14,6 +15,8 @@ using System.Text.Json;
 // (C = 1 is the sequential one-at-a-time round trip). A message counts only when the answer is 200 with
 // outcome "Succeeded": Capstan answers after the message, the command, the policy decision and the reply
 // are durable in the ledger. Prints one JSON document with throughput and latency percentiles per mode.
+
+if (args is ["sync", ..]) return SyncProbe.Run(args[1..]);
 
 var opts = Options.Parse(args);
 var target = new Uri(opts.Url);
@@ -150,6 +153,50 @@ internal sealed class KeepAlive(Socket socket) : IDisposable
     }
 
     public void Dispose() => socket.Dispose();
+}
+
+/// <summary>
+/// `capstan-load sync`: the disk's floor under a durable answer. Overwrites 4 KiB at a time in a 4 MiB file (as SQLite
+/// rewrites its WAL after a checkpoint) and syncs it after each write (RandomAccess.FlushToDisk: fsync, as SQLite does),
+/// in the folder given (the benchmark's data folder, so the same disk). One client waiting for each durable answer can
+/// get no more answers a second than this gives syncs.
+/// </summary>
+internal static class SyncProbe
+{
+    public static int Run(string[] args)
+    {
+        var dir = Value(args, "--dir") ?? throw new ArgumentException("usage: capstan-load sync --dir DIR [--n 2000]");
+        var n = int.Parse(Value(args, "--n") ?? "2000", System.Globalization.CultureInfo.InvariantCulture);
+        var path = Path.Combine(dir, "sync-probe.bin");
+        const int Page = 4096, Pages = 1024;
+        var page = new byte[Page];
+        Random.Shared.NextBytes(page);
+        var latencies = new double[n];
+        using (var file = File.OpenHandle(path, FileMode.Create, FileAccess.ReadWrite, FileShare.None, FileOptions.None, Page * Pages))
+        {
+            for (var i = 0; i < Pages; i++) RandomAccess.Write(file, page, (long)i * Page);
+            RandomAccess.FlushToDisk(file);
+            for (var i = 0; i < 200 + n; i++)
+            {
+                var t0 = Stopwatch.GetTimestamp();
+                RandomAccess.Write(file, page, (long)(i % Pages) * Page);
+                RandomAccess.FlushToDisk(file);
+                if (i >= 200) latencies[i - 200] = Stopwatch.GetElapsedTime(t0).TotalMicroseconds;
+            }
+        }
+        File.Delete(path);
+        Array.Sort(latencies);
+        double P(double p) => Math.Round(latencies[Math.Clamp((int)Math.Ceiling(p / 100 * n) - 1, 0, n - 1)], 1);
+        Console.WriteLine(JsonSerializer.Serialize(new { tool = "capstan-load sync", n, p50Us = P(50), p99Us = P(99), syncsPerSec = Math.Round(1e6 / P(50)) },
+            new JsonSerializerOptions(JsonSerializerDefaults.Web)));
+        return 0;
+    }
+
+    private static string? Value(string[] args, string name)
+    {
+        var i = Array.IndexOf(args, name);
+        return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
+    }
 }
 
 internal sealed record ModeResult(string Mode, int Clients, int N, int Errors, string? FirstError, double Seconds, double MsgPerSec, double P50Ms, double P99Ms, double MaxMs);
