@@ -173,9 +173,33 @@ public sealed class DeliveryNode : IAsyncDisposable
         // The supervised apps are stopped while the target is still whole (after the node is closed, the target is
         // disposed and stopping could fail half-way, leaving demo apps running after the tests).
         await StopServicesAsync();
-        if (!_closed) await _target.StopAllAsync();
+        var stopsAll = !_closed; // a node closed earlier left its apps for the next node on its folder to adopt
+        if (stopsAll) await _target.StopAllAsync();
         await CloseAsync();
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        var left = stopsAll ? Survivors() : [];
+        foreach (var pid in left) { try { System.Diagnostics.Process.GetProcessById(pid).Kill(); } catch (ArgumentException) { } catch (InvalidOperationException) { } }
         try { Directory.Delete(Root, true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        // Every app this node started must be gone once it stopped them all (a leak here outlives the test run).
+        if (left.Count > 0) throw new InvalidOperationException($"apps still running after the node stopped them all: pids {string.Join(", ", left)}");
+    }
+
+    /// <summary>Processes whose working folder is one of this node's app folders (Linux: /proc/PID/cwd).</summary>
+    private List<int> Survivors()
+    {
+        var run = Path.Combine(Root, "delivery", "run") + Path.DirectorySeparatorChar;
+        var found = new List<int>();
+        if (!OperatingSystem.IsLinux()) return found;
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), out var pid)) continue;
+            try
+            {
+                if (new FileInfo(Path.Combine(dir, "cwd")).LinkTarget is { } cwd && cwd.StartsWith(run, StringComparison.Ordinal)) found.Add(pid);
+            }
+            catch (IOException) { }
+            catch (UnauthorizedAccessException) { }
+        }
+        return found;
     }
 }

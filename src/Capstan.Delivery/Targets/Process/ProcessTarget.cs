@@ -21,6 +21,8 @@ public sealed class ProcessTarget : ITarget, IAsyncDisposable
 {
     private static readonly string[] InheritedVariables = ["PATH", "HOME", "USER", "LANG", "LC_ALL", "TZ", "TMPDIR", "DOTNET_ROOT", "SYSTEMROOT"];
     private readonly ConcurrentDictionary<Slot, SlotProcesses> _slots = new();
+    /// <summary>Every process this target started and has not stopped yet, whether or not a slot holds it.</summary>
+    private readonly ConcurrentDictionary<Supervised, byte> _started = new();
     private readonly ProcessRecords _records;
     private readonly LogBook _logs;
     private readonly ArtifactStore _artifacts;
@@ -173,11 +175,16 @@ public sealed class ProcessTarget : ITarget, IAsyncDisposable
 
     /// <summary>Stops every supervised process (tests, and servers configured to stop apps on shutdown).</summary>
     /// <remarks>Slots stop side by side, so a shutdown waits for the slowest process, not for the sum of their grace periods.</remarks>
-    public Task StopAllAsync() => Task.WhenAll(_slots.Values.Select(async s =>
+    public async Task StopAllAsync()
     {
-        foreach (var c in s.Candidates.Snapshot()) await RetireAsync(s, c);
-        if (s.Current is { } current) { s.Current = null; await RetireAsync(s, current); }
-    }));
+        await Task.WhenAll(_slots.Values.Select(async s =>
+        {
+            foreach (var c in s.Candidates.Snapshot()) await RetireAsync(s, c);
+            if (s.Current is { } current) { s.Current = null; await RetireAsync(s, current); }
+        }));
+        // A process no slot holds (its deploy ended some other way) is still this target's to stop.
+        await Task.WhenAll(_started.Keys.Select(p => RetireAsync(Get(p.Record.Slot), p)));
+    }
 
     /// <summary>Stops watching; processes keep running (and are adopted next time) unless the options say to stop them.</summary>
     public async Task ShutdownAsync()
@@ -251,12 +258,22 @@ public sealed class ProcessTarget : ITarget, IAsyncDisposable
             child.Dispose();
             throw new Win32Exception(ex.NativeErrorCode, $"could not start {argv[0]} for {slot.App} {source}: {ex.Message}. Check run.command in {app.File}.");
         }
-        child.BeginOutputReadLine();
-        child.BeginErrorReadLine();
         var mark = ProcessIdentity.StartMark(child.Id) ?? "exited";
         var record = new ProcessRecord(slot.App, slot.Environment, source, release.SpecHash, release.Commit, child.Id, mark, port, _clock.GetUtcNow(), false);
-        await _records.AddAsync(record, CancellationToken.None);
         var supervised = new Supervised(record, child);
+        _started[supervised] = 0;
+        try
+        {
+            child.BeginOutputReadLine();
+            child.BeginErrorReadLine();
+            await _records.AddAsync(record, CancellationToken.None);
+        }
+        catch (Exception)
+        {
+            // Started but neither recorded nor handed to the deploy: nothing else would ever stop it.
+            await RetireAsync(Get(slot), supervised);
+            throw;
+        }
         Get(slot).Candidates.Add(supervised);
         return supervised;
     }
@@ -318,6 +335,7 @@ public sealed class ProcessTarget : ITarget, IAsyncDisposable
         }
         ProcessIdentity.Reap(p.Child);
         p.Child?.Dispose();
+        _started.TryRemove(p, out _);
         await _records.RemoveAsync(p.Record, CancellationToken.None);
     }
 
