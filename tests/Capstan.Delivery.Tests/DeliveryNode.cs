@@ -181,7 +181,7 @@ public sealed class DeliveryNode : IAsyncDisposable
         foreach (var pid in left) { try { System.Diagnostics.Process.GetProcessById(pid).Kill(); } catch (ArgumentException) { } catch (InvalidOperationException) { } }
         try { Directory.Delete(Root, true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
         // Every app this node started must be gone once it stopped them all (a leak here outlives the test run).
-        if (left.Count > 0) throw new InvalidOperationException($"apps still running after the node stopped them all: pids {string.Join(", ", left)}");
+        if (left.Count > 0) throw new InvalidOperationException($"apps still running in {Root} after the node stopped them all: pids {string.Join(", ", left)}");
     }
 
     /// <summary>Processes whose working folder is one of this node's app folders (Linux: /proc/PID/cwd).</summary>
