@@ -59,6 +59,26 @@ public sealed class DriftAndRestartTests
     }
 
     [Fact]
+    public async Task A_pass_asked_for_before_the_reconciler_has_started_adopts_first_and_starts_no_second_copy()
+    {
+        var root = DeliveryNode.NewRoot();
+        var first = await DeliveryNode.StartAsync(root);
+        var staging = await first.HealthyAsync("staging", "1.0.0");
+        await first.HealthyAsync("dev", "1.0.0");
+        await first.CloseAsync(); // the server stops; the apps keep serving
+
+        // A chat `sync` (a direct pass) arrives before the reconciler's own start-up has adopted what runs.
+        await using var second = await DeliveryNode.StartAsync(root, start: false);
+        await second.Reconciler.ReconcileAsync(CancellationToken.None);
+        Assert.Equal(staging.Url, second.Reconciler.View(new("demo", "staging"))!.Live!.Url);
+        await second.StartServicesAsync();
+        await second.HealthyAsync("staging", "1.0.0");
+        await second.HealthyAsync("dev", "1.0.0");
+        foreach (var env in new[] { "staging", "dev" })
+            Assert.Equal(1, Count(File.ReadAllText(Path.Combine(root, "delivery", "logs", $"demo.{env}.log")), "starting demo 1.0.0"));
+    }
+
+    [Fact]
     public async Task A_deploy_interrupted_by_a_restart_converges_without_starting_a_second_copy()
     {
         var root = DeliveryNode.NewRoot();

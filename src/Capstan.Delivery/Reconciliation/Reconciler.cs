@@ -38,6 +38,7 @@ public sealed partial class Reconciler(
     private readonly ConcurrentDictionary<Slot, SlotState> _slots = new();
     private readonly SemaphoreSlim _wake = new(0, int.MaxValue);
     private readonly SemaphoreSlim _passGate = new(1, 1);
+    private readonly SemaphoreSlim _prepareGate = new(1, 1);
     private readonly SemaphoreSlim _applies = new(options.MaxParallelApplies, options.MaxParallelApplies);
     private readonly CancellationTokenSource _stopping = new();
     private Dictionary<Slot, Release> _desired = [];
@@ -102,17 +103,30 @@ public sealed partial class Reconciler(
     /// <summary>The apps the configuration in force declares.</summary>
     public IReadOnlyCollection<string> DeclaredApps => (config.Current.Find<DeliveryConfig>() ?? DeliveryConfig.Empty).Apps.Keys.ToList();
 
-    /// <summary>Loads what is known from disk and adopts what already runs; called once before the first pass.</summary>
+    /// <summary>
+    /// Loads what is known from disk and adopts what already runs, once, before the first pass. A pass asked for
+    /// earlier (a chat <c>sync</c> right after start-up) waits for it: a deploy before adoption would start a second
+    /// copy of an app that still runs.
+    /// </summary>
     public async Task PrepareAsync(CancellationToken ct)
     {
         if (_started) return;
-        await store.EnsureAsync(ct);
-        await target.AdoptAsync(ct);
-        foreach (var d in await store.LastHealthyAsync(ct))
-            State(new Slot(d.App, d.Environment)).LastDeploy = d;
-        config.Changed += _ => Nudge();
-        target.Drifted += _ => Nudge();
-        _started = true;
+        await _prepareGate.WaitAsync(ct);
+        try
+        {
+            if (_started) return;
+            await store.EnsureAsync(ct);
+            await target.AdoptAsync(ct);
+            foreach (var d in await store.LastHealthyAsync(ct))
+                State(new Slot(d.App, d.Environment)).LastDeploy = d;
+            config.Changed += _ => Nudge();
+            target.Drifted += _ => Nudge();
+            _started = true;
+        }
+        finally
+        {
+            _prepareGate.Release();
+        }
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -154,6 +168,7 @@ public sealed partial class Reconciler(
     /// <summary>One pass over every app and environment. Safe to call at any time; passes never overlap.</summary>
     public async Task<PassReport> ReconcileAsync(CancellationToken ct)
     {
+        await PrepareAsync(ct);
         await _passGate.WaitAsync(ct);
         try
         {
