@@ -37,8 +37,8 @@ public sealed class Conversation(
 
         if (string.IsNullOrWhiteSpace(incoming.Text))
             return Refusal(room, "That message is empty. Type `help` to see what you can do.");
-        var roomNames = rooms.Names; // computed once per message: it is on the hot path
-        if (!roomNames.Contains(room, StringComparer.OrdinalIgnoreCase))
+        var roomNames = rooms.Names;
+        if (!rooms.Exists(room))
             return Refusal(room, ArgumentKind.Unknown("room", room, roomNames.Where(r => RoomDirectory.MayEnter(r, actor.Person?.Id))) + ".");
         if (!RoomDirectory.MayEnter(room, actor.Person?.Id))
             return Refusal(room, RoomDirectory.WhyPrivate(room));

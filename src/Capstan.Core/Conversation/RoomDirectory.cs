@@ -6,18 +6,37 @@ namespace Capstan.Core.Conversation;
 public sealed class RoomDirectory(Config.ConfigState config)
 {
     private readonly ConcurrentDictionary<string, string> _opened = new(StringComparer.OrdinalIgnoreCase);
+    private int _openings;
+    private volatile Known? _known;
 
-    public IReadOnlyCollection<string> Names =>
-        config.Current.Policy.Rooms.Keys.Concat(config.Current.Policy.Environments.Values.Select(e => e.Room).OfType<string>())
+    /// <summary>Every room, sorted; listed again only when the configuration or the opened rooms change (it is read for every message).</summary>
+    public IReadOnlyCollection<string> Names => Current().Sorted;
+
+    private Known Current()
+    {
+        var snapshot = config.Current;
+        var openings = Volatile.Read(ref _openings);
+        if (_known is { } k && k.Snapshot == snapshot && k.Openings == openings) return k;
+        var sorted = snapshot.Policy.Rooms.Keys.Concat(snapshot.Policy.Environments.Values.Select(e => e.Room).OfType<string>())
             .Concat(_opened.Keys).Distinct(StringComparer.OrdinalIgnoreCase).OrderBy(r => r, StringComparer.Ordinal).ToList();
+        var known = new Known(snapshot, openings, sorted, new HashSet<string>(sorted, StringComparer.OrdinalIgnoreCase));
+        _known = known;
+        return known;
+    }
+
+    private sealed record Known(Config.ConfigSnapshot Snapshot, int Openings, IReadOnlyList<string> Sorted, HashSet<string> Set);
 
     public string Topic(string room) =>
         config.Current.Policy.Rooms.TryGetValue(room, out var r) ? r.Topic : _opened.GetValueOrDefault(room, "");
 
-    public bool Exists(string room) => Names.Contains(room, StringComparer.OrdinalIgnoreCase);
+    public bool Exists(string room) => Current().Set.Contains(room);
 
     /// <summary>Opens a room at run time (for example an incident's room).</summary>
-    public void Open(string room, string topic) => _opened[room] = topic;
+    public void Open(string room, string topic)
+    {
+        _opened[room] = topic;
+        Interlocked.Increment(ref _openings); // after the room is in: a list made from this count includes it
+    }
 
     /// <summary>The first part of a person's direct-message room: Capstan's messages to that person alone.</summary>
     public const string DirectPrefix = "dm-";
