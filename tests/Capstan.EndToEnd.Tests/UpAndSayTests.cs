@@ -61,6 +61,10 @@ public sealed class UpAndSayTests : IAsyncLifetime
 
         var badFlag = await CapstanExe.RunAsync("say", "--frobnicate", "help");
         Assert.Equal(2, badFlag.ExitCode);
+
+        var noRoom = await CapstanExe.RunAsync("say", "--server", _server.Url, "--token", "cap_x", "--room", "#", "whoami");
+        Assert.Equal(2, noRoom.ExitCode);
+        Assert.Contains("A room needs a name, for example `--room ops`", noRoom.Error);
     }
 
     [Fact]
@@ -72,6 +76,12 @@ public sealed class UpAndSayTests : IAsyncLifetime
         var who = await CapstanExe.RunAsync("say", "--server", _server.Url, "--token", token, "whoami");
         Assert.Equal(0, who.ExitCode);
         Assert.Contains("You are carol", who.Output);
+
+        // A URL that is not Capstan's API (a wrong path, or a proxy's page) is said to be so, not a crash.
+        var wrong = await CapstanExe.RunAsync("say", "--server", _server.Url + "/not-capstan", "--token", token, "whoami");
+        Assert.Equal(1, wrong.ExitCode);
+        Assert.Contains("answered 404 Not Found to POST /not-capstan/api/rooms/ops/messages, not a Capstan answer", wrong.Error);
+        Assert.DoesNotContain("Unhandled exception", wrong.Error);
 
         var forged = await CapstanExe.RunAsync("say", "--server", _server.Url, "--token", token[..^4] + "AAAA", "whoami");
         Assert.Equal(1, forged.ExitCode);

@@ -54,7 +54,7 @@ public sealed class HttpChatClient : IChatClient
     public async Task<SayResult> SendAsync(string room, string text, string? thread, CancellationToken ct, bool addressed = true)
     {
         using var res = await _http.PostAsJsonAsync($"api/rooms/{Uri.EscapeDataString(room)}/messages", new PostMessage(text, thread, addressed), Ledger.Json, ct);
-        var body = await res.Content.ReadFromJsonAsync<JsonElement>(Ledger.Json, ct);
+        if (await AnswerAsync(res, ct) is not { } body) return new SayResult(CommandOutcome.Refused, [], Unreadable(res));
         if (body.TryGetProperty("error", out var err)) return new SayResult(CommandOutcome.Refused, [], err.GetString());
         var outcome = Enum.Parse<CommandOutcome>(body.GetProperty("outcome").GetString()!);
         var replies = body.GetProperty("replies").Deserialize<List<MessageView>>(Ledger.Json) ?? [];
@@ -67,11 +67,22 @@ public sealed class HttpChatClient : IChatClient
         using var res = await _http.GetAsync($"api/rooms/{Uri.EscapeDataString(room)}/messages?limit={limit}", ct);
         if (!res.IsSuccessStatusCode)
         {
-            var body = await res.Content.ReadFromJsonAsync<JsonElement>(Ledger.Json, ct);
-            throw new InvalidOperationException(body.TryGetProperty("error", out var e) ? e.GetString() : res.ReasonPhrase);
+            var body = await AnswerAsync(res, ct);
+            throw new InvalidOperationException(body is { } b && b.TryGetProperty("error", out var e) ? e.GetString() : Unreadable(res));
         }
         return await res.Content.ReadFromJsonAsync<List<MessageView>>(Ledger.Json, ct) ?? [];
     }
+
+    /// <summary>The answer's JSON object, or null when the server (or something in front of it) sent anything else.</summary>
+    private static async Task<JsonElement?> AnswerAsync(HttpResponseMessage res, CancellationToken ct)
+    {
+        var text = await res.Content.ReadAsStringAsync(ct);
+        try { return JsonSerializer.Deserialize<JsonElement>(text, Ledger.Json) is { ValueKind: JsonValueKind.Object } o ? o : null; }
+        catch (JsonException) { return null; }
+    }
+
+    private string Unreadable(HttpResponseMessage res) =>
+        $"{Describe} answered {(int)res.StatusCode} {res.ReasonPhrase} to {res.RequestMessage?.Method} {res.RequestMessage?.RequestUri?.AbsolutePath}, not a Capstan answer. Check the --server URL (and any proxy in front of it).";
 
     public bool CanFollow => true;
 

@@ -20,15 +20,25 @@ public static class ChatVerbs
         };
         cmd.SetAction(async (parse, ct) =>
         {
+            if (RoomName(parse.GetValue(room)) is not { } name) return 2;
             await using var client = await ChatClients.ConnectAsync(parse.GetValue(Options.Server), parse.GetValue(Options.Token), DataFolder.At(parse.GetValue(Options.Data)!), parse.GetValue(Options.As), ct);
             var follow = new ThreadFollower(client, TimeSpan.FromSeconds(Math.Max(0, parse.GetValue(wait))));
             await follow.StartAsync(ct);
-            var result = await client.SendAsync(parse.GetValue(room)!.TrimStart('#'), parse.GetValue(text)!, parse.GetValue(thread), ct, addressed: !parse.GetValue(chat));
+            var result = await client.SendAsync(name, parse.GetValue(text)!, parse.GetValue(thread), ct, addressed: !parse.GetValue(chat));
             if (result.Error is not null) Terminal.Error(result.Error);
             foreach (var r in result.Replies) Terminal.Reply(r);
             return await follow.FinishAsync(result, ct);
         });
         return cmd;
+    }
+
+    /// <summary>A room as typed (with or without '#'), or null after saying what is wrong.</summary>
+    private static string? RoomName(string? typed)
+    {
+        var name = typed?.Trim().TrimStart('#').Trim();
+        if (!string.IsNullOrEmpty(name)) return name;
+        Terminal.Error("A room needs a name, for example `--room ops` (or `/room ops` in a chat).");
+        return null;
     }
 
     public static Command Chat()
@@ -40,8 +50,8 @@ public static class ChatVerbs
         };
         cmd.SetAction(async (parse, ct) =>
         {
+            if (RoomName(parse.GetValue(room)) is not { } current) return 2;
             await using var client = await ChatClients.ConnectAsync(parse.GetValue(Options.Server), parse.GetValue(Options.Token), DataFolder.At(parse.GetValue(Options.Data)!), parse.GetValue(Options.As), ct);
-            var current = parse.GetValue(room)!.TrimStart('#');
             Console.Out.WriteLine($"Connected to {client.Describe}, room #{current}. /room NAME to switch, /quit to leave.");
             foreach (var m in await client.RecentAsync(current, 20, ct)) Terminal.Line(m);
             var mine = new HashSet<string>();
@@ -55,9 +65,10 @@ public static class ChatVerbs
             while (await Console.In.ReadLineAsync(ct) is { } line)
             {
                 if (line.Trim() is "/quit" or "/exit") break;
-                if (line.StartsWith("/room ", StringComparison.Ordinal))
+                if (line.Trim() == "/room" || line.StartsWith("/room ", StringComparison.Ordinal))
                 {
-                    current = line[6..].Trim().TrimStart('#');
+                    if (RoomName(line[5..]) is not { } next) continue;
+                    current = next;
                     try { foreach (var m in await client.RecentAsync(current, 20, ct)) Terminal.Line(m); }
                     catch (InvalidOperationException ex) { Terminal.Error(ex.Message); }
                     continue;
