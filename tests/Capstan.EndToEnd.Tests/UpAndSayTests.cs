@@ -82,6 +82,9 @@ public sealed class UpAndSayTests : IAsyncLifetime
         Assert.Equal(1, wrong.ExitCode);
         Assert.Contains("answered 404 Not Found to POST /not-capstan/api/rooms/ops/messages, not a Capstan answer", wrong.Error);
         Assert.DoesNotContain("Unhandled exception", wrong.Error);
+        var notUrl = await CapstanExe.RunAsync("say", "--server", "capstan.example", "--token", token, "whoami");
+        Assert.Equal(2, notUrl.ExitCode);
+        Assert.Contains("--server needs the server's http:// or https:// address, for example --server http://127.0.0.1:8080 (got 'capstan.example')", notUrl.Error);
 
         var forged = await CapstanExe.RunAsync("say", "--server", _server.Url, "--token", token[..^4] + "AAAA", "whoami");
         Assert.Equal(1, forged.ExitCode);

@@ -177,6 +177,8 @@ public static class ChatClients
     {
         if (server is not null)
         {
+            if (!Uri.TryCreate(server, UriKind.Absolute, out var url) || url.Scheme is not ("http" or "https"))
+                throw new UsageException($"--server needs the server's http:// or https:// address, for example --server http://127.0.0.1:8080 (got '{server}').");
             if (token is null) throw new UsageException("--server needs --token TOKEN (create one in the web UI or with `capstan token create`).");
             return new HttpChatClient(server, token, actAs);
         }
