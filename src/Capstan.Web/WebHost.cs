@@ -5,6 +5,7 @@ using Capstan.Web.Incidents;
 using Capstan.Web.Indicators;
 using Capstan.Web.JobPages;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using OpenTelemetry.Metrics;
@@ -17,6 +18,8 @@ public static class WebHost
     public static IServiceCollection AddCapstanWeb(this IServiceCollection services)
     {
         services.AddSingleton<CallerResolver>();
+        // A query value or body that cannot be bound is answered below with what was wrong, not an empty 400.
+        services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         services.AddOpenTelemetry().WithMetrics(m => m
             .AddMeter(CapstanMetrics.MeterName)
             .AddMeter("Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel")
@@ -26,6 +29,17 @@ public static class WebHost
 
     public static void MapCapstanWeb(this WebApplication app)
     {
+        app.Use(async (http, next) =>
+        {
+            try { await next(http); }
+            catch (BadHttpRequestException ex) when (!http.Response.HasStarted)
+            {
+                http.Response.StatusCode = ex.StatusCode;
+                var error = $"That request could not be read: {ex.Message}";
+                if (http.Request.Path.StartsWithSegments("/api")) await http.Response.WriteAsJsonAsync(new { error });
+                else await http.Response.WriteAsync(error);
+            }
+        });
         app.MapPrometheusScrapingEndpoint("/metrics");
         app.MapChatApi();
         app.MapSignIn();

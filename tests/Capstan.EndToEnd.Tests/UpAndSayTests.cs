@@ -118,6 +118,13 @@ public sealed class UpAndSayTests : IAsyncLifetime
 
         Assert.Equal(HttpStatusCode.BadRequest, (await http.PostAsJsonAsync("/api/rooms/ops/messages", new { text = "" })).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await http.PostAsJsonAsync("/api/rooms/nowhere/messages", new { text = "help" })).StatusCode);
+        // `curl -d` sends a form type: the answer says what to send instead of failing with an empty 500.
+        var form = await http.PostAsync("/api/rooms/ops/messages", new StringContent("{\"text\":\"whoami\"}", System.Text.Encoding.UTF8, "application/x-www-form-urlencoded"));
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, form.StatusCode);
+        Assert.Contains("Content-Type: application/json", (await form.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("error").GetString());
+        var badQuery = await http.GetAsync("/api/ledger?after=abc");
+        Assert.Equal(HttpStatusCode.BadRequest, badQuery.StatusCode);
+        Assert.Contains("after", (await badQuery.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("error").GetString());
         using (var anonymous = new HttpClient())
             Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.PostAsJsonAsync($"{_server.Url}/api/rooms/ops/messages", new { text = "help" })).StatusCode);
 

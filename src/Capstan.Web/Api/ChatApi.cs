@@ -53,6 +53,9 @@ public static class ChatApi
             // The message's own ledger entry names the token it came with, so the use is not recorded twice.
             var (caller, problem) = await callers.ResolveAsync(http, ct, recordUse: false);
             if (caller is null) return problem!;
+            // JSON only: a browser can send text/plain across sites without asking first, application/json it cannot.
+            if (!http.Request.HasJsonContentType())
+                return Results.Json(new { error = "Send the message as JSON: the header Content-Type: application/json (curl: -H 'Content-Type: application/json') and a body like {\"text\": \"help\"}." }, statusCode: 415);
             PostMessage? body;
             try { body = await http.Request.ReadFromJsonAsync<PostMessage>(Ledger.Json, ct); }
             catch (JsonException ex) { return Results.Json(new { error = $"The body is not valid JSON ({ex.Message}). Send {{\"text\": \"help\"}}." }, statusCode: 400); }
