@@ -79,6 +79,7 @@ public sealed class ParserTests
     [InlineData("deploy api one to prod", "'one' is not a semantic version")]
     [InlineData("deploy api 1.0.0 to prdo", "unknown environment 'prdo' — did you mean 'prod'?")]
     [InlineData("deploy api 1.0.0 to prod --forse", "unknown option --forse for 'deploy' — did you mean --force?")]
+    [InlineData("help --frob", "Unknown option --frob for 'help'. Its options are: --command=…. Usage:")]
     [InlineData("deploy api 1.0.0", "'deploy' needs ENV")]
     [InlineData("deploy api 1.0.0 to prod timeout=soon", "'soon' is not a duration")]
     [InlineData("history 20 by nobody", "unknown person 'nobody'")]

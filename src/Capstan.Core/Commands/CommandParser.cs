@@ -92,7 +92,7 @@ public static class CommandParser
                 if (arg is not null && i + 1 < words.Count) { raw[arg.Name] = words[++i]; continue; }
                 var options = spec.Flags.Select(f => "--" + f.Name).Concat(spec.Arguments.Select(a => $"--{a.Name}=…")).ToList();
                 var near = Suggest.Nearest(name, spec.Flags.Select(f => f.Name).Concat(spec.Arguments.Select(a => a.Name)));
-                return Problem($"unknown option --{name} for '{spec.Id}'" + (near is not null ? $" — did you mean --{near}?" : "") +
+                return Problem($"unknown option --{name} for '{spec.Id}'" + (near is not null ? $" — did you mean --{near}?" : ".") +
                     (options.Count > 0 ? $" Its options are: {string.Join(", ", options)}" : " It takes no options"));
             }
             var restArg = positional.ElementAtOrDefault(nextPositional) is { Rest: true } r ? r : null;
