@@ -2,6 +2,7 @@ using Capstan.Core.Access;
 using Capstan.Core.Commands;
 using Capstan.Core.Config;
 using Capstan.Core.Conversation;
+using Capstan.Core.Egress;
 using Capstan.Core.Jobs;
 using Capstan.Core.Ledger;
 using Capstan.Core.Storage;
@@ -26,7 +27,7 @@ public sealed class CapstanNode : IAsyncDisposable
     public ConfigLoader ConfigLoader { get; }
     public ConfigState Config { get; }
     public RoomDirectory Rooms { get; }
-    public RoomFeed Feed { get; } = new();
+    public RoomFeed Feed { get; }
     public Outbox Outbox { get; }
     public Confirmations Confirmations { get; }
     public CapstanMetrics Metrics { get; } = new();
@@ -34,6 +35,7 @@ public sealed class CapstanNode : IAsyncDisposable
     public AccessTokens Tokens { get; }
     public ConfigReloader Reloader { get; }
     public JobRunner Jobs { get; }
+    public EgressGuard Egress { get; }
 
     private CapstanNode(DataFolder data, TimeProvider clock, Redactor redactor, SqliteDatabase db, Ledger.Ledger ledger, ConfigRepo repo, ConfigLoader loader, ConfigState config)
     {
@@ -46,7 +48,9 @@ public sealed class CapstanNode : IAsyncDisposable
         ConfigLoader = loader;
         Config = config;
         Rooms = new RoomDirectory(config);
-        Outbox = new Outbox(ledger, Feed, clock);
+        Feed = new RoomFeed(redactor);
+        Outbox = new Outbox(ledger, Feed, redactor, clock);
+        Egress = new EgressGuard(config);
         Confirmations = new Confirmations(clock);
         Tokens = new AccessTokens(db, clock);
         Reloader = new ConfigReloader(repo, loader, config, ledger, Outbox);
@@ -90,7 +94,7 @@ public sealed class CapstanNode : IAsyncDisposable
         services.AddSingleton(this).AddSingleton(Data).AddSingleton(Clock).AddSingleton(Redactor).AddSingleton(Database)
             .AddSingleton(Ledger).AddSingleton(ConfigRepo).AddSingleton(ConfigLoader).AddSingleton(Config).AddSingleton(Rooms)
             .AddSingleton(Feed).AddSingleton(Outbox).AddSingleton(Confirmations).AddSingleton(Metrics).AddSingleton(Registry)
-            .AddSingleton(Tokens).AddSingleton(Reloader).AddSingleton(Jobs).AddSingleton(Jobs.Jobs);
+            .AddSingleton(Tokens).AddSingleton(Reloader).AddSingleton(Jobs).AddSingleton(Jobs.Jobs).AddSingleton(Egress);
         services.AddSingleton<IHostedService>(Reloader);
         services.AddSingleton<IHostedService>(Jobs);
         services.AddSingleton<ICancellationSource>(Jobs);

@@ -75,6 +75,15 @@ public static class DemoSeed
                 description: Reads status, history and the ledger.
                 permissions: [read]
 
+            # Where Capstan may connect besides the public internet. Runbooks, downloads, webhooks and indicators
+            # never reach loopback, link-local or private addresses unless they are listed here (hosts, addresses
+            # or networks such as 10.0.0.0/8). The demo apps run on this machine, so the seeded runbook
+            # (runbooks/http-check.yaml) may probe them; remove these two when you have no local apps to check.
+            egress:
+              allow:
+                - 127.0.0.1
+                - localhost
+
             environments:
             {{envs.ToString().TrimEnd()}}
 

@@ -1,3 +1,5 @@
+using Capstan.Core.Ledger;
+
 namespace Capstan.Core.Conversation;
 
 /// <summary>Something visible happened in a room.</summary>
@@ -8,10 +10,11 @@ public sealed record RoomEvent(string Type, RoomMessage Message)
 }
 
 /// <summary>
-/// Live room activity for everyone listening: the web chat, terminal chats, platform adapters.
-/// Listeners get events in order; a slow listener never blocks the conversation.
+/// Live room activity for everyone listening: the web chat, terminal chats, the event stream, platform adapters.
+/// Listeners get events in order; a slow listener never blocks the conversation. Every message is passed through
+/// the redactor on its way out, so no listener sees a known secret, whoever published it.
 /// </summary>
-public sealed class RoomFeed
+public sealed class RoomFeed(Redactor? redactor = null)
 {
     private readonly Lock _gate = new();
     private volatile Func<RoomEvent, ValueTask>[] _listeners = [];
@@ -36,11 +39,19 @@ public sealed class RoomFeed
 
     public async ValueTask PublishAsync(RoomEvent e)
     {
+        if (redactor is not null) e = e with { Message = Redacted(e.Message, redactor) };
         foreach (var l in _listeners)
         {
             try { await l(e); }
             catch (Exception) { /* one broken listener must not silence the others */ }
         }
+    }
+
+    private static RoomMessage Redacted(RoomMessage m, Redactor redactor)
+    {
+        var text = redactor.Redact(m.Text);
+        var table = m.Table?.MapCells(redactor.Redact);
+        return ReferenceEquals(text, m.Text) && table is null ? m : m with { Text = text, Table = table };
     }
 
     private void Remove(Func<RoomEvent, ValueTask> listener)
