@@ -65,7 +65,7 @@ public sealed class CapstanNode : IAsyncDisposable
         await db.MigrateAsync(ct);
         var redactor = new Redactor();
         var ledger = await Core.Ledger.Ledger.OpenAsync(new SqliteLedgerStore(db), clock, redactor, ct);
-        var repo = await ConfigRepo.OpenOrCreateAsync(data.ConfigRepo, DemoSeed.Files(sections), ct);
+        var repo = await ConfigRepo.OpenOrCreateAsync(data.ConfigRepo, DemoSeed.Files(sections), ct, clock);
         var loader = new ConfigLoader(sections);
         var config = new ConfigState(await LastGoodAsync(repo, loader, ct));
         return new CapstanNode(data, clock, redactor, db, ledger, repo, loader, config);
