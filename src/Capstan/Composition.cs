@@ -6,6 +6,7 @@ using Capstan.Incidents;
 using Capstan.Indicators;
 using Capstan.Runbooks;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace Capstan;
 
@@ -36,9 +37,9 @@ public static class Composition
         return services.GetRequiredService<Incidents.Desk.IncidentDesk>().OpenRoomsAsync(ct);
     }
 
-    public static async Task<CapstanNode> OpenAsync(DataFolder data, CancellationToken ct)
+    public static async Task<CapstanNode> OpenAsync(DataFolder data, CancellationToken ct, ILoggerFactory? logs = null)
     {
-        var node = await CapstanNode.OpenAsync(data, Sections(), TimeProvider.System, ct);
+        var node = await CapstanNode.OpenAsync(data, Sections(), TimeProvider.System, ct, logs);
         foreach (var m in CommandModules()) m.Register(node.Registry);
         return node;
     }

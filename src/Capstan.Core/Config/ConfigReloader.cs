@@ -2,6 +2,8 @@ using Capstan.Core.Commands;
 using Capstan.Core.Conversation;
 using Capstan.Core.Ledger;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Capstan.Core.Config;
 
@@ -10,8 +12,11 @@ namespace Capstan.Core.Config;
 /// force at once (no restart), a bad one is refused with file:line errors posted to the default room,
 /// and the last good configuration keeps running.
 /// </summary>
-public sealed class ConfigReloader(ConfigRepo repo, ConfigLoader loader, ConfigState state, Ledger.Ledger ledger, Outbox outbox) : BackgroundService
+public sealed class ConfigReloader(ConfigRepo repo, ConfigLoader loader, ConfigState state, Ledger.Ledger ledger, Outbox outbox, ILogger<ConfigReloader>? log = null) : BackgroundService
 {
+    private readonly ILogger _log = log ?? NullLogger<ConfigReloader>.Instance;
+    private string? _failing;
+
     private readonly SemaphoreSlim _nudge = new(0, int.MaxValue);
     private readonly SemaphoreSlim _gate = new(1, 1);
     private string? _seen;
@@ -65,15 +70,19 @@ public sealed class ConfigReloader(ConfigRepo repo, ConfigLoader loader, ConfigS
             try
             {
                 await RefreshAsync(stoppingToken);
+                if (_failing is not null) _log.LogInformation("The config repo can be read again");
+                _failing = null;
                 await _nudge.WaitAsync(PollInterval, stoppingToken);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
                 return;
             }
-            catch (Exception)
+            catch (Exception ex)
             {
-                // A transient read error (a push in progress) is retried on the next tick.
+                // A transient read error (a push in progress) is retried on the next tick; the same failure is logged once.
+                if (_failing != ex.Message) _log.LogWarning(ex, "Could not read the config repo's newest commit; the last good configuration ({Commit}) stays in force, retrying", state.Current.ShortCommit);
+                _failing = ex.Message;
                 await Task.Delay(PollInterval, stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
             }
         }

@@ -1,3 +1,6 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
 namespace Capstan.Core.Conversation;
 
 /// <summary>Something visible happened in a room.</summary>
@@ -11,8 +14,10 @@ public sealed record RoomEvent(string Type, RoomMessage Message)
 /// Live room activity for everyone listening: the web chat, terminal chats, platform adapters.
 /// Listeners get events in order; a slow listener never blocks the conversation.
 /// </summary>
-public sealed class RoomFeed
+public sealed class RoomFeed(ILogger<RoomFeed>? log = null)
 {
+    private readonly ILogger _log = log ?? NullLogger<RoomFeed>.Instance;
+
     private readonly Lock _gate = new();
     private volatile Func<RoomEvent, ValueTask>[] _listeners = [];
 
@@ -29,7 +34,7 @@ public sealed class RoomFeed
     /// </summary>
     public IDisposable Attach(IChatPlace place, TimeProvider clock)
     {
-        var pacer = new EditPacer(place, clock);
+        var pacer = new EditPacer(place, clock, _log);
         var listening = Listen(pacer.OnEventAsync);
         return new Attachment(listening, pacer);
     }
@@ -39,7 +44,7 @@ public sealed class RoomFeed
         foreach (var l in _listeners)
         {
             try { await l(e); }
-            catch (Exception) { /* one broken listener must not silence the others */ }
+            catch (Exception ex) { _log.LogWarning(ex, "A listener failed to take a {Type} message in #{Room}; the others still get it", e.Type, e.Message.Room); }
         }
     }
 
