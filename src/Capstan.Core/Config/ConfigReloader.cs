@@ -47,6 +47,8 @@ public sealed class ConfigReloader(ConfigRepo repo, ConfigLoader loader, ConfigS
             catch (ConfigException ex)
             {
                 state.Reject(new RejectedConfig(head, commit.AuthorName, ex.Errors));
+                _log.LogWarning("Commit {Commit} by {Author} has {Count} configuration error(s), first {Error}; the last good configuration ({Current}) stays in force",
+                    commit.ShortSha, commit.AuthorName, ex.Errors.Count, ex.Errors[0].ToString(), state.Current.ShortCommit);
                 await ledger.AppendAsync(LedgerKinds.ConfigRejected, commit.AuthorEmail, null, null,
                     new { commit = head, author = commit.AuthorName, errors = ex.Errors.Select(e => e.ToString()) });
                 var room = state.Current.Policy.DefaultRoom;
@@ -70,7 +72,6 @@ public sealed class ConfigReloader(ConfigRepo repo, ConfigLoader loader, ConfigS
             try
             {
                 await RefreshAsync(stoppingToken);
-                if (_failing is not null) _log.LogInformation("The config repo can be read again");
                 _failing = null;
                 await _nudge.WaitAsync(PollInterval, stoppingToken);
             }

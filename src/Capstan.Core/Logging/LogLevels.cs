@@ -1,3 +1,4 @@
+using Capstan.Core.Config;
 using Microsoft.Extensions.Logging;
 
 namespace Capstan.Core.Logging;
@@ -28,6 +29,13 @@ public sealed class LogLevels
 
     /// <summary>Takes a configuration's <c>logging:</c> into force.</summary>
     public void Apply(LoggingSettings settings) => _rules = Build(settings, Flag);
+
+    /// <summary>Takes the configuration's <c>logging:</c> into force now and at every reload.</summary>
+    public void Follow(ConfigState config)
+    {
+        Apply(config.Current.Find<LoggingSettings>() ?? LoggingSettings.Default);
+        config.Changed += s => Apply(s.Find<LoggingSettings>() ?? LoggingSettings.Default);
+    }
 
     public bool Allows(string? category, LogLevel level) => level != LogLevel.None && level >= For(category);
 

@@ -140,7 +140,7 @@ public sealed class InProcessChatClient : IChatClient
         var log = CapstanLog.Open(data, new LogLevels(), console: false);
         var node = await Composition.OpenAsync(data, ct, log.Factory);
         log.RedactWith(node.Redactor);
-        log.Follow(node.Config);
+        log.Levels.Follow(node.Config);
         if (node.Config.Rejected is { } newest) Terminal.Error(LastGoodConfig.Notice(newest, node.Config.Current));
         var services = new ServiceCollection();
         services.AddLogging(log.Configure);

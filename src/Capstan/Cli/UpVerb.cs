@@ -11,6 +11,7 @@ using Capstan.Web.Api;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace Capstan.Cli;
 
@@ -58,7 +59,7 @@ public static class UpVerb
         using var log = CapstanLog.Open(data, new LogLevels(flagLevel));
         await using var node = await Composition.OpenAsync(data, ct, log.Factory);
         log.RedactWith(node.Redactor);
-        log.Follow(node.Config);
+        log.Levels.Follow(node.Config);
 
         // No appsettings.json reloading: its file watcher on the data folder would wake on every ledger (WAL) write.
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = data.Root, Args = ["--hostBuilder:reloadConfigOnChange=false"] });
@@ -87,6 +88,8 @@ public static class UpVerb
         await EnsureAdminTokenAsync(node, ct);
         record.Write(data);
         await node.Ledger.AppendAsync(LedgerKinds.ServerStarted, "capstan", null, null, new { url, pid = Environment.ProcessId, config = node.Config.Current.ShortCommit, fresh });
+        log.Factory.CreateLogger("Capstan.Server").LogInformation("Capstan is running at {Url} (pid {Pid}) on {Data}, configuration {Commit}, log level {Level}",
+            url, Environment.ProcessId, data.Root, node.Config.Current.ShortCommit, log.Levels.Level.ToString().ToLowerInvariant());
         var admin = node.Config.Current.Policy.Granters().FirstOrDefault()?.Id ?? node.Config.Current.Policy.People.Keys.First();
         var link = await node.Tokens.IssueAsync(admin, TokenKind.SignIn, "printed by capstan up", SignIn.LinkLifetime, ct);
 

@@ -64,13 +64,6 @@ public sealed class CapstanLog : IDisposable
         _console.Redactor = redactor;
     }
 
-    /// <summary>Takes the configuration's <c>logging:</c> into force now and at every reload.</summary>
-    public void Follow(Core.Config.ConfigState config)
-    {
-        Levels.Apply(config.Current.Find<LoggingSettings>() ?? LoggingSettings.Default);
-        config.Changed += s => Levels.Apply(s.Find<LoggingSettings>() ?? LoggingSettings.Default);
-    }
-
     /// <summary>Makes a logging builder (the web host's, or the CLI's services') write here, at these levels, and nowhere else.</summary>
     public void Configure(ILoggingBuilder logging) =>
         logging.ClearProviders()
