@@ -69,7 +69,7 @@ public sealed class CapstanNode : IAsyncDisposable
         await db.MigrateAsync(ct);
         var redactor = new Redactor();
         var ledger = await Core.Ledger.Ledger.OpenAsync(new SqliteLedgerStore(db), clock, redactor, ct, logs.CreateLogger<Ledger.Ledger>());
-        var repo = await ConfigRepo.OpenOrCreateAsync(data.ConfigRepo, DemoSeed.Files(sections), ct);
+        var repo = await ConfigRepo.OpenOrCreateAsync(data.ConfigRepo, DemoSeed.Files(sections), ct, clock);
         var loader = new ConfigLoader(sections);
         var (lastGood, newest) = LastGoodConfig.Find(repo, loader, ct);
         var config = new ConfigState(lastGood);

@@ -37,9 +37,20 @@ public static class Composition
         return services.GetRequiredService<Incidents.Desk.IncidentDesk>().OpenRoomsAsync(ct);
     }
 
+    /// <summary>The clock every verb runs on: the system's, or shifted to the instant <c>CAPSTAN_CLOCK</c> names (<see cref="ShiftedClock"/>).</summary>
+    public static TimeProvider Clock => _clock ??= ReadClock();
+
+    private static TimeProvider? _clock;
+
+    private static TimeProvider ReadClock()
+    {
+        try { return ShiftedClock.FromEnvironment(); }
+        catch (ArgumentException ex) { throw new Cli.UsageException(ex.Message); }
+    }
+
     public static async Task<CapstanNode> OpenAsync(DataFolder data, CancellationToken ct, ILoggerFactory? logs = null)
     {
-        var node = await CapstanNode.OpenAsync(data, Sections(), TimeProvider.System, ct, logs);
+        var node = await CapstanNode.OpenAsync(data, Sections(), Clock, ct, logs);
         foreach (var m in CommandModules()) m.Register(node.Registry);
         return node;
     }

@@ -89,7 +89,7 @@ public static class AdminVerbs
             else throw new UsageException($"{dir} does not exist.");
             try
             {
-                var snapshot = new ConfigLoader(Composition.Sections()).Load("working-tree", DateTimeOffset.UtcNow, files);
+                var snapshot = new ConfigLoader(Composition.Sections()).Load("working-tree", Composition.Clock.GetUtcNow(), files);
                 Console.Out.WriteLine($"Configuration is valid: {snapshot.Policy.People.Count} people, {snapshot.Policy.Roles.Count} roles, {snapshot.Policy.Environments.Count} environments.");
                 return Task.FromResult(0);
             }
@@ -121,11 +121,11 @@ public static class AdminVerbs
     {
         var db = new SqliteDatabase(data.Database);
         await db.MigrateAsync(ct);
-        var repo = await ConfigRepo.OpenOrCreateAsync(data.ConfigRepo, new Dictionary<string, string>(), ct);
+        var repo = await ConfigRepo.OpenOrCreateAsync(data.ConfigRepo, new Dictionary<string, string>(), ct, Composition.Clock);
         var (config, newest) = LastGoodConfig.Find(repo, new ConfigLoader(Composition.Sections()), ct);
         if (newest is not null) Terminal.Error(LastGoodConfig.Notice(newest, config));
         var policy = config.Policy;
-        var ledger = await Core.Ledger.Ledger.OpenAsync(new SqliteLedgerStore(db), TimeProvider.System, new Redactor(), ct);
-        return (new AccessTokens(db, TimeProvider.System), ledger, policy);
+        var ledger = await Core.Ledger.Ledger.OpenAsync(new SqliteLedgerStore(db), Composition.Clock, new Redactor(), ct);
+        return (new AccessTokens(db, Composition.Clock), ledger, policy);
     }
 }

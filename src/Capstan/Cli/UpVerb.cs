@@ -83,7 +83,7 @@ public static class UpVerb
         var actualPort = new Uri(url).Port;
         url = $"http://{(address.Equals(IPAddress.Any) ? "127.0.0.1" : bind)}:{actualPort}";
 
-        var record = new ServerRecord(url, Environment.ProcessId, DateTimeOffset.UtcNow, string.IsNullOrWhiteSpace(publicUrl) ? null : publicUrl.Trim().TrimEnd('/'));
+        var record = new ServerRecord(url, Environment.ProcessId, Composition.Clock.GetUtcNow(), string.IsNullOrWhiteSpace(publicUrl) ? null : publicUrl.Trim().TrimEnd('/'));
         node.Jobs.WebAddress = record.LinkBase; // chat messages link each job's page
         await EnsureAdminTokenAsync(node, ct);
         record.Write(data);
