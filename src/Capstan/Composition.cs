@@ -6,6 +6,7 @@ using Capstan.Incidents;
 using Capstan.Indicators;
 using Capstan.Runbooks;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace Capstan;
 
@@ -47,9 +48,9 @@ public static class Composition
         catch (ArgumentException ex) { throw new Cli.UsageException(ex.Message); }
     }
 
-    public static async Task<CapstanNode> OpenAsync(DataFolder data, CancellationToken ct)
+    public static async Task<CapstanNode> OpenAsync(DataFolder data, CancellationToken ct, ILoggerFactory? logs = null)
     {
-        var node = await CapstanNode.OpenAsync(data, Sections(), Clock, ct);
+        var node = await CapstanNode.OpenAsync(data, Sections(), Clock, ct, logs);
         foreach (var m in CommandModules()) m.Register(node.Registry);
         return node;
     }

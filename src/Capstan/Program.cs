@@ -71,6 +71,12 @@ public static class Program
             Terminal.Error(ex.Message);
             return 1;
         }
+        catch (Core.Config.ConfigException ex)
+        {
+            // No commit in the config repo's history is valid: there is no last good configuration to fall back on.
+            Terminal.Error($"No commit of the config repo has a valid configuration ({ex.Errors.FirstOrDefault()}); fix capstan.yaml and push (`capstan validate` lists every error).");
+            return 1;
+        }
         catch (HttpRequestException ex)
         {
             Terminal.Error($"Cannot reach the Capstan server: {ex.Message}. Is it running (`capstan up`)?");

@@ -6,7 +6,8 @@ namespace Capstan.Core.Config;
 public sealed class ConfigLoader(IEnumerable<IConfigSection> sections)
 {
     public const string MainFile = "capstan.yaml";
-    private readonly IReadOnlyList<IConfigSection> _sections = sections.ToList();
+    // logging: is the core's own section, read by every loader (the server, the CLI, validate, the push hook).
+    private readonly IReadOnlyList<IConfigSection> _sections = [Logging.LoggingSection.Instance, .. sections.Where(s => s is not Logging.LoggingSection)];
 
     public IReadOnlyList<IConfigSection> Sections => _sections;
 

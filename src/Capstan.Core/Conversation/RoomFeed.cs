@@ -1,4 +1,6 @@
 using Capstan.Core.Ledger;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Capstan.Core.Conversation;
 
@@ -14,8 +16,10 @@ public sealed record RoomEvent(string Type, RoomMessage Message)
 /// Listeners get events in order; a slow listener never blocks the conversation. Every message is passed through
 /// the redactor on its way out, so no listener sees a known secret, whoever published it.
 /// </summary>
-public sealed class RoomFeed(Redactor? redactor = null)
+public sealed class RoomFeed(Redactor? redactor = null, ILogger<RoomFeed>? log = null)
 {
+    private readonly ILogger _log = log ?? NullLogger<RoomFeed>.Instance;
+
     private readonly Lock _gate = new();
     private volatile Func<RoomEvent, ValueTask>[] _listeners = [];
 
@@ -32,7 +36,7 @@ public sealed class RoomFeed(Redactor? redactor = null)
     /// </summary>
     public IDisposable Attach(IChatPlace place, TimeProvider clock)
     {
-        var pacer = new EditPacer(place, clock);
+        var pacer = new EditPacer(place, clock, _log);
         var listening = Listen(pacer.OnEventAsync);
         return new Attachment(listening, pacer);
     }
@@ -43,7 +47,7 @@ public sealed class RoomFeed(Redactor? redactor = null)
         foreach (var l in _listeners)
         {
             try { await l(e); }
-            catch (Exception) { /* one broken listener must not silence the others */ }
+            catch (Exception ex) { _log.LogWarning(ex, "A listener failed to take a {Type} message in #{Room}; the others still get it", e.Type, e.Message.Room); }
         }
     }
 

@@ -122,8 +122,9 @@ public static class AdminVerbs
         var db = new SqliteDatabase(data.Database);
         await db.MigrateAsync(ct);
         var repo = await ConfigRepo.OpenOrCreateAsync(data.ConfigRepo, new Dictionary<string, string>(), ct, Composition.Clock);
-        var head = repo.HeadSha()!;
-        var policy = new ConfigLoader(Composition.Sections()).Load(head, Composition.Clock.GetUtcNow(), repo.ReadFiles(head)).Policy;
+        var (config, newest) = LastGoodConfig.Find(repo, new ConfigLoader(Composition.Sections()), ct);
+        if (newest is not null) Terminal.Error(LastGoodConfig.Notice(newest, config));
+        var policy = config.Policy;
         var ledger = await Core.Ledger.Ledger.OpenAsync(new SqliteLedgerStore(db), Composition.Clock, new Redactor(), ct);
         return (new AccessTokens(db, Composition.Clock), ledger, policy);
     }
