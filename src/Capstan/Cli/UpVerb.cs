@@ -49,6 +49,8 @@ public static class UpVerb
         }
         var fresh = !data.Exists;
         await using var node = await Composition.OpenAsync(data, ct);
+        // Refreshed at every start: a push that would put configuration errors on main is refused by git itself.
+        if (AdminVerbs.InstallPushHook(data) is { } kept) Console.Error.WriteLine(kept);
 
         // No appsettings.json reloading: its file watcher on the data folder would wake on every ledger (WAL) write.
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = data.Root, Args = ["--hostBuilder:reloadConfigOnChange=false"] });
