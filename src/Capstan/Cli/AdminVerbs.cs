@@ -70,24 +70,36 @@ public static class AdminVerbs
 
     public static Command Validate()
     {
-        var path = new Argument<string>("path")
+        var path = new Argument<string?>("path")
         {
-            Description = "A checkout of the config repo (its files as they are now, from anywhere inside it), a bare repo or a data folder (its main). Default: the current folder",
-            DefaultValueFactory = _ => ".",
+            Description = "A checkout of the config repo (its files as they are now, from anywhere inside it), a bare repo or a data folder (its main). " +
+                "Default: the checkout you are in; outside one, ./capstan-data if it is a data folder",
+            DefaultValueFactory = _ => null,
         };
         var cmd = new Command("validate", "Check a config repo for errors (file:line) without applying it. Exit 1 when there are errors.") { path };
         cmd.SetAction(async (parse, ct) =>
         {
-            var dir = Path.GetFullPath(parse.GetValue(path)!);
+            var given = parse.GetValue(path);
+            var dir = Path.GetFullPath(given ?? ".");
             IReadOnlyDictionary<string, string> files;
             if (File.Exists(Path.Combine(dir, "capstan.db"))) dir = Path.Combine(dir, "config.git");
             if (Directory.Exists(Path.Combine(dir, "objects")) && File.Exists(Path.Combine(dir, "HEAD")))
-            {
-                var repo = await ConfigRepo.OpenOrCreateAsync(dir, new Dictionary<string, string>(), ct);
-                files = repo.ReadFiles(repo.HeadSha() ?? throw new CommandFailedException($"{dir} has no commits."));
-            }
+                files = await CommittedFilesAsync(dir, ct);
             else if (Directory.Exists(dir))
+            {
                 files = await CheckoutFilesAsync(dir, ct);
+                // No PATH and no config checkout here, but the data folder `./capstan.sh up` makes by default (beside
+                // the Capstan checkout): its main is what the person most likely means.
+                var beside = DataFolder.At("capstan-data");
+                if (given is null && !files.ContainsKey(ConfigLoader.MainFile) && beside.Exists)
+                {
+                    Console.Error.WriteLine($"No capstan.yaml in a checkout here; checking {beside.ConfigRepo} (main) instead.");
+                    files = await CommittedFilesAsync(beside.ConfigRepo, ct);
+                }
+                else if (!files.ContainsKey(ConfigLoader.MainFile))
+                    throw new CommandFailedException($"{dir} has no capstan.yaml, so it is not a checkout of the config repo. Run `capstan validate` inside one " +
+                        "(git clone DATA/config.git), or pass its path, a bare config repo or a data folder: `capstan validate PATH`.");
+            }
             else throw new UsageException($"{dir} does not exist.");
             try
             {
@@ -103,6 +115,12 @@ public static class AdminVerbs
             }
         });
         return cmd;
+    }
+
+    private static async Task<IReadOnlyDictionary<string, string>> CommittedFilesAsync(string bare, CancellationToken ct)
+    {
+        var repo = await ConfigRepo.OpenOrCreateAsync(bare, new Dictionary<string, string>(), ct);
+        return repo.ReadFiles(repo.HeadSha() ?? throw new CommandFailedException($"{bare} has no commits."));
     }
 
     /// <summary>
