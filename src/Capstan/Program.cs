@@ -47,6 +47,7 @@ public static class Program
             AdminVerbs.SignInLink(),
             AdminVerbs.Ledger(),
             AdminVerbs.Validate(),
+            AdminVerbs.CheckPush(),
             AdminVerbs.Docs(),
             DemoAppVerb.Create(),
         };

@@ -68,6 +68,7 @@ public static class DemoSeed
                   - read
                   - deploy
                   - approve
+                  - write-config             # commit documents such as postmortems in their name
                   - flow                     # start and finish feature branches, start releases
                                              # (finishing a release or hotfix needs 'release': admins)
                   - lock: { environments: [dev, staging] }

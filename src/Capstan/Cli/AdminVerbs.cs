@@ -70,37 +70,114 @@ public static class AdminVerbs
 
     public static Command Validate()
     {
-        var path = new Argument<string>("path") { Description = "A checkout of the config repo (or a bare repo / data folder)", DefaultValueFactory = _ => "." };
-        var cmd = new Command("validate", "Check a config repo for errors (file:line) without applying it. Exit 1 when there are errors.") { path };
-        cmd.SetAction((parse, ct) =>
+        var path = new Argument<string?>("path")
         {
-            var dir = Path.GetFullPath(parse.GetValue(path)!);
+            Description = "A checkout of the config repo (its files as they are now, from anywhere inside it), a bare repo or a data folder (its main). " +
+                "Default: the checkout you are in; outside one, ./capstan-data if it is a data folder",
+            DefaultValueFactory = _ => null,
+        };
+        var cmd = new Command("validate", "Check a config repo for errors (file:line) without applying it. Exit 1 when there are errors.") { path };
+        cmd.SetAction(async (parse, ct) =>
+        {
+            var given = parse.GetValue(path);
+            var dir = Path.GetFullPath(given ?? ".");
             IReadOnlyDictionary<string, string> files;
             if (File.Exists(Path.Combine(dir, "capstan.db"))) dir = Path.Combine(dir, "config.git");
             if (Directory.Exists(Path.Combine(dir, "objects")) && File.Exists(Path.Combine(dir, "HEAD")))
-            {
-                var repo = ConfigRepo.OpenOrCreateAsync(dir, new Dictionary<string, string>(), ct).GetAwaiter().GetResult();
-                files = repo.ReadFiles(repo.HeadSha() ?? throw new CommandFailedException($"{dir} has no commits."));
-            }
+                files = await CommittedFilesAsync(dir, ct);
             else if (Directory.Exists(dir))
-                files = Directory.EnumerateFiles(dir, "*", SearchOption.AllDirectories)
-                    .Where(f => !f.Contains($"{Path.DirectorySeparatorChar}.git{Path.DirectorySeparatorChar}", StringComparison.Ordinal) && new FileInfo(f).Length < 2_000_000)
-                    .ToDictionary(f => Path.GetRelativePath(dir, f).Replace('\\', '/'), File.ReadAllText);
+            {
+                files = await CheckoutFilesAsync(dir, ct);
+                // No PATH and no config checkout here, but the data folder `./capstan.sh up` makes by default (beside
+                // the Capstan checkout): its main is what the person most likely means.
+                var beside = DataFolder.At("capstan-data");
+                if (given is null && !files.ContainsKey(ConfigLoader.MainFile) && beside.Exists)
+                {
+                    Console.Error.WriteLine($"No capstan.yaml in a checkout here; checking {beside.ConfigRepo} (main) instead.");
+                    files = await CommittedFilesAsync(beside.ConfigRepo, ct);
+                }
+                else if (!files.ContainsKey(ConfigLoader.MainFile))
+                    throw new CommandFailedException($"{dir} has no capstan.yaml, so it is not a checkout of the config repo. Run `capstan validate` inside one " +
+                        "(git clone DATA/config.git), or pass its path, a bare config repo or a data folder: `capstan validate PATH`.");
+            }
             else throw new UsageException($"{dir} does not exist.");
             try
             {
                 var snapshot = new ConfigLoader(Composition.Sections()).Load("working-tree", Composition.Clock.GetUtcNow(), files);
                 Console.Out.WriteLine($"Configuration is valid: {snapshot.Policy.People.Count} people, {snapshot.Policy.Roles.Count} roles, {snapshot.Policy.Environments.Count} environments.");
-                return Task.FromResult(0);
+                return 0;
             }
             catch (ConfigException ex)
             {
                 foreach (var e in ex.Errors) Console.Out.WriteLine(e);
                 Console.Out.WriteLine($"{ex.Errors.Count} error(s); fix them before pushing.");
-                return Task.FromResult(1);
+                return 1;
             }
         });
         return cmd;
+    }
+
+    private static async Task<IReadOnlyDictionary<string, string>> CommittedFilesAsync(string bare, CancellationToken ct)
+    {
+        var repo = await ConfigRepo.OpenOrCreateAsync(bare, new Dictionary<string, string>(), ct);
+        return repo.ReadFiles(repo.HeadSha() ?? throw new CommandFailedException($"{bare} has no commits."));
+    }
+
+    /// <summary>
+    /// The files of a checkout as they are now, committed or not. Inside a Git work tree: from its top (so
+    /// `capstan validate .` works in any subfolder), only files Git would commit (not ignored ones), paths as Git
+    /// names them. Elsewhere: every file under the folder.
+    /// </summary>
+    private static async Task<IReadOnlyDictionary<string, string>> CheckoutFilesAsync(string dir, CancellationToken ct)
+    {
+        IEnumerable<string> paths;
+        var top = await Core.Git.GitCli.RunAsync(dir, ["rev-parse", "--show-toplevel"], ct);
+        if (top.Ok && top.Output.Trim() is { Length: > 0 } root && !File.Exists(Path.Combine(dir, ConfigLoader.MainFile)))
+            dir = root;
+        var listed = top.Ok ? await Core.Git.GitCli.RunAsync(dir, ["ls-files", "-z", "--cached", "--others", "--exclude-standard"], ct) : null;
+        if (listed is { Ok: true })
+            paths = listed.Output.Split('\0', StringSplitOptions.RemoveEmptyEntries).Distinct().Select(p => Path.Combine(dir, p));
+        else
+            paths = Directory.EnumerateFiles(dir, "*", SearchOption.AllDirectories)
+                .Where(f => !Path.GetRelativePath(dir, f).Split(Path.DirectorySeparatorChar).Contains(".git"));
+        return paths.Where(f => File.Exists(f) && new FileInfo(f).Length < 2_000_000)
+            .ToDictionary(f => Path.GetRelativePath(dir, f).Replace('\\', '/'), File.ReadAllText, StringComparer.Ordinal);
+    }
+
+    /// <summary>The hidden verb the config repo's pre-receive hook runs.</summary>
+    public const string CheckPushVerb = "check-push";
+
+    /// <summary>
+    /// `capstan check-push --data DIR` (hidden): git's pre-receive lines on stdin; a new main with configuration errors
+    /// exits 1 with the errors on stderr, which git shows the pusher as "remote:" lines. Takes no data-folder lock.
+    /// </summary>
+    public static Command CheckPush()
+    {
+        var cmd = new Command(CheckPushVerb, "Check a push to the config repo (run by its pre-receive hook).") { Options.Data };
+        cmd.Hidden = true;
+        cmd.SetAction(async (parse, ct) =>
+        {
+            var data = DataFolder.At(parse.GetValue(Options.Data)!);
+            var gate = new PushGate(new ConfigLoader(Composition.Sections()));
+            return await gate.CheckAsync(data.ConfigRepo, Console.In, Console.Error, ct);
+        });
+        return cmd;
+    }
+
+    /// <summary>
+    /// Writes (or refreshes) the data folder's config repo pre-receive hook so that it runs this executable's
+    /// <see cref="CheckPush"/>; returns a sentence for the operator when someone else's hook was kept instead.
+    /// </summary>
+    public static string? InstallPushHook(DataFolder data)
+    {
+        var exe = Environment.ProcessPath ?? throw new InvalidOperationException("the path of this executable is unknown");
+        var command = new List<string> { exe };
+        // Started as `dotnet capstan-server.dll`: the hook must name the app, not only the host.
+        if (Path.GetFileNameWithoutExtension(exe) == "dotnet") command.Add(typeof(AdminVerbs).Assembly.Location);
+        command.AddRange([CheckPushVerb, "--data", data.Root]);
+        // The pusher's shell may not know where .NET is; the hook takes what this process was given.
+        var env = Environment.GetEnvironmentVariable("DOTNET_ROOT") is { Length: > 0 } root ? new Dictionary<string, string> { ["DOTNET_ROOT"] = root } : null;
+        return PushHook.Install(data.ConfigRepo, command, env);
     }
 
     public static Command Docs()

@@ -60,6 +60,8 @@ public static class UpVerb
         await using var node = await Composition.OpenAsync(data, ct, log.Factory);
         log.RedactWith(node.Redactor);
         log.Levels.Follow(node.Config);
+        // Refreshed at every start: a push that would put configuration errors on main is refused by git itself.
+        if (AdminVerbs.InstallPushHook(data) is { } kept) Console.Error.WriteLine(kept);
 
         // No appsettings.json reloading: its file watcher on the data folder would wake on every ledger (WAL) write.
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = data.Root, Args = ["--hostBuilder:reloadConfigOnChange=false"] });
