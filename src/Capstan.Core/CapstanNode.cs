@@ -4,10 +4,13 @@ using Capstan.Core.Config;
 using Capstan.Core.Conversation;
 using Capstan.Core.Jobs;
 using Capstan.Core.Ledger;
+using Capstan.Core.Ledger.Anchors;
 using Capstan.Core.Storage;
 using Capstan.Core.Telemetry;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Capstan.Core;
 
@@ -35,8 +38,12 @@ public sealed class CapstanNode : IAsyncDisposable
     public ConfigReloader Reloader { get; }
     public JobRunner Jobs { get; }
 
-    private CapstanNode(DataFolder data, TimeProvider clock, Redactor redactor, SqliteDatabase db, Ledger.Ledger ledger, ConfigRepo repo, ConfigLoader loader, ConfigState config)
+    /// <summary>Signs checkpoints of the ledger's head into the config repo (every minute while entries are appended, and at dispose).</summary>
+    public LedgerAnchoring Anchoring { get; }
+
+    private CapstanNode(DataFolder data, TimeProvider clock, Redactor redactor, SqliteDatabase db, Ledger.Ledger ledger, ConfigRepo repo, ConfigLoader loader, ConfigState config, LedgerAnchoring anchoring)
     {
+        Anchoring = anchoring;
         Data = data;
         Clock = clock;
         Redactor = redactor;
@@ -54,9 +61,14 @@ public sealed class CapstanNode : IAsyncDisposable
     }
 
     /// <summary>Opens (creating and seeding when new) the data folder.</summary>
-    public static async Task<CapstanNode> OpenAsync(DataFolder data, IReadOnlyList<IConfigSection> sections, TimeProvider clock, CancellationToken ct)
+    public static Task<CapstanNode> OpenAsync(DataFolder data, IReadOnlyList<IConfigSection> sections, TimeProvider clock, CancellationToken ct) =>
+        OpenAsync(data, sections, clock, NullLoggerFactory.Instance, ct);
+
+    /// <summary>Opens (creating and seeding when new) the data folder, logging what it tightened and what anchoring could not do.</summary>
+    public static async Task<CapstanNode> OpenAsync(DataFolder data, IReadOnlyList<IConfigSection> sections, TimeProvider clock, ILoggerFactory logs, CancellationToken ct)
     {
-        Directory.CreateDirectory(data.Root);
+        PrivateFolder.Secure(data, logs.CreateLogger("Capstan.DataFolder"));
+        PrivateFolder.Create(data.Database);
         var db = new SqliteDatabase(data.Database);
         await db.MigrateAsync(ct);
         var redactor = new Redactor();
@@ -64,7 +76,8 @@ public sealed class CapstanNode : IAsyncDisposable
         var repo = await ConfigRepo.OpenOrCreateAsync(data.ConfigRepo, DemoSeed.Files(sections), ct);
         var loader = new ConfigLoader(sections);
         var config = new ConfigState(await LastGoodAsync(repo, loader, ct));
-        return new CapstanNode(data, clock, redactor, db, ledger, repo, loader, config);
+        var anchoring = LedgerAnchoring.Open(data, ledger.Store, clock, logs.CreateLogger<LedgerAnchoring>());
+        return new CapstanNode(data, clock, redactor, db, ledger, repo, loader, config, anchoring);
     }
 
     /// <summary>The newest commit whose configuration is valid (HEAD, unless someone pushed a broken one).</summary>
@@ -101,6 +114,7 @@ public sealed class CapstanNode : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await Ledger.DisposeAsync();
+        await Anchoring.DisposeAsync(); // after the last entry is written: the stop is anchored
         await Ledger.Store.DisposeAsync();
         Metrics.Dispose();
     }

@@ -36,9 +36,13 @@ public static class Composition
         return services.GetRequiredService<Incidents.Desk.IncidentDesk>().OpenRoomsAsync(ct);
     }
 
-    public static async Task<CapstanNode> OpenAsync(DataFolder data, CancellationToken ct)
+    public static Task<CapstanNode> OpenAsync(DataFolder data, CancellationToken ct) =>
+        OpenAsync(data, Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance, ct);
+
+    /// <summary>Opens the data folder; <paramref name="logs"/> hears what was tightened and what anchoring could not do.</summary>
+    public static async Task<CapstanNode> OpenAsync(DataFolder data, Microsoft.Extensions.Logging.ILoggerFactory logs, CancellationToken ct)
     {
-        var node = await CapstanNode.OpenAsync(data, Sections(), TimeProvider.System, ct);
+        var node = await CapstanNode.OpenAsync(data, Sections(), TimeProvider.System, logs, ct);
         foreach (var m in CommandModules()) m.Register(node.Registry);
         return node;
     }

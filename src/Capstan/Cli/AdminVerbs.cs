@@ -4,6 +4,7 @@ using Capstan.Core.Access;
 using Capstan.Core.Commands;
 using Capstan.Core.Config;
 using Capstan.Core.Ledger;
+using Capstan.Core.Ledger.Anchors;
 using Capstan.Core.Storage;
 using Capstan.Web.Api;
 
@@ -51,18 +52,38 @@ public static class AdminVerbs
 
     public static Command Ledger()
     {
-        var verify = new Command("verify", "Walk the ledger's hash chain; name the first entry that was altered, removed or reordered (exit 1).") { Options.Data };
+        var anchors = new Option<string?>("--anchors") { Description = "A local repository holding the ledger anchors (a mirror: git clone --mirror URL mirror.git); default: the data folder's config.git" };
+        var publicKey = new Option<string?>("--public-key") { Description = "The signing key the anchors must carry (ed25519:BASE64, as the first anchor recorded it); default: the key in the data folder or CAPSTAN_LEDGER_KEY" };
+        var verify = new Command("verify", "Check the ledger: its hash chain, the signed anchors in the config repo, and the database against the anchors. Names truncation, rechaining, bad signatures and a replaced key (exit 1).")
+        {
+            Options.Data, anchors, publicKey,
+        };
         verify.SetAction(async (parse, ct) =>
         {
             var data = Existing(parse.GetValue(Options.Data)!);
-            await using var store = new SqliteLedgerStore(new SqliteDatabase(data.Database));
-            var result = await Core.Ledger.Ledger.VerifyAsync(store, ct);
-            if (result.Intact)
+            var repo = Path.GetFullPath(parse.GetValue(anchors) ?? data.ConfigRepo);
+            if (!LibGit2Sharp.Repository.IsValid(repo))
+                throw new UsageException($"{repo} is not a Git repository; pass --anchors a local mirror of the config repo (git clone --mirror URL mirror.git).");
+            var history = new AnchorHistory(repo);
+            string? expected = parse.GetValue(publicKey), expectedFrom = expected is null ? null : "the key given with --public-key";
+            if (expected is null)
             {
-                Console.Out.WriteLine($"Ledger intact: {result.Checked} entries checked.");
+                try
+                {
+                    using var key = LedgerSigningKey.TryLoad(data);
+                    (expected, expectedFrom) = (key?.PublicKey, key is null ? null : $"the key in {key.Source}");
+                }
+                catch (InvalidOperationException ex) { throw new CommandFailedException(ex.Message); }
+            }
+            await using var store = new SqliteLedgerStore(new SqliteDatabase(data.Database));
+            var report = await LedgerAudit.RunAsync(store, history.ReadAll(), expected, expectedFrom, TimeProvider.System, ct);
+            if (report.Intact)
+            {
+                Console.Out.WriteLine(report.Summary);
                 return 0;
             }
-            Console.Out.WriteLine($"Ledger broken at entry {result.FirstBadSeq}: {result.Problem}. {result.Checked} entries before it are intact.");
+            foreach (var problem in report.Problems) Console.Out.WriteLine(problem);
+            Console.Out.WriteLine($"The ledger cannot be trusted as it is: {report.Problems.Count} problem(s). Compare it with a backup and with a mirror of the config repo's anchors (docs/security.md, \"The ledger\").");
             return 1;
         });
         return new Command("ledger", "Inspect the ledger") { verify };

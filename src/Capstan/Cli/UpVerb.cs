@@ -39,6 +39,9 @@ public static class UpVerb
         if (!IPAddress.TryParse(bind, out var address)) throw new UsageException($"--bind must be an IP address such as 127.0.0.1, not '{bind}'.");
         if (!string.IsNullOrWhiteSpace(publicUrl) && (!Uri.TryCreate(publicUrl.Trim(), UriKind.Absolute, out var pu) || pu.Scheme is not ("http" or "https") || pu.Query.Length > 0 || pu.Fragment.Length > 0 || pu.UserInfo.Length > 0))
             throw new UsageException($"--public-url must be an absolute http(s) address such as https://capstan.example.com (no user name, password, query or #fragment: it goes into every link), not '{publicUrl}'.");
+        // Before the web host's logging exists: what securing the folder and anchoring the ledger have to say.
+        using var logs = LoggerFactory.Create(b => b.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; }).SetMinimumLevel(LogLevel.Warning));
+        PrivateFolder.Secure(data, logs.CreateLogger("Capstan.DataFolder"));
         using var dataLock = DataLock.TryAcquire(data);
         if (dataLock is null)
         {
@@ -48,7 +51,7 @@ public static class UpVerb
                 : $"Another capstan process is using {data.Root}. Stop it first, or use another --data folder.");
         }
         var fresh = !data.Exists;
-        await using var node = await Composition.OpenAsync(data, ct);
+        await using var node = await Composition.OpenAsync(data, logs, ct);
 
         // No appsettings.json reloading: its file watcher on the data folder would wake on every ledger (WAL) write.
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = data.Root, Args = ["--hostBuilder:reloadConfigOnChange=false"] });
