@@ -7,6 +7,7 @@ using Capstan.Core.Ledger;
 using Capstan.Core.Ledger.Anchors;
 using Capstan.Core.Storage;
 using Capstan.Web.Api;
+using Microsoft.Extensions.Logging;
 
 namespace Capstan.Cli;
 
@@ -25,6 +26,7 @@ public static class AdminVerbs
             if (!policy.People.ContainsKey(person)) throw new CommandFailedException(ArgumentKind.Unknown("person", person, policy.People.Keys) + ".");
             var issued = await tokens.IssueAsync(person, TokenKind.Api, parse.GetValue(label)!, null, ct);
             await using (ledger) await ledger.AppendAsync(LedgerKinds.TokenCreated, person, null, null, new { token = issued.Info.Id, label = issued.Info.Label, via = "capstan token create" });
+            await AnchorAsync(data, ledger.Store);
             Console.Out.WriteLine(issued.Secret);
             Console.Error.WriteLine($"Token {issued.Info.Id} for {person}. It is shown once; use it as `--token` or `Authorization: Bearer`.");
             return 0;
@@ -43,6 +45,7 @@ public static class AdminVerbs
             if (!policy.People.ContainsKey(person)) throw new CommandFailedException(ArgumentKind.Unknown("person", person, policy.People.Keys) + ".");
             var issued = await tokens.IssueAsync(person, TokenKind.SignIn, "capstan signin-link", SignIn.LinkLifetime, ct);
             await using (ledger) await ledger.AppendAsync("access.signin-link", "capstan", null, null, new { person, token = issued.Info.Id, via = "capstan signin-link" });
+            await AnchorAsync(data, ledger.Store);
             var url = ServerRecord.Read(data)?.LinkBase ?? "http://127.0.0.1:8080";
             Console.Out.WriteLine($"{url}/signin?token={Uri.EscapeDataString(issued.Secret)}");
             return 0;
@@ -136,6 +139,13 @@ public static class AdminVerbs
         var data = DataFolder.At(path);
         if (!data.Exists) throw new UsageException($"{data.Root} is not a Capstan data folder; run `capstan up --data {path}` first, or pass --data.");
         return data;
+    }
+
+    /// <summary>Anchors what this verb appended (the server anchors it too, within a minute, when it runs).</summary>
+    private static async Task AnchorAsync(DataFolder data, ILedgerStore store)
+    {
+        using var logs = LoggerFactory.Create(b => b.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace)); // stdout is the token
+        await using var anchoring = LedgerAnchoring.Open(data, store, TimeProvider.System, logs.CreateLogger<LedgerAnchoring>());
     }
 
     private static async Task<(AccessTokens, Core.Ledger.Ledger, Core.Policy.AccessPolicy)> OpenAccessAsync(DataFolder data, CancellationToken ct)

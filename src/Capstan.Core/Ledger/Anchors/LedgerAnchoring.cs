@@ -22,6 +22,8 @@ public sealed class LedgerAnchoring : IAsyncDisposable
     private readonly ITimer _timer;
     private Task _tick = Task.CompletedTask;
     private bool _closed;
+    private bool _again;
+    private bool _running;
 
     /// <param name="key">The signing key; without one nothing is anchored (the server that holds the key anchors these entries later).</param>
     public LedgerAnchoring(ILedgerStore store, AnchorHistory history, LedgerSigningKey? key, TimeProvider clock, ILogger logger)
@@ -65,9 +67,9 @@ public sealed class LedgerAnchoring : IAsyncDisposable
             if (seq == 0) return null;
             if (Latest is { } known && known.Seq == seq && known.Hash == hash) return known;
             var anchor = await _history.AppendAsync(seq, hash, _clock.GetUtcNow(), _key, ct);
-            var pushed = Latest is null || anchor is null || anchor.Seq != Latest.Seq || anchor.Hash != Latest.Hash;
+            var moved = Latest is null || anchor is null || anchor.Seq != Latest.Seq || anchor.Hash != Latest.Hash;
             Latest = anchor;
-            if (pushed) await PushAsync(ct);
+            if (moved) await PushAsync(ct);
             return anchor;
         }
         finally
@@ -80,8 +82,25 @@ public sealed class LedgerAnchoring : IAsyncDisposable
     {
         lock (_ticking)
         {
-            if (_closed || !_tick.IsCompleted) return; // a slow anchor (a push to a far mirror) is not queued twice
-            _tick = Task.Run(TryAnchorAsync);
+            if (_closed) return;
+            if (_running)
+            {
+                _again = true; // a slow anchor (a push to a far mirror) is followed by one more, not queued once per tick
+                return;
+            }
+            _running = true;
+            _tick = Task.Run(async () =>
+            {
+                while (true)
+                {
+                    await TryAnchorAsync();
+                    lock (_ticking)
+                    {
+                        if (!_again) { _running = false; return; }
+                        _again = false;
+                    }
+                }
+            });
         }
     }
 

@@ -9,7 +9,7 @@ public sealed record LedgerAuditReport(long Checked, int AnchorsChecked, LedgerA
 
     /// <summary>One line for an intact ledger: how much was checked and what it is anchored at.</summary>
     public string Summary => Anchored is { } a
-        ? $"Ledger intact: {Checked} entries checked; entry {a.Seq} was anchored at {LedgerAnchor.Shown(a.At)} (key {LedgerAudit.Short(a.PublicKey)}), {AnchorsChecked} anchors checked."
+        ? $"Ledger intact: {Checked} entries checked; entry {a.Seq} was anchored at {LedgerAnchor.Shown(a.At)} (key {LedgerAudit.Short(a.PublicKey)}), {AnchorsChecked} anchor{(AnchorsChecked == 1 ? "" : "s")} checked."
         : $"Ledger intact: {Checked} entries checked; not anchored yet (Capstan anchors the ledger within a minute of an append while it runs, and when it stops).";
 }
 
