@@ -156,6 +156,8 @@ public sealed class LedgerAnchorTests : IAsyncLifetime
             await PollAsync(() => History.Latest()?.Anchor?.Seq == 1, "an anchor of entry 1 a minute later");
 
             _clock.Advance(LedgerAnchoring.Period); // nothing appended meanwhile: no new anchor
+            await node.Anchoring.IdleAsync();
+            Assert.Single(History.ReadAll());
             await node.Ledger.AppendAsync("test", "bob", "ops", null, new { n = 2 });
             await node.Ledger.AppendAsync("test", "bob", "ops", null, new { n = 3 });
             _clock.Advance(LedgerAnchoring.Period);

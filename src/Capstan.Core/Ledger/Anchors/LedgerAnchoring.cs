@@ -78,6 +78,12 @@ public sealed class LedgerAnchoring : IAsyncDisposable
         }
     }
 
+    /// <summary>Completes when the anchoring the last tick started is done (for tests that move the clock).</summary>
+    internal Task IdleAsync()
+    {
+        lock (_ticking) return _tick;
+    }
+
     private void Tick()
     {
         lock (_ticking)
