@@ -77,6 +77,7 @@ public sealed class CapstanNode : IAsyncDisposable
         var loader = new ConfigLoader(sections);
         var config = new ConfigState(await LastGoodAsync(repo, loader, ct));
         var anchoring = LedgerAnchoring.Open(data, ledger.Store, clock, logs.CreateLogger<LedgerAnchoring>());
+        await anchoring.CheckNewestAsync(ct);
         return new CapstanNode(data, clock, redactor, db, ledger, repo, loader, config, anchoring);
     }
 

@@ -82,6 +82,16 @@ public sealed class LedgerAnchorTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Starting_on_a_database_cut_short_logs_that_it_no_longer_matches_its_anchor()
+    {
+        await RunAsync(6);
+        await ExecAsync("DELETE FROM ledger WHERE seq > 4; DELETE FROM ledger_keys WHERE seq > 4;");
+        var logs = new RecordedLogs();
+        await using (await CapstanNode.OpenAsync(Data, [], _clock, logs, CancellationToken.None)) { }
+        Assert.Contains("The ledger does not match its newest anchor (entry 6, 2026-03-14 09:00:00 UTC): entry 6 is missing. Someone changed capstan.db; run `capstan ledger verify` for details.", logs.Lines);
+    }
+
+    [Fact]
     public async Task An_edited_entry_with_the_whole_chain_recomputed_is_named_as_rechaining()
     {
         // Two anchors: entry 3 (a minute passed while appending) and entry 10 (the stop).
@@ -222,5 +232,25 @@ public sealed class LedgerAnchorTests : IAsyncLifetime
             if (DateTime.UtcNow > deadline) throw new TimeoutException($"waited 20 s for {what}");
             await Task.Delay(20);
         }
+    }
+
+    /// <summary>Keeps what was logged, as the sentences a person would read.</summary>
+    private sealed class RecordedLogs : Microsoft.Extensions.Logging.ILoggerFactory, Microsoft.Extensions.Logging.ILogger
+    {
+        private readonly List<string> _lines = [];
+
+        public IReadOnlyList<string> Lines { get { lock (_lines) return _lines.ToList(); } }
+
+        public Microsoft.Extensions.Logging.ILogger CreateLogger(string categoryName) => this;
+        public void AddProvider(Microsoft.Extensions.Logging.ILoggerProvider provider) { }
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+        public bool IsEnabled(Microsoft.Extensions.Logging.LogLevel logLevel) => true;
+
+        public void Log<TState>(Microsoft.Extensions.Logging.LogLevel logLevel, Microsoft.Extensions.Logging.EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            lock (_lines) _lines.Add(formatter(state, exception));
+        }
+
+        public void Dispose() { }
     }
 }

@@ -78,6 +78,21 @@ public sealed class LedgerAnchoring : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// At start: whether the database still holds the newest anchored entry with its anchored hash. When it does not,
+    /// the log says so at once (the details come from <c>capstan ledger verify</c>); anchoring goes on, and the older
+    /// anchor keeps the evidence.
+    /// </summary>
+    public async Task<bool> CheckNewestAsync(CancellationToken ct)
+    {
+        if (_history.Latest()?.Anchor is not { } newest || !newest.SignatureHolds()) return true;
+        var entry = (await _store.QueryAsync(new LedgerQuery(After: newest.Seq - 1, Limit: 1), ct)).FirstOrDefault();
+        if (entry is { } e && e.Seq == newest.Seq && e.Hash == newest.Hash) return true;
+        _logger.LogError("The ledger does not match its newest anchor (entry {Seq}, {At}): entry {Seq} is {What}. Someone changed capstan.db; run `capstan ledger verify` for details.",
+            newest.Seq, LedgerAnchor.Shown(newest.At), newest.Seq, entry is { } found && found.Seq == newest.Seq ? "different" : "missing");
+        return false;
+    }
+
     /// <summary>Completes when the anchoring the last tick started is done (for tests that move the clock).</summary>
     internal Task IdleAsync()
     {
