@@ -5,6 +5,7 @@ using Capstan.Core.Conversation;
 using Capstan.Core.Egress;
 using Capstan.Core.Jobs;
 using Capstan.Core.Ledger;
+using Capstan.Core.Ledger.Anchors;
 using Capstan.Core.Storage;
 using Capstan.Core.Telemetry;
 using Microsoft.Extensions.DependencyInjection;
@@ -42,9 +43,13 @@ public sealed class CapstanNode : IAsyncDisposable
     /// <summary>Loggers for the parts the node builds itself (no logging when opened without a log).</summary>
     public ILoggerFactory Logs { get; }
 
-    private CapstanNode(DataFolder data, TimeProvider clock, Redactor redactor, SqliteDatabase db, Ledger.Ledger ledger, ConfigRepo repo, ConfigLoader loader, ConfigState config, ILoggerFactory logs)
+    /// <summary>Signs checkpoints of the ledger's head into the config repo (every minute while entries are appended, and at dispose).</summary>
+    public LedgerAnchoring Anchoring { get; }
+
+    private CapstanNode(DataFolder data, TimeProvider clock, Redactor redactor, SqliteDatabase db, Ledger.Ledger ledger, ConfigRepo repo, ConfigLoader loader, ConfigState config, ILoggerFactory logs, LedgerAnchoring anchoring)
     {
         Logs = logs;
+        Anchoring = anchoring;
         Data = data;
         Clock = clock;
         Redactor = redactor;
@@ -67,7 +72,8 @@ public sealed class CapstanNode : IAsyncDisposable
     public static async Task<CapstanNode> OpenAsync(DataFolder data, IReadOnlyList<IConfigSection> sections, TimeProvider clock, CancellationToken ct, ILoggerFactory? logs = null)
     {
         logs ??= NullLoggerFactory.Instance;
-        Directory.CreateDirectory(data.Root);
+        PrivateFolder.Secure(data, logs.CreateLogger("Capstan.DataFolder"));
+        PrivateFolder.Create(data.Database);
         var db = new SqliteDatabase(data.Database);
         await db.MigrateAsync(ct);
         var redactor = new Redactor();
@@ -77,7 +83,9 @@ public sealed class CapstanNode : IAsyncDisposable
         var (lastGood, newest) = LastGoodConfig.Find(repo, loader, ct);
         var config = new ConfigState(lastGood);
         if (newest is not null) config.Reject(newest);
-        return new CapstanNode(data, clock, redactor, db, ledger, repo, loader, config, logs);
+        var anchoring = LedgerAnchoring.Open(data, ledger.Store, clock, logs.CreateLogger<LedgerAnchoring>());
+        await anchoring.CheckNewestAsync(ct);
+        return new CapstanNode(data, clock, redactor, db, ledger, repo, loader, config, logs, anchoring);
     }
 
     /// <summary>Builds the conversation loop over this node, resolving module services from <paramref name="services"/>.</summary>
@@ -102,6 +110,7 @@ public sealed class CapstanNode : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await Ledger.DisposeAsync();
+        await Anchoring.DisposeAsync(); // after the last entry is written: the stop is anchored
         await Ledger.Store.DisposeAsync();
         Metrics.Dispose();
     }

@@ -4,8 +4,10 @@ using Capstan.Core.Access;
 using Capstan.Core.Commands;
 using Capstan.Core.Config;
 using Capstan.Core.Ledger;
+using Capstan.Core.Ledger.Anchors;
 using Capstan.Core.Storage;
 using Capstan.Web.Api;
+using Microsoft.Extensions.Logging;
 
 namespace Capstan.Cli;
 
@@ -24,6 +26,7 @@ public static class AdminVerbs
             if (!policy.People.ContainsKey(person)) throw new CommandFailedException(ArgumentKind.Unknown("person", person, policy.People.Keys) + ".");
             var issued = await tokens.IssueAsync(person, TokenKind.Api, parse.GetValue(label)!, null, ct);
             await using (ledger) await ledger.AppendAsync(LedgerKinds.TokenCreated, person, null, null, new { token = issued.Info.Id, label = issued.Info.Label, via = "capstan token create" });
+            await AnchorAsync(data, ledger.Store);
             Console.Out.WriteLine(issued.Secret);
             Console.Error.WriteLine($"Token {issued.Info.Id} for {person}. It is shown once; use it as `--token` or `Authorization: Bearer`.");
             return 0;
@@ -42,6 +45,7 @@ public static class AdminVerbs
             if (!policy.People.ContainsKey(person)) throw new CommandFailedException(ArgumentKind.Unknown("person", person, policy.People.Keys) + ".");
             var issued = await tokens.IssueAsync(person, TokenKind.SignIn, "capstan signin-link", SignIn.LinkLifetime, ct);
             await using (ledger) await ledger.AppendAsync("access.signin-link", "capstan", null, null, new { person, token = issued.Info.Id, via = "capstan signin-link" });
+            await AnchorAsync(data, ledger.Store);
             var url = ServerRecord.Read(data)?.LinkBase ?? "http://127.0.0.1:8080";
             Console.Out.WriteLine($"{url}/signin?token={Uri.EscapeDataString(issued.Secret)}");
             return 0;
@@ -51,18 +55,38 @@ public static class AdminVerbs
 
     public static Command Ledger()
     {
-        var verify = new Command("verify", "Walk the ledger's hash chain; name the first entry that was altered, removed or reordered (exit 1).") { Options.Data };
+        var anchors = new Option<string?>("--anchors") { Description = "A local repository holding the ledger anchors (a mirror: git clone --mirror URL mirror.git); default: the data folder's config.git" };
+        var publicKey = new Option<string?>("--public-key") { Description = "The signing key the anchors must carry (ed25519:BASE64, as the first anchor recorded it); default: the key in the data folder or CAPSTAN_LEDGER_KEY" };
+        var verify = new Command("verify", "Check the ledger: its hash chain, the signed anchors in the config repo, and the database against the anchors. Names truncation, rechaining, bad signatures and a replaced key (exit 1).")
+        {
+            Options.Data, anchors, publicKey,
+        };
         verify.SetAction(async (parse, ct) =>
         {
             var data = Existing(parse.GetValue(Options.Data)!);
-            await using var store = new SqliteLedgerStore(new SqliteDatabase(data.Database));
-            var result = await Core.Ledger.Ledger.VerifyAsync(store, ct);
-            if (result.Intact)
+            var repo = Path.GetFullPath(parse.GetValue(anchors) ?? data.ConfigRepo);
+            if (!LibGit2Sharp.Repository.IsValid(repo))
+                throw new UsageException($"{repo} is not a Git repository; pass --anchors a local mirror of the config repo (git clone --mirror URL mirror.git).");
+            var history = new AnchorHistory(repo);
+            string? expected = parse.GetValue(publicKey), expectedFrom = expected is null ? null : "the key given with --public-key";
+            if (expected is null)
             {
-                Console.Out.WriteLine($"Ledger intact: {result.Checked} entries checked.");
+                try
+                {
+                    using var key = LedgerSigningKey.TryLoad(data);
+                    (expected, expectedFrom) = (key?.PublicKey, key is null ? null : $"the key in {key.Source}");
+                }
+                catch (InvalidOperationException ex) { throw new CommandFailedException(ex.Message); }
+            }
+            await using var store = new SqliteLedgerStore(new SqliteDatabase(data.Database));
+            var report = await LedgerAudit.RunAsync(store, history.ReadAll(), expected, expectedFrom, TimeProvider.System, ct);
+            if (report.Intact)
+            {
+                Console.Out.WriteLine(report.Summary);
                 return 0;
             }
-            Console.Out.WriteLine($"Ledger broken at entry {result.FirstBadSeq}: {result.Problem}. {result.Checked} entries before it are intact.");
+            foreach (var problem in report.Problems) Console.Out.WriteLine(problem);
+            Console.Out.WriteLine($"The ledger cannot be trusted as it is: {report.Problems.Count} problem(s). Compare it with a backup and with a mirror of the config repo's anchors (docs/security.md, \"The ledger\").");
             return 1;
         });
         return new Command("ledger", "Inspect the ledger") { verify };
@@ -192,6 +216,13 @@ public static class AdminVerbs
         var data = DataFolder.At(path);
         if (!data.Exists) throw new UsageException($"{data.Root} is not a Capstan data folder; run `capstan up --data {path}` first, or pass --data.");
         return data;
+    }
+
+    /// <summary>Anchors what this verb appended (the server anchors it too, within a minute, when it runs).</summary>
+    private static async Task AnchorAsync(DataFolder data, ILedgerStore store)
+    {
+        using var logs = LoggerFactory.Create(b => b.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace)); // stdout is the token
+        await using var anchoring = LedgerAnchoring.Open(data, store, TimeProvider.System, logs.CreateLogger<LedgerAnchoring>());
     }
 
     private static async Task<(AccessTokens, Core.Ledger.Ledger, Core.Policy.AccessPolicy)> OpenAccessAsync(DataFolder data, CancellationToken ct)

@@ -57,6 +57,7 @@ public static class UpVerb
             throw new CommandFailedException($"capstan: port {port} on {bind} is in use by another program; stop it or start Capstan with --port N.");
         var fresh = !data.Exists;
         using var log = CapstanLog.Open(data, new LogLevels(flagLevel));
+        // Opening the folder tightens its modes and checks the newest anchored ledger entry; the log hears about both.
         await using var node = await Composition.OpenAsync(data, ct, log.Factory);
         log.RedactWith(node.Redactor);
         log.Levels.Follow(node.Config);
