@@ -1,7 +1,7 @@
 namespace Capstan.Runbooks.Config;
 
 /// <summary>A text setting: a template (may use {{ name }} placeholders) or a named secret.</summary>
-public sealed record TextValue(string Text, string? Secret = null, int Line = 0)
+public sealed record TextValue(string Text, string? Secret = null, int Line = 0, int Column = 0)
 {
     public static TextValue Of(string text) => new(text);
 

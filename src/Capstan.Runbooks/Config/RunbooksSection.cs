@@ -157,10 +157,10 @@ public sealed class RunbooksSection : IConfigSection
                 if (reach.Secrets.TryGetValue(secret, out var allowed))
                 {
                     if (fixedUrl is not null && !allowed.Any(d => d.Matches(fixedUrl)))
-                        src.Errors.Add(new ConfigError(src.File, value.Line, 0, $"step '{step.Name}' sends secret '{secret}' to {fixedUrl.Scheme}://{fixedUrl.Authority}, but secrets: lets it go only to {string.Join(", ", allowed)}"));
+                        src.Errors.Add(new ConfigError(src.File, value.Line, value.Column, $"step '{step.Name}' sends secret '{secret}' to {fixedUrl.Scheme}://{fixedUrl.Authority}, but secrets: lets it go only to {string.Join(", ", allowed)}"));
                 }
                 else if (step.Url.DecidedAtRunTime)
-                    src.Errors.Add(new ConfigError(src.File, value.Line, 0, $"step '{step.Name}' sends secret '{secret}' to an address decided when the runbook runs ({step.Url.Text}), " +
+                    src.Errors.Add(new ConfigError(src.File, value.Line, value.Column, $"step '{step.Name}' sends secret '{secret}' to an address decided when the runbook runs ({step.Url.Text}), " +
                         $"so it could go anywhere; bind it to where it belongs, such as secrets: {{ {secret}: [https://api.example.com] }}"));
             }
         }

@@ -40,7 +40,7 @@ public sealed record StepReach(string Runbook, RunbookReach Declared, bool Anywh
         if (Declared.Secrets.TryGetValue(secret, out var allowed))
         {
             if (allowed.Any(d => d.Matches(uri))) return;
-            throw new StepProblem($"secret '{secret}' may be sent only to {string.Join(", ", allowed)} ({Runbook}'s secrets:); step '{step.Name}' would send it to {target}, so nothing was sent");
+            throw new StepProblem($"secret '{secret}' may be sent only to {string.Join(", ", allowed)} (the secrets: of {Runbook}); step '{step.Name}' would send it to {target}, so nothing was sent");
         }
         if (!urlTemplate.DecidedAtRunTime) return;
         throw new StepProblem($"secret '{secret}' is bound to no destination and step '{step.Name}' decides its address when it runs ({target}), so nothing was sent; " +

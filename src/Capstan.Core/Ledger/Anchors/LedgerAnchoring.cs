@@ -44,7 +44,7 @@ public sealed class LedgerAnchoring : IAsyncDisposable
     {
         var history = new AnchorHistory(data.ConfigRepo);
         var key = LedgerSigningKey.TryLoad(data);
-        if (key is null && history.Latest() is null) key = LedgerSigningKey.CreateFile(data);
+        if (key is null && !HasAnchors(history, logger)) key = LedgerSigningKey.CreateFile(data);
         if (key is null)
             logger.LogWarning("The ledger has anchors in {Repo} but its signing key is neither in {File} nor in {Variable}: entries appended by this process are anchored later, by a Capstan that has the key.",
                 history.RepoPath, data.LedgerKeyFile, LedgerSigningKey.EnvironmentVariable);
@@ -85,12 +85,30 @@ public sealed class LedgerAnchoring : IAsyncDisposable
     /// </summary>
     public async Task<bool> CheckNewestAsync(CancellationToken ct)
     {
-        if (_history.Latest()?.Anchor is not { } newest || !newest.SignatureHolds()) return true;
+        AnchorCommit? latest;
+        try { latest = _history.Latest(); }
+        catch (LibGit2Sharp.LibGit2SharpException ex)
+        {
+            _logger.LogError(ex, "The ledger anchors in {Repo} cannot be read; run `capstan ledger verify` to see what is wrong with them.", _history.RepoPath);
+            return false;
+        }
+        if (latest?.Anchor is not { } newest || !newest.SignatureHolds()) return true;
         var entry = (await _store.QueryAsync(new LedgerQuery(After: newest.Seq - 1, Limit: 1), ct)).FirstOrDefault();
         if (entry is { } e && e.Seq == newest.Seq && e.Hash == newest.Hash) return true;
         _logger.LogError("The ledger does not match its newest anchor (entry {Seq}, {At}): entry {Seq} is {What}. Someone changed capstan.db; run `capstan ledger verify` for details.",
             newest.Seq, LedgerAnchor.Shown(newest.At), newest.Seq, entry is { } found && found.Seq == newest.Seq ? "different" : "missing");
         return false;
+    }
+
+    /// <summary>Whether the history has anchors; one that cannot be read counts as having them (no new key is made over it).</summary>
+    private static bool HasAnchors(AnchorHistory history, ILogger logger)
+    {
+        try { return history.Latest() is not null; }
+        catch (LibGit2Sharp.LibGit2SharpException ex)
+        {
+            logger.LogError(ex, "The ledger anchors in {Repo} cannot be read; no new signing key is made over them.", history.RepoPath);
+            return true;
+        }
     }
 
     /// <summary>Completes when the anchoring the last tick started is done (for tests that move the clock).</summary>

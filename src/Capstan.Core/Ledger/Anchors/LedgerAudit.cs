@@ -36,7 +36,7 @@ public static class LedgerAudit
         var seen = new Dictionary<long, string>();
         var chain = await Ledger.VerifyAsync(new Tapped(store, e => { if (anchoredSeqs.Contains(e.Seq)) seen[e.Seq] = e.Hash; }), ct);
         if (!chain.Intact)
-            problems.Add($"The hash chain breaks at entry {chain.FirstBadSeq}: {chain.Problem}; the {chain.Checked} entries before it are intact.");
+            problems.Add($"The hash chain is broken at entry {chain.FirstBadSeq}: {chain.Problem}; the {chain.Checked} entries before it are intact.");
 
         var (tail, _) = await store.TailAsync(ct);
         var newest = trusted.Count == 0 ? null : trusted.MaxBy(a => a.Seq);
