@@ -205,10 +205,17 @@ public sealed partial class IndicatorReader(EgressGuard egress, Redactor redacto
             try { root = JsonDocument.Parse(text).RootElement.Clone(); }
             catch (JsonException) { throw new ReadProblem($"Prometheus answered {(int)response.StatusCode} without JSON"); }
             if (root.TryGetProperty("status", out var st) && st.GetString() == "error")
-                throw new ReadProblem($"Prometheus refused the query: {(root.TryGetProperty("error", out var e) ? e.GetString() : "error")} ({(root.TryGetProperty("errorType", out var et) ? et.GetString() : "")})");
+                throw new ReadProblem($"Prometheus refused the query: {Clipped(root.TryGetProperty("error", out var e) ? e.GetString() : "error")} ({Clipped(root.TryGetProperty("errorType", out var et) ? et.GetString() : "")})");
             if (!response.IsSuccessStatusCode) throw new ReadProblem($"Prometheus answered {(int)response.StatusCode} {response.ReasonPhrase}");
             return root.GetProperty("data");
         }
+    }
+
+    /// <summary>Remote text in an error, cut short: Prometheus' own error is useful, a page of someone else's text is not.</summary>
+    private static string Clipped(string? text)
+    {
+        var t = (text ?? "").ReplaceLineEndings(" ").Trim();
+        return t.Length > 200 ? t[..200] + "…" : t;
     }
 
     private sealed class ReadProblem(string message) : Exception(message);
