@@ -6,6 +6,7 @@ using Capstan.Incidents;
 using Capstan.Indicators;
 using Capstan.Runbooks;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace Capstan;
 
@@ -36,9 +37,20 @@ public static class Composition
         return services.GetRequiredService<Incidents.Desk.IncidentDesk>().OpenRoomsAsync(ct);
     }
 
-    public static async Task<CapstanNode> OpenAsync(DataFolder data, CancellationToken ct)
+    /// <summary>The clock every verb runs on: the system's, or shifted to the instant <c>CAPSTAN_CLOCK</c> names (<see cref="ShiftedClock"/>).</summary>
+    public static TimeProvider Clock => _clock ??= ReadClock();
+
+    private static TimeProvider? _clock;
+
+    private static TimeProvider ReadClock()
     {
-        var node = await CapstanNode.OpenAsync(data, Sections(), TimeProvider.System, ct);
+        try { return ShiftedClock.FromEnvironment(); }
+        catch (ArgumentException ex) { throw new Cli.UsageException(ex.Message); }
+    }
+
+    public static async Task<CapstanNode> OpenAsync(DataFolder data, CancellationToken ct, ILoggerFactory? logs = null)
+    {
+        var node = await CapstanNode.OpenAsync(data, Sections(), Clock, ct, logs);
         foreach (var m in CommandModules()) m.Register(node.Registry);
         return node;
     }

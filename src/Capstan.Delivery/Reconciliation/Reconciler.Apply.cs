@@ -2,6 +2,7 @@ using Capstan.Core.Commands;
 using Capstan.Core.Config;
 using Capstan.Delivery.Apps;
 using Capstan.Delivery.Targets;
+using Microsoft.Extensions.Logging;
 
 namespace Capstan.Delivery.Reconciliation;
 
@@ -341,9 +342,10 @@ public sealed partial class Reconciler
             {
                 return;
             }
-            catch (Exception)
+            catch (Exception ex)
             {
                 // A probe failure is a health reading, not a loop failure; keep assessing.
+                _log.LogWarning(ex, "Assessing health failed; the next pass tries again");
             }
         }
     }

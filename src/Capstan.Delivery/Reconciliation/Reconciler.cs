@@ -5,6 +5,8 @@ using Capstan.Core.Conversation;
 using Capstan.Delivery.Apps;
 using Capstan.Delivery.Targets;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Capstan.Delivery.Reconciliation;
 
@@ -33,8 +35,10 @@ public sealed partial class Reconciler(
     Core.Ledger.Ledger ledger,
     Outbox outbox,
     TimeProvider clock,
-    DeliveryOptions options) : BackgroundService
+    DeliveryOptions options,
+    ILogger<Reconciler>? log = null) : BackgroundService
 {
+    private readonly ILogger _log = log ?? NullLogger<Reconciler>.Instance;
     private readonly ConcurrentDictionary<Slot, SlotState> _slots = new();
     private readonly SemaphoreSlim _wake = new(0, int.MaxValue);
     private readonly SemaphoreSlim _passGate = new(1, 1);
@@ -147,6 +151,7 @@ public sealed partial class Reconciler(
             }
             catch (Exception ex)
             {
+                _log.LogError(ex, "A reconcile pass failed; retrying in {Interval}", options.PollInterval);
                 await ledger.AppendAsync("delivery.error", "capstan", null, null, new { step = "reconcile", error = ex.GetType().Name, detail = ex.Message });
                 try { await Task.Delay(options.PollInterval, clock, stoppingToken); }
                 catch (OperationCanceledException) { break; }
@@ -267,7 +272,7 @@ public sealed partial class Reconciler(
                     s.Health = HealthState.Missing;
                     s.Detail = $"{live.Version} {live.Ended ?? "is not running"}";
                     var heal = s.Force || (policy.SelfHeal && !s.Held);
-                    if (!s.DriftReported) { s.DriftReported = true; _ = ReportDriftAsync(slot, live, policy, heal, s.Held); }
+                    if (!s.DriftReported) { s.DriftReported = true; ReportDriftAsync(slot, live, policy, heal, s.Held).ContinueWith(t => _log.LogError(t.Exception, "Drift of {App} in {Environment} could not be reported", slot.App, slot.Environment), CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default); }
                     if (heal) { StartApply(s, desired, s.Force ? "sync" : "self-heal"); started = true; }
                 }
             }
