@@ -14,7 +14,7 @@ namespace Capstan;
 public static class Composition
 {
     /// <summary>Every module's configuration section.</summary>
-    public static IReadOnlyList<IConfigSection> Sections() => [DeliveryModule.Section, DeliveryModule.Sources, RunbooksModule.Section, IncidentsModule.Section, IndicatorsModule.Section];
+    public static IReadOnlyList<IConfigSection> Sections() => [DeliveryModule.Section, DeliveryModule.Sources, RunbooksModule.Section, IncidentsModule.Section, IndicatorsModule.Section, new Web.Metrics.MetricsSection()];
 
     /// <summary>Every module's commands.</summary>
     public static IEnumerable<ICommandModule> CommandModules() => [new CoreCommands(), new Delivery.Chat.DeliveryCommands(), new Delivery.Sources.FlowCommands(), new Runbooks.Chat.RunbookCommands(), new Runbooks.Transfers.FetchCommands(), new Incidents.Chat.IncidentCommands(), new Incidents.Chat.OnCallCommands(), new Indicators.Chat.MetricsCommands()];
