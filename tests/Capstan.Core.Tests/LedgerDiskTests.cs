@@ -154,6 +154,12 @@ public sealed class LedgerDiskTests : IAsyncLifetime
         var old = await WriteOldLayoutAsync(200);
         var db = new SqliteDatabase(DbPath);
         await db.MigrateAsync(default);
+        await using (var c = await db.OpenAsync(default))
+        {
+            // Rewritten in the compact layout, not only readable as it was.
+            Assert.Equal(["integer", "blob"], (await c.QueryAsync<(string, string)>("SELECT DISTINCT typeof(at), typeof(hash) FROM ledger")).Select(t => new[] { t.Item1, t.Item2 }).Single());
+            Assert.DoesNotContain("prev_hash", await c.QueryAsync<string>("SELECT name FROM pragma_table_info('ledger')"));
+        }
 
         await using var store = new SqliteLedgerStore(db);
         var v = await Ledger.Ledger.VerifyAsync(store, default);
