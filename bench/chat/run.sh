@@ -70,10 +70,9 @@ if [ -n "$ONLY" ]; then
 import { readFileSync } from "node:fs"
 const cap = JSON.parse(readFileSync(process.env.CAP, "utf8")), disk = JSON.parse(readFileSync(process.env.DISK, "utf8"))
 const answered = cap.modes.reduce((s, m) => s + cap.warmup + m.n - m.errors, 0) + 1 // warm-ups, measured, the curl
-const per = (d) => Math.round((d.db + d.wal) / answered)
-console.log(`\n| mode | Capstan msg/s | p50 ms | p99 ms | errors |\n|---|---:|---:|---:|---:|`)
-for (const m of cap.modes) console.log(`| ${m.mode} (${m.clients}) | ${m.msgPerSec} | ${m.p50Ms} | ${m.p99Ms} | ${m.errors} |`)
-const mb = (b) => (b / 1048576).toFixed(1) + " MB"
+const per = (d) => Math.round((d.db + d.wal) / answered), mb = (b) => (b / 1048576).toFixed(1) + " MB"
+console.log(`\n| mode | Capstan msg/s | p50 ms | p99 ms | errors | disk B/msg (whole run: after load / after idle) |\n|---|---:|---:|---:|---:|---:|`)
+for (const m of cap.modes) console.log(`| ${m.mode} (${m.clients}) | ${m.msgPerSec} | ${m.p50Ms} | ${m.p99Ms} | ${m.errors} | ${per(disk.afterRun)} / ${per(disk.afterIdle)} |`)
 console.log(`\nDisk for ${answered} answered messages: right after the load db ${mb(disk.afterRun.db)} + WAL ${mb(disk.afterRun.wal)} = ${per(disk.afterRun)} bytes per message; after idle db ${mb(disk.afterIdle.db)} + WAL ${mb(disk.afterIdle.wal)} = ${per(disk.afterIdle)} bytes per message.`)
 '
   exit 0
@@ -91,25 +90,29 @@ node "$here/hubot/drive.mjs" --n "$N" --warmup "$WARMUP" --clients "$CLIENTS" >"
 
 expected=$(( (2 * (N + WARMUP)) * 4 ))   # per message: message (naming its token), command, decision, reply
 
-cat "$work/capstan.json" "$work/floor.json" "$work/sync.json" "$work/hubot.json"
-CAP="$work/capstan.json" FLOOR="$work/floor.json" SYNC="$work/sync.json" HUB="$work/hubot.json" VERIFY="$verify" EXPECTED="$expected" CPUS="$(nproc)" node --input-type=module -e '
+cat "$work/capstan.json" "$work/disk.json" "$work/floor.json" "$work/sync.json" "$work/hubot.json"
+CAP="$work/capstan.json" DISK="$work/disk.json" FLOOR="$work/floor.json" SYNC="$work/sync.json" HUB="$work/hubot.json" VERIFY="$verify" EXPECTED="$expected" CPUS="$(nproc)" node --input-type=module -e '
 import { readFileSync } from "node:fs"
 const cap = JSON.parse(readFileSync(process.env.CAP, "utf8")), hub = JSON.parse(readFileSync(process.env.HUB, "utf8"))
 const floor = JSON.parse(readFileSync(process.env.FLOOR, "utf8")), sync = JSON.parse(readFileSync(process.env.SYNC, "utf8"))
+const disk = JSON.parse(readFileSync(process.env.DISK, "utf8"))
+const answered = cap.modes.reduce((s, m) => s + cap.warmup + m.n - m.errors, 0) + 1 // warm-ups, measured, the curl
+const per = (d) => Math.round((d.db + d.wal) / answered), mb = (b) => (b / 1048576).toFixed(1) + " MB"
 const find = (d, mode) => d.modes.find((m) => m.mode === mode)
 const r = (a, b) => (a / b).toFixed(2) + "×"
 const checked = Number((/(\d+) entries/.exec(process.env.VERIFY) ?? [])[1] ?? 0)
 console.log(`\n### Chat command round trip — N=${cap.n}, warm-up ${cap.warmup}, ${process.env.CPUS} CPUs, hubot ${hub.hubot} on node ${hub.node}\n`)
-console.log("| mode | Capstan msg/s | Hubot msg/s | throughput Capstan/Hubot | Capstan p50 ms | Hubot p50 ms | Capstan p99 ms | Hubot p99 ms | p99 Capstan/Hubot | HTTP floor msg/s | floor/Hubot |")
-console.log("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+console.log("| mode | Capstan msg/s | Capstan disk B/msg (whole run: after load / after idle) | Hubot msg/s | throughput Capstan/Hubot | Capstan p50 ms | Hubot p50 ms | Capstan p99 ms | Hubot p99 ms | p99 Capstan/Hubot | HTTP floor msg/s | floor/Hubot |")
+console.log("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 for (const mode of ["sequential", "concurrent"]) {
   const c = find(cap, mode), h = find(hub, mode), f = find(floor, mode)
   const label = mode === "sequential" ? "sequential (1 at a time)" : `concurrent (${c.clients} clients / ${h.clients} in flight)`
-  console.log(`| ${label} | ${c.msgPerSec} | ${h.msgPerSec} | ${r(c.msgPerSec, h.msgPerSec)} | ${c.p50Ms} | ${h.p50Ms} | ${c.p99Ms} | ${h.p99Ms} | ${r(c.p99Ms, h.p99Ms)} | ${f.msgPerSec} | ${r(f.msgPerSec, h.msgPerSec)} |`)
+  console.log(`| ${label} | ${c.msgPerSec} | ${per(disk.afterRun)} / ${per(disk.afterIdle)} | ${h.msgPerSec} | ${r(c.msgPerSec, h.msgPerSec)} | ${c.p50Ms} | ${h.p50Ms} | ${c.p99Ms} | ${h.p99Ms} | ${r(c.p99Ms, h.p99Ms)} | ${f.msgPerSec} | ${r(f.msgPerSec, h.msgPerSec)} |`)
 }
 const a = find(hub, "all-at-once")
-console.log(`| Hubot all ${a.n} written at once | — | ${a.msgPerSec} | — | — | ${a.p50Ms} | — | ${a.p99Ms} | — | — | — |`)
+console.log(`| Hubot all ${a.n} written at once | — | — | ${a.msgPerSec} | — | — | ${a.p50Ms} | — | ${a.p99Ms} | — | — | — |`)
 console.log(`\nDisk floor: a 4 KiB overwrite + fsync in the data folder takes ${sync.p50Us} µs (p50; p99 ${sync.p99Us} µs): one client waiting for each durable answer gets at most ${sync.syncsPerSec} answers a second, before any other work. The HTTP floor answers the same endpoint with the bytes Capstan answered and does nothing else.`)
+console.log(`\nCapstan disk for ${answered} answered messages: right after the load capstan.db ${mb(disk.afterRun.db)} + WAL ${mb(disk.afterRun.wal)}; after idle ${mb(disk.afterIdle.db)} + WAL ${mb(disk.afterIdle.wal)}.`)
 console.log(`\nCapstan errors: ${cap.modes.reduce((s, m) => s + m.errors, 0)}. Ledger: ${process.env.VERIFY} (at least ${process.env.EXPECTED} expected from the benchmark: message, command, decision, reply per message).`)
 if (checked < Number(process.env.EXPECTED)) { console.error("the ledger holds fewer entries than messages were answered"); process.exit(1) }
 '
