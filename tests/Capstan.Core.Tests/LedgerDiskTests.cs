@@ -40,32 +40,9 @@ public sealed class LedgerDiskTests : IAsyncLifetime
         return true;
     }
 
-    [Fact]
-    public async Task Once_a_burst_of_appends_stops_the_wal_file_is_given_back()
+    /// <summary>The largest size the WAL file had while <paramref name="work"/> ran (sampled every few milliseconds).</summary>
+    private async Task<long> PeakWalDuringAsync(Func<Task> work)
     {
-        var db = new SqliteDatabase(DbPath);
-        await db.MigrateAsync(default);
-        await using var store = new SqliteLedgerStore(db);
-        await using var ledger = await Ledger.Ledger.OpenAsync(store, TimeProvider.System, new Redactor(), default);
-        var text = new string('x', 1000);
-        await Task.WhenAll(Enumerable.Range(0, 3000).Select(i => ledger.AppendAsync("chat.message", "bob", "ops", "t" + i, new { i, text })));
-        var peak = SizeOf(WalPath);
-        Assert.True(peak > 1024 * 1024, $"the burst should have filled the WAL (it holds {peak} bytes)");
-
-        Assert.True(await EventuallyAsync(() => SizeOf(WalPath) == 0, TimeSpan.FromSeconds(30)),
-            $"the WAL still holds {SizeOf(WalPath)} bytes after the appends stopped (peak {peak})");
-        Assert.True((await Ledger.Ledger.VerifyAsync(store, default)).Intact);
-        Assert.Equal(3000, (await store.TailAsync(default)).Seq);
-    }
-
-    [Fact]
-    public async Task While_appends_go_on_without_a_pause_the_wal_stays_bounded()
-    {
-        var db = new SqliteDatabase(DbPath);
-        await db.MigrateAsync(default);
-        await using var store = new SqliteLedgerStore(db);
-        await using var ledger = await Ledger.Ledger.OpenAsync(store, TimeProvider.System, new Redactor(), default);
-        var text = new string('y', 8000);
         long peak = 0;
         using var stop = new CancellationTokenSource();
         var watch = Task.Run(async () =>
@@ -76,18 +53,70 @@ public sealed class LedgerDiskTests : IAsyncLifetime
                 await Task.Delay(5);
             }
         });
+        await work();
+        await stop.CancelAsync();
+        await watch;
+        return Math.Max(peak, SizeOf(WalPath));
+    }
+
+    [Fact]
+    public async Task Once_a_burst_of_appends_stops_the_wal_file_is_given_back()
+    {
+        var db = new SqliteDatabase(DbPath);
+        await db.MigrateAsync(default);
+        await using var store = new SqliteLedgerStore(db);
+        await using var ledger = await Ledger.Ledger.OpenAsync(store, TimeProvider.System, new Redactor(), default);
+        var text = new string('x', 1000);
+        var peak = await PeakWalDuringAsync(() => Task.WhenAll(Enumerable.Range(0, 3000).Select(i => ledger.AppendAsync("chat.message", "bob", "ops", "t" + i, new { i, text }))));
+        Assert.True(peak > 1024 * 1024, $"the burst should have filled the WAL (it held at most {peak} bytes)");
+
+        Assert.True(await EventuallyAsync(() => SizeOf(WalPath) == 0, TimeSpan.FromSeconds(30)),
+            $"the WAL still holds {SizeOf(WalPath)} bytes after the appends stopped (peak {peak})");
+        Assert.True((await Ledger.Ledger.VerifyAsync(store, default)).Intact);
+        Assert.Equal(3000, (await store.TailAsync(default)).Seq);
+    }
+
+    [Fact]
+    public async Task A_walk_over_the_ledger_left_half_way_does_not_keep_the_wal_from_being_given_back()
+    {
+        var db = new SqliteDatabase(DbPath);
+        await db.MigrateAsync(default);
+        await using var store = new SqliteLedgerStore(db);
+        await using var ledger = await Ledger.Ledger.OpenAsync(store, TimeProvider.System, new Redactor(), default);
+        await Task.WhenAll(Enumerable.Range(0, 500).Select(i => ledger.AppendAsync("test", "bob", "ops", null, new { i })));
+
+        // A reader (verify, a projection) that has started a walk and is busy with what it read so far.
+        await using var walk = store.ReadAllAsync(default).GetAsyncEnumerator();
+        Assert.True(await walk.MoveNextAsync());
+
+        var text = new string('x', 1000);
+        await Task.WhenAll(Enumerable.Range(0, 3000).Select(i => ledger.AppendAsync("chat.message", "bob", "ops", "t" + i, new { i, text })));
+        Assert.True(await EventuallyAsync(() => SizeOf(WalPath) == 0, TimeSpan.FromSeconds(30)),
+            $"the WAL still holds {SizeOf(WalPath)} bytes after the appends stopped, while a walk over the ledger is half-way");
+
+        var walked = 1;
+        while (await walk.MoveNextAsync()) walked++;
+        Assert.True(walked >= 500);
+    }
+
+    [Fact]
+    public async Task While_appends_go_on_without_a_pause_the_wal_stays_bounded()
+    {
+        var db = new SqliteDatabase(DbPath);
+        await db.MigrateAsync(default);
+        await using var store = new SqliteLedgerStore(db);
+        await using var ledger = await Ledger.Ledger.OpenAsync(store, TimeProvider.System, new Redactor(), default);
+        var text = new string('y', 8000);
         // About 80 MB of entries from 8 writers that never pause: five times the WAL's bound.
         var written = 0;
-        await Task.WhenAll(Enumerable.Range(0, 8).Select(w => Task.Run(async () =>
+        var peak = await PeakWalDuringAsync(() => Task.WhenAll(Enumerable.Range(0, 8).Select(w => Task.Run(async () =>
         {
             for (var i = 0; i < 1250; i++)
             {
                 await ledger.AppendAsync("test", "bob", "ops", null, new { w, i, text });
                 Interlocked.Increment(ref written);
             }
-        })));
-        await stop.CancelAsync();
-        await watch;
+        }))));
         Assert.Equal(10_000, written);
         Assert.True(peak <= 2 * SqliteLedgerStore.WalLimitBytes,
             $"the WAL reached {peak / 1048576.0:0.0} MB while 80 MB were appended; its bound is {SqliteLedgerStore.WalLimitBytes / 1048576} MB");

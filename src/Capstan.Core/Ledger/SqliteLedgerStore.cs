@@ -92,6 +92,7 @@ public sealed class SqliteLedgerStore(SqliteDatabase db) : ILedgerStore
                 await _writer.ExecuteAsync($"PRAGMA wal_autocheckpoint=0; PRAGMA journal_size_limit={WalLimitBytes};");
                 _checkpoints ??= Task.Run(CheckpointLoopAsync);
             }
+            Appending(); // a commit that takes longer than the checkpointer's delay is not an idle writer
             await using var tx = _writer.BeginTransaction(deferred: false);
             // The tail is read inside the transaction: another process on this folder may have appended since our last write.
             var last = _tail ??= Prepare(_writer, "SELECT seq, hash FROM ledger ORDER BY seq DESC LIMIT 1");
@@ -135,7 +136,7 @@ public sealed class SqliteLedgerStore(SqliteDatabase db) : ILedgerStore
                 _unprojected = 0;
                 _projectedAt = System.Diagnostics.Stopwatch.GetTimestamp();
             }
-            if (_appended.CurrentCount == 0) { try { _appended.Release(); } catch (SemaphoreFullException) { } }
+            Appending();
             return entries;
         }
         catch
@@ -148,6 +149,12 @@ public sealed class SqliteLedgerStore(SqliteDatabase db) : ILedgerStore
         {
             _writeGate.Release();
         }
+    }
+
+    /// <summary>Tells the checkpointer the writer is at work (at most one signal is kept).</summary>
+    private void Appending()
+    {
+        if (_appended.CurrentCount == 0) { try { _appended.Release(); } catch (SemaphoreFullException) { /* another append signalled first: one signal is enough */ } }
     }
 
     /// <summary>
