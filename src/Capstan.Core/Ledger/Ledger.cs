@@ -26,6 +26,12 @@ public sealed class Ledger : IAsyncDisposable
 
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = false };
 
+    /// <summary>
+    /// How an entry's data is written: as <see cref="Json"/>, without the properties that are null (readers treat a
+    /// missing property as null; the empty fields of every chat message, command and reply were a tenth of the ledger).
+    /// </summary>
+    private static readonly JsonSerializerOptions StoredJson = new(Json) { DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull };
+
     private Ledger(ILedgerStore store, TimeProvider clock, Redactor redactor, ILogger? log)
     {
         _log = log ?? NullLogger<Ledger>.Instance;
@@ -216,7 +222,7 @@ public sealed class Ledger : IAsyncDisposable
     {
         null => "{}",
         string s => s,
-        _ => JsonSerializer.Serialize(d.Data, d.Data.GetType(), Json),
+        _ => JsonSerializer.Serialize(d.Data, d.Data.GetType(), StoredJson),
     }));
 }
 
