@@ -215,10 +215,10 @@ public sealed class LedgerAnchorTests : IAsyncLifetime
             var d = e.Seq == edit ? data : e.Data;
             var hash = LedgerEntry.ComputeHash(prev, e.Seq, e.At, e.Kind, e.Actor, e.Room, e.Thread, d);
             await using var cmd = c.CreateCommand();
-            cmd.CommandText = "UPDATE ledger SET data = $d, prev_hash = $p, hash = $h WHERE seq = $s";
+            // The store keeps each hash as its 32 bytes and derives the previous hash from the entry before.
+            cmd.CommandText = "UPDATE ledger SET data = $d, hash = $h WHERE seq = $s";
             cmd.Parameters.AddWithValue("$d", d);
-            cmd.Parameters.AddWithValue("$p", prev);
-            cmd.Parameters.AddWithValue("$h", hash);
+            cmd.Parameters.AddWithValue("$h", Convert.FromHexString(hash));
             cmd.Parameters.AddWithValue("$s", e.Seq);
             await cmd.ExecuteNonQueryAsync();
             prev = hash;
