@@ -30,7 +30,7 @@ try
         new Dictionary<string, TextValue>(), null, new HttpExpectation(200, null, null, null), 1 << 20)).ToList();
     var product = new Product("bench", "", services, TimeSpan.FromSeconds(10), []);
     var data = DataFolder.At(root);
-    // The demo configuration allows loopback under egress:, where the bench's services listen.
+    // A seeded node: its capstan.yaml allows 127.0.0.1 under egress:, where the bench server listens.
     await using var node = await CapstanNode.OpenAsync(data, [RunbooksModule.Section], TimeProvider.System, CancellationToken.None);
     using var http = new HttpProbe(node.Egress);
     var check = new ProductCheck(new StepRunner(http, node.Egress, data, TimeProvider.System), new SecretStore(data, new Redactor()), []);
