@@ -5,6 +5,8 @@ using Capstan.Core.Conversation;
 using Capstan.Delivery.Apps;
 using Capstan.Delivery.Targets;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Capstan.Delivery.Reconciliation;
 
@@ -33,8 +35,10 @@ public sealed partial class Reconciler(
     Core.Ledger.Ledger ledger,
     Outbox outbox,
     TimeProvider clock,
-    DeliveryOptions options) : BackgroundService
+    DeliveryOptions options,
+    ILogger<Reconciler>? logger = null) : BackgroundService
 {
+    private readonly ILogger _log = logger ?? NullLogger<Reconciler>.Instance;
     private readonly ConcurrentDictionary<Slot, SlotState> _slots = new();
     private readonly SemaphoreSlim _wake = new(0, int.MaxValue);
     private readonly SemaphoreSlim _passGate = new(1, 1);
@@ -44,6 +48,8 @@ public sealed partial class Reconciler(
     private Dictionary<Slot, Release> _desired = [];
     private string? _renderedCommit;
     private volatile bool _started;
+    /// <summary>Set when Capstan begins to stop: no apply, heal or report starts after it (apps are being stopped on purpose).</summary>
+    private volatile bool _halting;
 
     /// <summary>The delivery configuration of the commit last rendered.</summary>
     public DeliveryConfig Config { get; private set; } = DeliveryConfig.Empty;
@@ -119,6 +125,10 @@ public sealed partial class Reconciler(
             await target.AdoptAsync(ct);
             foreach (var d in await store.LastHealthyAsync(ct))
                 State(new Slot(d.App, d.Environment)).LastDeploy = d;
+            // Adoption is a note, not a deployment: what ran before the restart is simply still there.
+            foreach (var slot in target.Slots)
+                if (target.Live(slot) is { Running: true } live)
+                    await AdoptedAsync(slot, live, "still running");
             config.Changed += _ => Nudge();
             target.Drifted += _ => Nudge();
             _started = true;
@@ -157,7 +167,10 @@ public sealed partial class Reconciler(
 
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
-        // The target first: an apply interrupted by shutdown leaves its new process for the next start to claim.
+        // No healing while stopping: from here on nothing starts an apply or reports drift, so the apps the target
+        // stops next (or that die of the same Ctrl+C) are never restarted, superseded or reported as drift.
+        _halting = true;
+        // Then the target: an apply interrupted by shutdown leaves its new process for the next start to claim.
         await target.ShutdownAsync();
         await _stopping.CancelAsync();
         await base.StopAsync(cancellationToken);
@@ -229,6 +242,7 @@ public sealed partial class Reconciler(
     // diff → apply: decides what a slot needs and starts it. Returns true when an apply or removal started.
     private bool Diff(Slot slot, ConfigSnapshot snapshot)
     {
+        if (_halting) return false;
         var s = State(slot);
         _desired.TryGetValue(slot, out var desired);
         var live = target.Live(slot);
@@ -261,6 +275,17 @@ public sealed partial class Reconciler(
                     if (s.Health is HealthState.Progressing or HealthState.Missing) s.Health = HealthState.Unknown;
                     s.Force = false;
                 }
+                else if (live.Parked)
+                {
+                    // Capstan stopped it when it last stopped: start it again as it was, recorded as an adoption.
+                    StartApply(s, desired, "resume");
+                    started = true;
+                }
+                else if (s.RetryAt is { } retry && clock.GetUtcNow() < retry && !s.Force)
+                {
+                    s.Sync = SyncState.Failed;
+                    s.Health = HealthState.Missing;
+                }
                 else
                 {
                     s.Sync = SyncState.OutOfSync;
@@ -271,7 +296,7 @@ public sealed partial class Reconciler(
                     if (heal) { StartApply(s, desired, s.Force ? "sync" : "self-heal"); started = true; }
                 }
             }
-            else if (s.FailedKey == desired.Key && !s.Force)
+            else if ((s.FailedKey == desired.Key || (s.RetryAt is { } retry && clock.GetUtcNow() < retry)) && !s.Force)
             {
                 s.Sync = SyncState.Failed;
                 if (live is null || !live.Running) s.Health = HealthState.Missing;
@@ -322,6 +347,9 @@ public sealed partial class Reconciler(
         public HealthState Health = HealthState.Unknown;
         public string Detail = "";
         public long LastProbe;
+        /// <summary>Applies that threw in a row (storage or I/O), and when the next may start.</summary>
+        public int ApplyErrors;
+        public DateTimeOffset? RetryAt;
         public DeploymentRecord? LastDeploy;
 
         public string Signature(LiveInstance? live)
