@@ -327,7 +327,7 @@ public sealed partial class Reconciler
             lock (s)
             {
                 s.Held = true;
-                s.HeldReason = $"automatic rollback of {version} at {clock.GetUtcNow():yyyy-MM-dd HH:mm} UTC (revert {revert.ShortSha})";
+                s.HeldReason = HoldReason(version, revert.When, revert.ShortSha);
             }
             await ledger.AppendAsync("delivery.rollback", "capstan", progress?.Room ?? room, progress?.Thread, new
             {

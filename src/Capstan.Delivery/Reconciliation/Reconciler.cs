@@ -125,6 +125,7 @@ public sealed partial class Reconciler(
             await target.AdoptAsync(ct);
             foreach (var d in await store.LastHealthyAsync(ct))
                 State(new Slot(d.App, d.Environment)).LastDeploy = d;
+            await RestoreHoldsAsync(ct);
             // Adoption is a note, not a deployment: what ran before the restart is simply still there.
             foreach (var slot in target.Slots)
                 if (target.Live(slot) is { Running: true } live)
@@ -138,6 +139,29 @@ public sealed partial class Reconciler(
             _prepareGate.Release();
         }
     }
+
+    /// <summary>
+    /// A hold after an automatic rollback lasts until someone deploys again, also across a restart: a slot whose newest
+    /// commit is still Capstan's automatic revert is on hold again, with the same reason the board showed before.
+    /// </summary>
+    private async Task RestoreHoldsAsync(CancellationToken ct)
+    {
+        var cfg = config.Current.Find<DeliveryConfig>() ?? DeliveryConfig.Empty;
+        foreach (var slot in cfg.Desired.Keys)
+        {
+            if (SafeLatest(slot) is not { AutomaticRollback: true, ByPerson: false } revert) continue;
+            var failed = (await store.DeploymentsAsync(slot.App, slot.Environment, 50, ct)).FirstOrDefault(d => d.Outcome == DeploymentRecord.Failed);
+            var s = State(slot);
+            lock (s)
+            {
+                s.Held = true;
+                s.HeldReason = HoldReason(failed?.Version ?? "a failed version", revert.At, revert.ShortCommit);
+            }
+        }
+    }
+
+    private static string HoldReason(string version, DateTimeOffset at, string revert) =>
+        $"automatic rollback of {version} at {at.UtcDateTime:yyyy-MM-dd HH:mm} UTC (revert {revert})";
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -303,7 +327,10 @@ public sealed partial class Reconciler(
             }
             else
             {
-                StartApply(s, desired, s.Force ? "sync" : "change");
+                // Nothing runs, no commit since this start touched the slot, and the last healthy deploy was this version:
+                // what ran before Capstan stopped (a data folder from before parking, or a lost record). Resume it.
+                var resume = !s.Force && live is null && s.Cause is null && s.LastDeploy is { } last && last.Version == desired.Version.Version;
+                StartApply(s, desired, resume ? "resume" : s.Force ? "sync" : "change");
                 started = true;
             }
         }
