@@ -28,10 +28,12 @@ try
     var delays = Enumerable.Range(0, 50).Select(i => 10 + (i * 37 % 241)).ToList();
     var services = delays.Select((d, i) => (Step)new HttpStep($"svc{i}", TimeSpan.FromSeconds(10), false, "GET", TextValue.Of(server.Url($"/delay/{d}")),
         new Dictionary<string, TextValue>(), null, new HttpExpectation(200, null, null, null), 1 << 20)).ToList();
-    var product = new Product("bench", "", services, TimeSpan.FromSeconds(10));
+    var product = new Product("bench", "", services, TimeSpan.FromSeconds(10), []);
     var data = DataFolder.At(root);
-    using var http = new HttpProbe();
-    var check = new ProductCheck(new StepRunner(http, data, TimeProvider.System), new SecretStore(data, new Redactor()));
+    // The demo configuration allows loopback under egress:, where the bench's services listen.
+    await using var node = await CapstanNode.OpenAsync(data, [RunbooksModule.Section], TimeProvider.System, CancellationToken.None);
+    using var http = new HttpProbe(node.Egress);
+    var check = new ProductCheck(new StepRunner(http, node.Egress, data, TimeProvider.System), new SecretStore(data, new Redactor()), []);
     var files = new Dictionary<string, string>();
     await check.RunAsync(product, files, CancellationToken.None); // warm up: JIT, connection pools
     var runs = new List<double>();
@@ -59,8 +61,7 @@ try
     }
     // Three interleaved rounds, so a burst of load on a shared machine hits every contender alike; medians reported.
     var curlOut = Path.Combine(root, "curl.bin");
-    await using var node = await CapstanNode.OpenAsync(data, [RunbooksModule.Section], TimeProvider.System, CancellationToken.None);
-    var fetcher = new Fetcher(new FetchedFiles(data), new RunbooksOptions(), TimeProvider.System);
+    var fetcher = new Fetcher(new FetchedFiles(data), new RunbooksOptions(), node.Egress, TimeProvider.System);
     var curlRuns = new List<double>();
     var verifyRuns = new List<double>();
     var fetchRuns = new List<double>();

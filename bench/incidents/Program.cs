@@ -43,10 +43,13 @@ var builder = WebApplication.CreateSlimBuilder();
 builder.Logging.ClearProviders();
 builder.WebHost.UseUrls("http://127.0.0.1:0");
 T S<T>() where T : notnull => services.GetRequiredService<T>();
-builder.Services.AddSingleton(S<AccessTokens>()).AddSingleton(S<ConfigState>()).AddSingleton(S<Ledger>()).AddSingleton<CallerResolver>()
+builder.Services.AddSingleton(S<AccessTokens>()).AddSingleton(S<ConfigState>()).AddSingleton(S<Ledger>())
     .AddSingleton(S<IncidentStore>()).AddSingleton(S<IncidentDesk>()).AddSingleton(S<IncidentFigures>()).AddSingleton(S<IncidentTimeline>())
-    .AddSingleton(S<PostmortemWriter>()).AddSingleton(S<AlertIntake>());
+    .AddSingleton(S<PostmortemWriter>()).AddSingleton(S<AlertIntake>())
+    .AddCapstanAuthentication();
 var app = builder.Build();
+app.UseAuthentication();
+app.UseAuthorization();
 app.MapIncidents();
 app.MapPost("/hooks/null", async (HttpContext http) =>
 {

@@ -5,6 +5,8 @@ using Capstan.Incidents.Desk;
 using Capstan.Incidents.Notify;
 using Capstan.Incidents.OnCall;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Capstan.Incidents;
 
@@ -21,9 +23,11 @@ public sealed class IncidentWatch : BackgroundService
     private readonly EventRouter events;
     private readonly DeliveryQueue queue;
     private readonly IncidentsOptions options;
+    private readonly ILogger _log;
 
-    public IncidentWatch(IncidentDesk desk, Escalation escalation, EventRouter events, DeliveryQueue queue, IncidentsOptions options, ConfigState config, Redactor redactor)
+    public IncidentWatch(IncidentDesk desk, Escalation escalation, EventRouter events, DeliveryQueue queue, IncidentsOptions options, ConfigState config, Redactor redactor, ILogger<IncidentWatch>? log = null)
     {
+        _log = log ?? NullLogger<IncidentWatch>.Instance;
         this.desk = desk;
         this.escalation = escalation;
         this.events = events;
@@ -67,7 +71,7 @@ public sealed class IncidentWatch : BackgroundService
         {
             try { await TickAsync(stoppingToken); }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested) { return; }
-            catch (Exception) { /* storage hiccup or a broken receiver: try again next pass */ }
+            catch (Exception ex) { _log.LogWarning(ex, "An incidents pass (routing, escalation, notifications) failed; the next pass tries again"); } // storage hiccup or a broken receiver
             await queue.WaitAsync(options.Tick, stoppingToken);
         }
     }

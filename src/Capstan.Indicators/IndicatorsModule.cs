@@ -33,7 +33,7 @@ public static class IndicatorsModule
         services.AddSingleton<DoraQuery>();
         services.AddSingleton<DoraCharts>();
         services.AddSingleton<IAttachmentSource>(sp => sp.GetRequiredService<DoraCharts>());
-        services.AddSingleton(sp => new IndicatorReader(new HttpClient { Timeout = Timeout.InfiniteTimeSpan }, sp.GetRequiredService<Core.Ledger.Redactor>(), sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(sp => new IndicatorReader(sp.GetRequiredService<Core.Egress.EgressGuard>(), sp.GetRequiredService<Core.Ledger.Redactor>(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<IndicatorValues>();
         services.AddSingleton<DigestSchedule>();
         services.AddSingleton<IHostedService>(sp => sp.GetRequiredService<DigestSchedule>());

@@ -4,6 +4,8 @@ using Capstan.Web.Dashboard;
 using Capstan.Web.Incidents;
 using Capstan.Web.Indicators;
 using Capstan.Web.JobPages;
+using Capstan.Web.Metrics;
+using Capstan.Web.Security;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -17,7 +19,7 @@ public static class WebHost
 {
     public static IServiceCollection AddCapstanWeb(this IServiceCollection services)
     {
-        services.AddSingleton<CallerResolver>();
+        services.AddCapstanAuthentication();
         // A query value or body that cannot be bound is answered below with what was wrong, not an empty 400.
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         services.AddOpenTelemetry().WithMetrics(m => m
@@ -29,6 +31,7 @@ public static class WebHost
 
     public static void MapCapstanWeb(this WebApplication app)
     {
+        app.Use(BrowserHeaders.AddAsync);
         app.Use(async (http, next) =>
         {
             try { await next(http); }
@@ -40,6 +43,10 @@ public static class WebHost
                 else await http.Response.WriteAsync(error);
             }
         });
+        app.Use(SameOrigin.CheckAsync);
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.Use(MetricsToken.CheckAsync);
         app.MapPrometheusScrapingEndpoint("/metrics");
         app.MapChatApi();
         app.MapSignIn();

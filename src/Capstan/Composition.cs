@@ -6,6 +6,7 @@ using Capstan.Incidents;
 using Capstan.Indicators;
 using Capstan.Runbooks;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace Capstan;
 
@@ -13,7 +14,7 @@ namespace Capstan;
 public static class Composition
 {
     /// <summary>Every module's configuration section.</summary>
-    public static IReadOnlyList<IConfigSection> Sections() => [DeliveryModule.Section, DeliveryModule.Sources, RunbooksModule.Section, IncidentsModule.Section, IndicatorsModule.Section];
+    public static IReadOnlyList<IConfigSection> Sections() => [DeliveryModule.Section, DeliveryModule.Sources, RunbooksModule.Section, IncidentsModule.Section, IndicatorsModule.Section, new Web.Metrics.MetricsSection()];
 
     /// <summary>Every module's commands.</summary>
     public static IEnumerable<ICommandModule> CommandModules() => [new CoreCommands(), new Delivery.Chat.DeliveryCommands(), new Delivery.Sources.FlowCommands(), new Runbooks.Chat.RunbookCommands(), new Runbooks.Transfers.FetchCommands(), new Incidents.Chat.IncidentCommands(), new Incidents.Chat.OnCallCommands(), new Indicators.Chat.MetricsCommands()];
@@ -36,9 +37,20 @@ public static class Composition
         return services.GetRequiredService<Incidents.Desk.IncidentDesk>().OpenRoomsAsync(ct);
     }
 
-    public static async Task<CapstanNode> OpenAsync(DataFolder data, CancellationToken ct)
+    /// <summary>The clock every verb runs on: the system's, or shifted to the instant <c>CAPSTAN_CLOCK</c> names (<see cref="ShiftedClock"/>).</summary>
+    public static TimeProvider Clock => _clock ??= ReadClock();
+
+    private static TimeProvider? _clock;
+
+    private static TimeProvider ReadClock()
     {
-        var node = await CapstanNode.OpenAsync(data, Sections(), TimeProvider.System, ct);
+        try { return ShiftedClock.FromEnvironment(); }
+        catch (ArgumentException ex) { throw new Cli.UsageException(ex.Message); }
+    }
+
+    public static async Task<CapstanNode> OpenAsync(DataFolder data, CancellationToken ct, ILoggerFactory? logs = null)
+    {
+        var node = await CapstanNode.OpenAsync(data, Sections(), Clock, ct, logs);
         foreach (var m in CommandModules()) m.Register(node.Registry);
         return node;
     }

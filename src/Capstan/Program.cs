@@ -47,6 +47,7 @@ public static class Program
             AdminVerbs.SignInLink(),
             AdminVerbs.Ledger(),
             AdminVerbs.Validate(),
+            AdminVerbs.CheckPush(),
             AdminVerbs.Docs(),
             DemoAppVerb.Create(),
         };
@@ -71,6 +72,12 @@ public static class Program
         catch (CommandFailedException ex)
         {
             Terminal.Error(ex.Message);
+            return 1;
+        }
+        catch (Core.Config.ConfigException ex)
+        {
+            // No commit in the config repo's history is valid: there is no last good configuration to fall back on.
+            Terminal.Error($"No commit of the config repo has a valid configuration ({ex.Errors.FirstOrDefault()}); fix capstan.yaml and push (`capstan validate` lists every error).");
             return 1;
         }
         catch (HttpRequestException ex)

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using Capstan.Core.Commands;
 using Capstan.Core.Conversation;
 using Capstan.Core.Ledger;
@@ -84,7 +85,7 @@ public sealed class ConversationTests
     [Fact]
     public async Task Destructive_commands_ask_for_a_time_limited_confirmation_from_the_same_person()
     {
-        var clock = new ManualClock(DateTimeOffset.UtcNow);
+        var clock = new FakeTimeProvider();
         await using var t = await TestNode.StartAsync(clock: clock);
         await t.Node.Tokens.IssueAsync("bob", Access.TokenKind.Api, "laptop", null, default);
         var ask = await t.SayAsync("alice", "token revoke bob");

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using System.Collections.Concurrent;
 using Capstan.Core.Commands;
 using Capstan.Core.Conversation;
@@ -33,7 +34,7 @@ public sealed class EditPacingTests
     [Fact]
     public async Task Each_place_gets_at_most_one_update_per_message_per_interval_and_always_the_newest()
     {
-        var clock = new ManualClock(DateTimeOffset.UtcNow);
+        var clock = new FakeTimeProvider();
         await using var t = await TestNode.StartAsync(clock: clock);
         var slack = new RecordingPlace("slack", EditLimit.Every(TimeSpan.FromSeconds(1))) { Clock = clock };
         var irc = new RecordingPlace("irc", EditLimit.Reposts(TimeSpan.FromSeconds(30))) { Clock = clock };
@@ -83,7 +84,7 @@ public sealed class EditPacingTests
     [Fact]
     public async Task Posts_are_never_held_back_and_messages_are_paced_separately()
     {
-        var clock = new ManualClock(DateTimeOffset.UtcNow);
+        var clock = new FakeTimeProvider();
         await using var t = await TestNode.StartAsync(clock: clock);
         var slack = new RecordingPlace("slack", EditLimit.Every(TimeSpan.FromSeconds(1))) { Clock = clock };
         using var _ = t.Node.Feed.Attach(slack, clock);
@@ -104,7 +105,7 @@ public sealed class EditPacingTests
     [Fact]
     public async Task A_job_that_ends_right_after_a_progress_edit_still_shows_its_final_state_on_a_slow_platform()
     {
-        var clock = new ManualClock(DateTimeOffset.UtcNow);
+        var clock = new FakeTimeProvider();
         await using var t = await TestNode.StartAsync(clock: clock);
         t.Node.Jobs.ProgressInterval = TimeSpan.FromSeconds(1);
         var slack = new RecordingPlace("slack", EditLimit.Every(TimeSpan.FromSeconds(3))) { Clock = clock };
@@ -137,7 +138,7 @@ public sealed class EditPacingTests
     }
 
     /// <summary>Advances the manual clock a tick at a time until the condition holds (the job runs on other threads).</summary>
-    private static async Task Drive(ManualClock clock, Func<bool> condition, string what)
+    private static async Task Drive(FakeTimeProvider clock, Func<bool> condition, string what)
     {
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
         while (!condition())

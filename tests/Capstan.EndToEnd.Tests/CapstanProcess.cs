@@ -1,3 +1,4 @@
+using Capstan.Testing;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
@@ -30,6 +31,7 @@ public static partial class CapstanExe
         var psi = new ProcessStartInfo(Path) { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
         foreach (var a in args) psi.ArgumentList.Add(a);
         psi.Environment["NO_COLOR"] = "1";
+        TestClock.Apply(psi);
         using var p = Process.Start(psi)!;
         p.StandardInput.Close();
         var output = p.StandardOutput.ReadToEndAsync();
@@ -85,6 +87,7 @@ public sealed class CapstanServer : IAsyncDisposable
         psi.ArgumentList.Add(CapstanExe.Path);
         foreach (var a in new[] { "up", "--data", data, "--port", p.ToString(System.Globalization.CultureInfo.InvariantCulture) }.Concat(options)) psi.ArgumentList.Add(a);
         psi.Environment["NO_COLOR"] = "1";
+        TestClock.Apply(psi);
         var process = Process.Start(psi)!;
         var server = new CapstanServer(process, data, p);
         process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (server._output) server._output.AppendLine(e.Data); };

@@ -1,3 +1,4 @@
+using Capstan.Testing;
 using System.Diagnostics;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
@@ -47,6 +48,7 @@ public sealed class TerminalChatTests
         await CapstanExe.RunAsync("say", "--data", server.Data, "--as", "carol", "--room", "dev", "--chat", "earlier words");
         var psi = new ProcessStartInfo(CapstanExe.Path) { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var a in new[] { "chat", "--data", server.Data, "--as", "bob", "--room", "dev" }) psi.ArgumentList.Add(a);
+        TestClock.Apply(psi);
         using var p = Process.Start(psi)!;
         await p.StandardInput.WriteLineAsync("whoami");
         await p.StandardInput.WriteLineAsync("/quit");

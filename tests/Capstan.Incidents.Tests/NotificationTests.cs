@@ -23,6 +23,32 @@ public sealed class NotificationTests
     }
 
     [Fact]
+    public async Task A_webhook_on_a_loopback_address_is_called_only_when_capstan_yaml_egress_allows_it()
+    {
+        await using var receiver = new Receiver();
+        await receiver.StartAsync();
+        var yaml = TestConfig.Yaml(routes: "[{ on: [incident.opened], to: [\"webhook:pager\"] }]", webhooks: $"{{ pager: {{ url: \"{receiver.Url}\", secret: \"{Secret}\" }} }}");
+        await using var t = await IncidentNode.StartAsync(yaml);
+        var main = t.Node.Config.Current.Files["capstan.yaml"];
+        var closed = System.Text.RegularExpressions.Regex.Replace(main, @"^egress:\n(?:[ \t]+.*\n|[ \t]*\n)*", "", System.Text.RegularExpressions.RegexOptions.Multiline);
+        Assert.NotEqual(main, closed);
+        Assert.Null(await t.PushAsync("capstan.yaml", closed));
+
+        await t.RunAsync("carol", "incident open \"checkout latency\" sev2 app=api");
+        Assert.Equal(0, await t.TickAsync());
+        var d = Assert.Single(await t.Store.DeliveriesAsync(10, CancellationToken.None));
+        Assert.Equal(QueuedNotification.Pending, d.State);
+        Assert.Contains("webhook 'pager': 127.0.0.1 is a loopback address, and capstan.yaml's egress: allow: does not list it", d.LastError);
+        Assert.Empty(receiver.Requests);
+
+        // An admin allows it; the retry goes out.
+        Assert.Null(await t.PushAsync("capstan.yaml", main));
+        t.Clock.Advance(TimeSpan.FromSeconds(5));
+        Assert.Equal(1, await t.TickAsync());
+        Assert.Single(receiver.Requests);
+    }
+
+    [Fact]
     public async Task A_webhook_receiver_that_is_down_gets_the_signed_call_later_even_across_a_restart_and_it_is_visible_meanwhile()
     {
         await using var receiver = new Receiver();

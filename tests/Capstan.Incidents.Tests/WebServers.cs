@@ -38,10 +38,13 @@ public sealed class IncidentWeb : IAsyncDisposable
         builder.Logging.ClearProviders();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         // The endpoints use the test node's own instances.
-        builder.Services.AddSingleton(t.Get<AccessTokens>()).AddSingleton(t.Get<ConfigState>()).AddSingleton(t.Get<Ledger>()).AddSingleton<CallerResolver>()
+        builder.Services.AddSingleton(t.Get<AccessTokens>()).AddSingleton(t.Get<ConfigState>()).AddSingleton(t.Get<Ledger>())
             .AddSingleton(t.Get<IncidentStore>()).AddSingleton(t.Get<IncidentDesk>()).AddSingleton(t.Get<IncidentFigures>()).AddSingleton(t.Get<IncidentTimeline>())
-            .AddSingleton(t.Get<PostmortemWriter>()).AddSingleton(t.Get<AlertIntake>());
+            .AddSingleton(t.Get<PostmortemWriter>()).AddSingleton(t.Get<AlertIntake>())
+            .AddCapstanAuthentication();
         var app = builder.Build();
+        app.UseAuthentication();
+        app.UseAuthorization();
         app.MapIncidents();
         await app.StartAsync();
         return new IncidentWeb(app, app.Urls.First());

@@ -142,6 +142,30 @@ public sealed class CustomIndicatorTests
     }
 
     [Fact]
+    public async Task Indicators_reach_loopback_sources_only_where_capstan_yaml_egress_allows_them()
+    {
+        await using var http = await LocalHttp.StartAsync();
+        await using var node = await IndicatorsNode.StartAsync(Start);
+        var main = node.Node.Config.Current.Files[Core.Config.ConfigLoader.MainFile];
+        var closed = System.Text.RegularExpressions.Regex.Replace(main, @"^egress:\n(?:[ \t]+.*\n|[ \t]*\n)*", "", System.Text.RegularExpressions.RegexOptions.Multiline);
+        Assert.NotEqual(main, closed);
+        Assert.Null(await node.PushAsync(new Dictionary<string, string?>
+        {
+            [Core.Config.ConfigLoader.MainFile] = closed,
+            ["indicators/latency.yaml"] = $"source:\n  http: {{ url: \"{http.Url}/stats\", path: \"$.data.latency[0].value\" }}\n",
+            ["indicators/errors.yaml"] = $"source:\n  prometheus: {{ url: \"{http.Url}\", query: \"sum(rate(http_errors_total[5m]))\" }}\n",
+            ["indicators/orders.yaml"] = "source:\n  sql: { driver: postgres, connection: \"Host=localhost;Port=1;Username=x;Password=y\", query: \"SELECT 1\" }\n",
+        }));
+        Assert.Contains("latency could not be read: 127.0.0.1 is a loopback address, and capstan.yaml's egress: allow: does not list it", (await node.SayAsync("carol", "metrics latency")).Replies[0].Text);
+        Assert.Contains("errors could not be read: 127.0.0.1 is a loopback address", (await node.SayAsync("carol", "metrics errors")).Replies[0].Text);
+        Assert.Contains("orders could not be read: localhost resolves to", (await node.SayAsync("carol", "metrics orders")).Replies[0].Text);
+        Assert.Empty(http.PrometheusQueries);
+
+        Assert.Null(await node.PushAsync(new Dictionary<string, string?> { [Core.Config.ConfigLoader.MainFile] = main }));
+        Assert.StartsWith("latency: 180", (await node.SayAsync("carol", "metrics latency")).Replies[0].Text);
+    }
+
+    [Fact]
     public async Task Invalid_indicator_files_are_refused_with_file_line_and_column()
     {
         await using var node = await IndicatorsNode.StartAsync(Start);

@@ -44,6 +44,7 @@ public sealed class DiagnosticsTests
             description: Follow an order through the API
             parameters:
               base: { type: url, required: true }
+            destinations: [127.0.0.1]
             steps:
               - name: flaky
                 http: "{{ base }}/flaky"

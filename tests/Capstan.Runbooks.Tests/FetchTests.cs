@@ -54,7 +54,7 @@ public sealed class FetchTests
     {
         await using var files = new FileServer("drop");
         await using var t = await RunbookNode.StartAsync();
-        var (job, final) = await t.RunJobAsync("bob", $"fetch {files.Url()} sha256={files.Sha} as app-1.0.bin");
+        var (job, final) = await t.RunJobAsync("alice", $"fetch {files.Url()} sha256={files.Sha} as app-1.0.bin");
         Assert.True(job.Job.State == JobState.Succeeded, final.Text);
         Assert.Contains("(verified)", final.Text);
         var range = Assert.Single(files.Ranges);
@@ -75,7 +75,7 @@ public sealed class FetchTests
         string id;
         var first = await RunbookNode.StartAsync(root);
         {
-            var r = await first.SayAsync("bob", $"fetch {files.Url()} sha256={files.Sha}");
+            var r = await first.SayAsync("alice", $"fetch {files.Url()} sha256={files.Sha}");
             id = System.Text.RegularExpressions.Regex.Match(r.Replies[0].Text, @"job (j\d+)").Groups[1].Value;
             var part = Path.Combine(root, "files", ".partial", "app.bin.part");
             var deadline = DateTime.UtcNow + RunbookNode.Patience;
@@ -103,7 +103,7 @@ public sealed class FetchTests
         await using var files = new FileServer("whole");
         await using var t = await RunbookNode.StartAsync();
         var wrong = new string('0', 64);
-        var (job, final) = await t.RunJobAsync("bob", $"fetch {files.Url()} sha256={wrong}");
+        var (job, final) = await t.RunJobAsync("alice", $"fetch {files.Url()} sha256={wrong}");
         Assert.Equal(JobState.Failed, job.Job.State);
         Assert.Contains($"checksum mismatch: expected sha256 {wrong}, the download has {files.Sha}; the file was discarded", final.Text);
         Assert.False(File.Exists(Path.Combine(t.Root, "files", "app.bin")));
@@ -116,19 +116,19 @@ public sealed class FetchTests
     {
         await using var files = new FileServer("whole");
         await using var t = await RunbookNode.StartAsync(options: new RunbooksOptions { MaxDownloadBytes = 1024 * 1024 });
-        var (big, bigFinal) = await t.RunJobAsync("bob", $"fetch {files.Url()}");
+        var (big, bigFinal) = await t.RunJobAsync("alice", $"fetch {files.Url()}");
         Assert.Equal(JobState.Failed, big.Job.State);
         Assert.Contains("the file is 3.0 MB, over the download limit of 1.0 MB; nothing was kept", bigFinal.Text);
         Assert.False(File.Exists(Path.Combine(t.Root, "files", ".partial", "app.bin.part")));
 
-        var (redirect, redirectFinal) = await t.RunJobAsync("bob", $"fetch {files.Url("/to-file")} as x.bin");
+        var (redirect, redirectFinal) = await t.RunJobAsync("alice", $"fetch {files.Url("/to-file")} as x.bin");
         Assert.Equal(JobState.Failed, redirect.Job.State);
         Assert.Contains("redirected to file:///etc/shadow; only http and https redirects are followed", redirectFinal.Text);
 
-        var escape = await t.SayAsync("bob", $"fetch {files.Url()} as ../../outside.bin");
+        var escape = await t.SayAsync("alice", $"fetch {files.Url()} as ../../outside.bin");
         Assert.Equal(CommandOutcome.Invalid, escape.Outcome);
         Assert.Contains("cannot be a file name here", escape.Replies[0].Text);
-        var scheme = await t.SayAsync("bob", "fetch file:///etc/passwd");
+        var scheme = await t.SayAsync("alice", "fetch file:///etc/passwd");
         Assert.Contains("is not an http:// or https:// address", scheme.Replies[0].Text);
         var carol = await t.SayAsync("carol", $"fetch {files.Url()}");
         Assert.Equal(CommandOutcome.Refused, carol.Outcome);
@@ -154,12 +154,12 @@ public sealed class FetchTests
         });
         await using var t = await RunbookNode.StartAsync(options: new RunbooksOptions { MaxDownloadBytes = limit });
 
-        var (huge, hugeFinal) = await t.RunJobAsync("bob", $"fetch {server.Url("/huge.iso")}");
+        var (huge, hugeFinal) = await t.RunJobAsync("alice", $"fetch {server.Url("/huge.iso")}");
         Assert.Equal(JobState.Failed, huge.Job.State);
         Assert.Contains("the file is 5.0 GB, over the download limit of 100.0 MB; nothing was kept", hugeFinal.Text);
         Assert.False(File.Exists(Path.Combine(t.Root, "files", ".partial", "huge.iso.part")));
 
-        var (endless, endlessFinal) = await t.RunJobAsync("bob", $"fetch {server.Url("/endless.bin")}");
+        var (endless, endlessFinal) = await t.RunJobAsync("alice", $"fetch {server.Url("/endless.bin")}");
         Assert.Equal(JobState.Failed, endless.Job.State);
         Assert.Contains("the download passed the limit of 100.0 MB; stopped and discarded it", endlessFinal.Text);
         Assert.False(File.Exists(Path.Combine(t.Root, "files", ".partial", "endless.bin.part")));
@@ -175,14 +175,14 @@ public sealed class FetchTests
         await using var mute = new LocalServer(async (_, _, ct) => await silent.Task.WaitAsync(ct));
         await using var t = await RunbookNode.StartAsync(options: new RunbooksOptions { DownloadStallTimeout = TimeSpan.FromMilliseconds(500) });
 
-        var (job, final) = await t.RunJobAsync("bob", $"fetch {files.Url()} sha256={files.Sha}");
+        var (job, final) = await t.RunJobAsync("alice", $"fetch {files.Url()} sha256={files.Sha}");
         Assert.True(job.Job.State == JobState.Succeeded, final.Text);
         Assert.Contains(job.Output, l => l.StartsWith("the connection dropped at", StringComparison.Ordinal) && l.Contains("no data for 500ms"));
         Assert.StartsWith("bytes=", Assert.Single(files.Ranges));
         Assert.NotEqual("bytes=0-", files.Ranges.Single());
         Assert.Equal(files.Content, await File.ReadAllBytesAsync(Path.Combine(t.Root, "files", "app.bin")));
 
-        var (hang, hangFinal) = await t.RunJobAsync("bob", $"fetch {mute.Url("/never.bin")}");
+        var (hang, hangFinal) = await t.RunJobAsync("alice", $"fetch {mute.Url("/never.bin")}");
         Assert.Equal(JobState.Failed, hang.Job.State);
         Assert.Contains($"127.0.0.1:{mute.Port} sent no answer within 500ms; nothing was downloaded", hangFinal.Text);
         silent.SetResult();
@@ -197,11 +197,11 @@ public sealed class FetchTests
         var closed = ((System.Net.IPEndPoint)probe.LocalEndpoint).Port;
         probe.Stop();
 
-        var (refused, refusedFinal) = await t.RunJobAsync("bob", $"fetch http://127.0.0.1:{closed}/app.bin");
+        var (refused, refusedFinal) = await t.RunJobAsync("alice", $"fetch http://127.0.0.1:{closed}/app.bin");
         Assert.Equal(JobState.Failed, refused.Job.State);
         Assert.Contains($"127.0.0.1:{closed} refused the connection", refusedFinal.Text);
 
-        var (dns, dnsFinal) = await t.RunJobAsync("bob", "fetch http://no-such-host.invalid/app.bin");
+        var (dns, dnsFinal) = await t.RunJobAsync("alice", "fetch http://no-such-host.invalid/app.bin");
         Assert.Equal(JobState.Failed, dns.Job.State);
         Assert.Contains("cannot resolve host 'no-such-host.invalid'", dnsFinal.Text);
     }

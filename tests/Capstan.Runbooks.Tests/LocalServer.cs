@@ -13,20 +13,22 @@ public sealed record LocalRequest(string Method, string Path, IReadOnlyDictionar
 /// </summary>
 public sealed class LocalServer : IAsyncDisposable
 {
-    private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
+    private readonly TcpListener _listener;
     private readonly Func<LocalRequest, Stream, CancellationToken, Task> _handle;
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _loop;
 
-    public LocalServer(Func<LocalRequest, Stream, CancellationToken, Task> handle)
+    /// <summary>Listens on 127.0.0.1, or on <paramref name="address"/> (another loopback address, such as 127.0.0.2).</summary>
+    public LocalServer(Func<LocalRequest, Stream, CancellationToken, Task> handle, IPAddress? address = null)
     {
         _handle = handle;
+        _listener = new TcpListener(address ?? IPAddress.Loopback, 0);
         _listener.Start();
         _loop = Task.Run(AcceptAsync);
     }
 
     public int Port => ((IPEndPoint)_listener.LocalEndpoint).Port;
-    public string Url(string path = "/") => $"http://127.0.0.1:{Port}{path}";
+    public string Url(string path = "/") => $"http://{((IPEndPoint)_listener.LocalEndpoint).Address}:{Port}{path}";
 
     private async Task AcceptAsync()
     {
@@ -86,7 +88,7 @@ public sealed class LocalServer : IAsyncDisposable
         await stream.FlushAsync();
     }
 
-    private static string Reason(int status) => status switch { 200 => "OK", 206 => "Partial Content", 302 => "Found", 404 => "Not Found", 416 => "Range Not Satisfiable", 500 => "Internal Server Error", _ => "Status" };
+    private static string Reason(int status) => status switch { 200 => "OK", 206 => "Partial Content", 302 => "Found", 307 => "Temporary Redirect", 404 => "Not Found", 416 => "Range Not Satisfiable", 500 => "Internal Server Error", _ => "Status" };
 
     public async ValueTask DisposeAsync()
     {

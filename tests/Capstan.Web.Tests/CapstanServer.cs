@@ -113,6 +113,7 @@ public sealed class CapstanServer : IAsyncLifetime
         foreach (var a in args) psi.ArgumentList.Add(a);
         psi.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
         psi.Environment["NO_COLOR"] = "1";
+        Capstan.Testing.TestClock.Apply(psi);
         return psi;
     }
 

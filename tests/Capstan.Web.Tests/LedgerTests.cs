@@ -61,8 +61,8 @@ public sealed class LedgerTests(Chromium chromium, CapstanServer server, ITestOu
         await Expect(entries.Filter(new() { HasText = "bob rotates the staging keys" })).ToHaveCountAsync(1);
         await Expect(entries.Filter(new() { HasNot = Cell(4, "#ops") })).ToHaveCountAsync(0);
 
-        // Time: everything so far happened before tomorrow, and nothing since.
-        var tomorrow = DateTime.Now.AddDays(1).ToString("yyyy-MM-dd'T'HH:mm", System.Globalization.CultureInfo.InvariantCulture);
+        // Time: everything so far happened before tomorrow (by the server's test clock, in the browser's zone), and nothing since.
+        var tomorrow = Capstan.Testing.TestClock.Now.ToLocalTime().AddDays(1).ToString("yyyy-MM-dd'T'HH:mm", System.Globalization.CultureInfo.InvariantCulture);
         await SearchAsync(person: "bob", until: tomorrow);
         await Expect(entries.Filter(new() { HasNot = Cell(3, "bob") })).ToHaveCountAsync(0);
         await Expect(entries.Filter(new() { HasText = "bob rotates the staging keys" })).ToHaveCountAsync(1);

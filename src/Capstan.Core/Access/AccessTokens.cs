@@ -46,19 +46,24 @@ public sealed class AccessTokens(SqliteDatabase db, TimeProvider clock)
         return new IssuedToken(info, secret);
     }
 
-    /// <summary>Checks a presented secret; returns the token, or an explanation of why it is not accepted.</summary>
-    public async Task<(TokenInfo? Token, string? Problem)> ValidateAsync(string secret, CancellationToken ct, bool consume = false)
+    /// <summary>
+    /// Checks a presented secret; returns the token, or an explanation of why it is not accepted. With
+    /// <paramref name="kind"/>, a token of another kind is refused before it is marked used or consumed.
+    /// </summary>
+    public async Task<(TokenInfo? Token, string? Problem)> ValidateAsync(string secret, CancellationToken ct, bool consume = false, TokenKind? kind = null)
     {
         if (string.IsNullOrEmpty(secret) || !secret.StartsWith("cap_", StringComparison.Ordinal) || secret.Length > 200)
             return (null, "That is not a Capstan token. Create one with `capstan token create` or from your profile page.");
         var hash = Hash(secret);
         var now0 = clock.GetUtcNow();
-        if (!consume && _valid.TryGetValue(hash, out var cached) && cached.Until > now0 && (cached.Token.ExpiresAt is null || cached.Token.ExpiresAt > now0))
+        if (!consume && kind is null && _valid.TryGetValue(hash, out var cached) && cached.Until > now0 && (cached.Token.ExpiresAt is null || cached.Token.ExpiresAt > now0))
             return (cached.Token, null);
         await using var c = await db.OpenAsync(ct);
         var row = await c.QueryFirstOrDefaultAsync<Row>("SELECT id, person, kind, label, created_at, expires_at, used_at, revoked_at FROM access_tokens WHERE secret_hash = @h", new { h = hash });
         if (row is null) return (null, "This token is not known: it may be mistyped or forged. Create a new one with `capstan token create`.");
         var t = row.ToInfo();
+        if (kind is not null && t.Kind != kind)
+            return (null, kind == TokenKind.SignIn ? "That is not a sign-in link (it is another kind of token, which was left untouched)." : $"That token is not a {kind} token.");
         var now = clock.GetUtcNow();
         // A sign-in link is revoked when it is used: say that, not "revoked", so the person knows to ask for a new link.
         if (t.Kind == TokenKind.SignIn && t.UsedAt is not null) return (null, $"This sign-in link was already used at {t.UsedAt:yyyy-MM-dd HH:mm} UTC; each link works once. Ask for a new one.");

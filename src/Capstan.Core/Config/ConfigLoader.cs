@@ -6,7 +6,8 @@ namespace Capstan.Core.Config;
 public sealed class ConfigLoader(IEnumerable<IConfigSection> sections)
 {
     public const string MainFile = "capstan.yaml";
-    private readonly IReadOnlyList<IConfigSection> _sections = sections.ToList();
+    // logging: is the core's own section, read by every loader (the server, the CLI, validate, the push hook).
+    private readonly IReadOnlyList<IConfigSection> _sections = [Logging.LoggingSection.Instance, .. sections.Where(s => s is not Logging.LoggingSection)];
 
     public IReadOnlyList<IConfigSection> Sections => _sections;
 
@@ -19,12 +20,12 @@ public sealed class ConfigLoader(IEnumerable<IConfigSection> sections)
         var main = YamlSource.Parse(MainFile, text, errors);
         if (errors.Count > 0) throw new ConfigException(errors);
         var root = main.Map(main.Root, "capstan.yaml");
-        var known = PolicySection.Keys.Concat(_sections.SelectMany(s => s.TopLevelKeys)).ToArray();
+        var known = PolicySection.Keys.Append(EgressSection.Key).Concat(_sections.SelectMany(s => s.TopLevelKeys)).ToArray();
         main.OnlyKeys(root, "capstan.yaml", known);
         var envKeys = PolicySection.EnvironmentKeys.Concat(_sections.SelectMany(s => s.EnvironmentKeys)).ToArray();
         var policy = PolicySection.Read(main, root, envKeys);
         var reading = new ConfigReading(files, main, policy);
-        var models = new Dictionary<Type, object>();
+        var models = new Dictionary<Type, object> { [typeof(Egress.EgressRules)] = EgressSection.Read(main, root) };
         foreach (var s in _sections)
         {
             var model = s.Read(reading);

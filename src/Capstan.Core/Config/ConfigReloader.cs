@@ -2,6 +2,8 @@ using Capstan.Core.Commands;
 using Capstan.Core.Conversation;
 using Capstan.Core.Ledger;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Capstan.Core.Config;
 
@@ -10,8 +12,11 @@ namespace Capstan.Core.Config;
 /// force at once (no restart), a bad one is refused with file:line errors posted to the default room,
 /// and the last good configuration keeps running.
 /// </summary>
-public sealed class ConfigReloader(ConfigRepo repo, ConfigLoader loader, ConfigState state, Ledger.Ledger ledger, Outbox outbox) : BackgroundService
+public sealed class ConfigReloader(ConfigRepo repo, ConfigLoader loader, ConfigState state, Ledger.Ledger ledger, Outbox outbox, ILogger<ConfigReloader>? log = null) : BackgroundService
 {
+    private readonly ILogger _log = log ?? NullLogger<ConfigReloader>.Instance;
+    private string? _failing;
+
     private readonly SemaphoreSlim _nudge = new(0, int.MaxValue);
     private readonly SemaphoreSlim _gate = new(1, 1);
     private string? _seen;
@@ -42,6 +47,8 @@ public sealed class ConfigReloader(ConfigRepo repo, ConfigLoader loader, ConfigS
             catch (ConfigException ex)
             {
                 state.Reject(new RejectedConfig(head, commit.AuthorName, ex.Errors));
+                _log.LogWarning("Commit {Commit} by {Author} has {Count} configuration error(s), first {Error}; the last good configuration ({Current}) stays in force",
+                    commit.ShortSha, commit.AuthorName, ex.Errors.Count, ex.Errors[0].ToString(), state.Current.ShortCommit);
                 await ledger.AppendAsync(LedgerKinds.ConfigRejected, commit.AuthorEmail, null, null,
                     new { commit = head, author = commit.AuthorName, errors = ex.Errors.Select(e => e.ToString()) });
                 var room = state.Current.Policy.DefaultRoom;
@@ -65,15 +72,18 @@ public sealed class ConfigReloader(ConfigRepo repo, ConfigLoader loader, ConfigS
             try
             {
                 await RefreshAsync(stoppingToken);
+                _failing = null;
                 await _nudge.WaitAsync(PollInterval, stoppingToken);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
                 return;
             }
-            catch (Exception)
+            catch (Exception ex)
             {
-                // A transient read error (a push in progress) is retried on the next tick.
+                // A transient read error (a push in progress) is retried on the next tick; the same failure is logged once.
+                if (_failing != ex.Message) _log.LogWarning(ex, "Could not read the config repo's newest commit; the last good configuration ({Commit}) stays in force, retrying", state.Current.ShortCommit);
+                _failing = ex.Message;
                 await Task.Delay(PollInterval, stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
             }
         }

@@ -34,15 +34,16 @@ public sealed class ConfigRepo
     public const string BranchRef = "refs/heads/main";
     public static readonly CommitAuthor CapstanCommitter = new("Capstan", "capstan@localhost");
     private readonly SemaphoreSlim _commitGate = new(1, 1);
+    private readonly TimeProvider _clock;
 
     public string Path { get; }
 
-    private ConfigRepo(string path) => Path = path;
+    private ConfigRepo(string path, TimeProvider clock) => (Path, _clock) = (path, clock);
 
-    /// <summary>Opens the bare repo, creating and seeding it when the folder is new.</summary>
-    public static async Task<ConfigRepo> OpenOrCreateAsync(string path, IReadOnlyDictionary<string, string> seed, CancellationToken ct)
+    /// <summary>Opens the bare repo, creating and seeding it when the folder is new; commits are dated by <paramref name="clock"/> (default: the system's).</summary>
+    public static async Task<ConfigRepo> OpenOrCreateAsync(string path, IReadOnlyDictionary<string, string> seed, CancellationToken ct, TimeProvider? clock = null)
     {
-        var repo = new ConfigRepo(path);
+        var repo = new ConfigRepo(path, clock ?? TimeProvider.System);
         if (!Directory.Exists(System.IO.Path.Combine(path, "objects")))
         {
             Directory.CreateDirectory(path);
@@ -123,7 +124,7 @@ public sealed class ConfigRepo
                         if (text is null) tree.Remove(path);
                         else tree.Add(path, r.ObjectDatabase.CreateBlob(new MemoryStream(Encoding.UTF8.GetBytes(text))), Mode.NonExecutableFile);
                     }
-                    var now = DateTimeOffset.UtcNow;
+                    var now = _clock.GetUtcNow();
                     var message = change.Message.TrimEnd() + "\n";
                     if (change.Trailers is { Count: > 0 } trailers)
                         message += "\n" + string.Join("\n", trailers.Select(t => $"{t.Key}: {t.Value}")) + "\n";

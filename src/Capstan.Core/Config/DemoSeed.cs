@@ -68,12 +68,22 @@ public static class DemoSeed
                   - read
                   - deploy
                   - approve
+                  - write-config             # commit documents such as postmortems in their name
                   - flow                     # start and finish feature branches, start releases
                                              # (finishing a release or hotfix needs 'release': admins)
                   - lock: { environments: [dev, staging] }
               viewer:
                 description: Reads status, history and the ledger.
                 permissions: [read]
+
+            # Where Capstan may connect besides the public internet. Runbooks, downloads, webhooks and indicators
+            # never reach loopback, link-local or private addresses unless they are listed here (hosts, addresses
+            # or networks such as 10.0.0.0/8). The demo apps run on this machine, so the seeded runbook
+            # (runbooks/http-check.yaml) may probe them; remove these two when you have no local apps to check.
+            egress:
+              allow:
+                - 127.0.0.1
+                - localhost
 
             environments:
             {{envs.ToString().TrimEnd()}}

@@ -54,7 +54,7 @@ public sealed class YamlSource
         {
             while (parser.MoveNext()) last = parser.Current!.End;
         }
-        catch (Exception)
+        catch (Exception ex) when (ex is YamlException or InvalidOperationException)
         {
             // the position of the last event read before the failure is the best place to point at
         }

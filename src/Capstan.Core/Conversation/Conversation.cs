@@ -4,6 +4,8 @@ using Capstan.Core.Config;
 using Capstan.Core.Ledger;
 using Capstan.Core.Policy;
 using Capstan.Core.Telemetry;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Capstan.Core.Conversation;
 
@@ -22,8 +24,11 @@ public sealed class Conversation(
     Confirmations confirmations,
     CapstanMetrics metrics,
     IServiceProvider services,
-    TimeProvider clock)
+    TimeProvider clock,
+    ILogger<Conversation>? log = null)
 {
+    private readonly ILogger _log = log ?? NullLogger<Conversation>.Instance;
+
     /// <summary>The longest message accepted, in characters.</summary>
     public const int MaxLength = 16_000;
 
@@ -130,6 +135,7 @@ public sealed class Conversation(
         }
         catch (Exception ex)
         {
+            _log.LogError(ex, "Command {Command} (request {Request}) failed with an unexpected error", spec.Id, requestId);
             var entry = await ledger.AppendAsync("command.error", actor.LedgerName, room, thread,
                 new { request = requestId, command = spec.Id, error = ex.GetType().Name, detail = ex.Message });
             return CommandResult.Fail($"'{spec.Id}' failed: {ex.Message} (ledger entry {entry.Seq} has the details).");

@@ -1,3 +1,6 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
 namespace Capstan.Core.Conversation;
 
 /// <summary>
@@ -15,10 +18,12 @@ public sealed class EditPacer : IDisposable
     private readonly TimeSpan _interval;
     private readonly Lock _gate = new();
     private readonly Dictionary<string, Slot> _slots = new(StringComparer.Ordinal);
+    private readonly ILogger _log;
     private bool _disposed;
 
-    public EditPacer(IChatPlace place, TimeProvider clock)
+    public EditPacer(IChatPlace place, TimeProvider clock, ILogger? log = null)
     {
+        _log = log ?? NullLogger.Instance;
         _place = place;
         _clock = clock;
         _interval = place.Edits.Interval;
@@ -91,7 +96,7 @@ public sealed class EditPacer : IDisposable
     private async ValueTask DeliverAsync(RoomEvent e)
     {
         try { await _place.DeliverAsync(e); }
-        catch (Exception) { /* a place that fails to show one update must still get the next */ }
+        catch (Exception ex) { _log.LogWarning(ex, "{Place} could not show a {Type} message in #{Room}; the next update is still sent", _place.GetType().Name, e.Type, e.Message.Room); }
     }
 
     /// <summary>Forgets messages with nothing pending whose interval has passed (called under the lock).</summary>

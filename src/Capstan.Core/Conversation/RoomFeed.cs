@@ -1,3 +1,7 @@
+using Capstan.Core.Ledger;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
 namespace Capstan.Core.Conversation;
 
 /// <summary>Something visible happened in a room.</summary>
@@ -8,11 +12,14 @@ public sealed record RoomEvent(string Type, RoomMessage Message)
 }
 
 /// <summary>
-/// Live room activity for everyone listening: the web chat, terminal chats, platform adapters.
-/// Listeners get events in order; a slow listener never blocks the conversation.
+/// Live room activity for everyone listening: the web chat, terminal chats, the event stream, platform adapters.
+/// Listeners get events in order; a slow listener never blocks the conversation. Every message is passed through
+/// the redactor on its way out, so no listener sees a known secret, whoever published it.
 /// </summary>
-public sealed class RoomFeed
+public sealed class RoomFeed(Redactor? redactor = null, ILogger<RoomFeed>? log = null)
 {
+    private readonly ILogger _log = log ?? NullLogger<RoomFeed>.Instance;
+
     private readonly Lock _gate = new();
     private volatile Func<RoomEvent, ValueTask>[] _listeners = [];
 
@@ -29,18 +36,26 @@ public sealed class RoomFeed
     /// </summary>
     public IDisposable Attach(IChatPlace place, TimeProvider clock)
     {
-        var pacer = new EditPacer(place, clock);
+        var pacer = new EditPacer(place, clock, _log);
         var listening = Listen(pacer.OnEventAsync);
         return new Attachment(listening, pacer);
     }
 
     public async ValueTask PublishAsync(RoomEvent e)
     {
+        if (redactor is not null) e = e with { Message = Redacted(e.Message, redactor) };
         foreach (var l in _listeners)
         {
             try { await l(e); }
-            catch (Exception) { /* one broken listener must not silence the others */ }
+            catch (Exception ex) { _log.LogWarning(ex, "A listener failed to take a {Type} message in #{Room}; the others still get it", e.Type, e.Message.Room); }
         }
+    }
+
+    private static RoomMessage Redacted(RoomMessage m, Redactor redactor)
+    {
+        var text = redactor.Redact(m.Text);
+        var table = m.Table?.MapCells(redactor.Redact);
+        return ReferenceEquals(text, m.Text) && table is null ? m : m with { Text = text, Table = table };
     }
 
     private void Remove(Func<RoomEvent, ValueTask> listener)

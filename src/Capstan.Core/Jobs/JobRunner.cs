@@ -5,6 +5,8 @@ using Capstan.Core.Commands;
 using Capstan.Core.Conversation;
 using Capstan.Core.Ledger;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Capstan.Core.Jobs;
 
@@ -18,8 +20,10 @@ public delegate Task<JobOutcome> JobWork(JobContext context);
 /// timeouts, cancels on request (the core <c>cancel</c> command reaches it), and on start marks jobs a
 /// previous run left behind as interrupted.
 /// </summary>
-public sealed class JobRunner(Jobs jobs, Outbox outbox, Ledger.Ledger ledger, Redactor redactor, TimeProvider clock) : IHostedService, ICancellationSource
+public sealed class JobRunner(Jobs jobs, Outbox outbox, Ledger.Ledger ledger, Redactor redactor, TimeProvider clock, ILogger<JobRunner>? log = null) : IHostedService, ICancellationSource
 {
+    private readonly ILogger _log = log ?? NullLogger<JobRunner>.Instance;
+
     public const string Started = "job.started";
     public const string Finished = "job.finished";
 
@@ -64,7 +68,8 @@ public sealed class JobRunner(Jobs jobs, Outbox outbox, Ledger.Ledger ledger, Re
     {
         var running = new Running(job, new CancellationTokenSource());
         _running[job.Number] = running;
-        _ = Task.Run(() => RunAsync(running, work, message));
+        Task.Run(() => RunAsync(running, work, message)).ContinueWith(
+            t => _log.LogError(t.Exception, "Job {Job} could not be finished or recorded", job.Id), CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
     }
 
     private async Task RunAsync(Running r, JobWork work, RoomMessage? message)
@@ -112,6 +117,7 @@ public sealed class JobRunner(Jobs jobs, Outbox outbox, Ledger.Ledger ledger, Re
         catch (Exception ex)
         {
             // The job's own failures are handled above; this is storage or chat failing. Record what we can.
+            _log.LogError(ex, "Job {Job} ({Title}) could not be recorded or shown", job.Id, job.Title);
             await jobs.FinishAsync(job.Number, JobState.Failed, "Capstan could not record this job: " + ex.Message, null, null, CancellationToken.None);
         }
         finally
@@ -140,6 +146,7 @@ public sealed class JobRunner(Jobs jobs, Outbox outbox, Ledger.Ledger ledger, Re
         }
         catch (Exception ex)
         {
+            _log.LogWarning(ex, "Job {Job} ({Title}) failed with an unexpected error", job.Id, job.Title);
             return (JobState.Failed, ex.Message, null);
         }
     }

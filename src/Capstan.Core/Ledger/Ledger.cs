@@ -1,4 +1,6 @@
 using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Capstan.Core.Ledger;
 
@@ -13,6 +15,7 @@ public sealed class Ledger : IAsyncDisposable
     private readonly ILedgerStore _store;
     private readonly TimeProvider _clock;
     private readonly Redactor _redactor;
+    private readonly ILogger _log;
     private readonly object _gate = new();
     private List<Pending> _incoming = new(256);
     private List<Pending> _spare = new(256);
@@ -23,8 +26,15 @@ public sealed class Ledger : IAsyncDisposable
 
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = false };
 
-    private Ledger(ILedgerStore store, TimeProvider clock, Redactor redactor)
+    /// <summary>
+    /// How an entry's data is written: as <see cref="Json"/>, without the properties that are null (readers treat a
+    /// missing property as null; the empty fields of every chat message, command and reply were a tenth of the ledger).
+    /// </summary>
+    private static readonly JsonSerializerOptions StoredJson = new(Json) { DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull };
+
+    private Ledger(ILedgerStore store, TimeProvider clock, Redactor redactor, ILogger? log)
     {
+        _log = log ?? NullLogger<Ledger>.Instance;
         _store = store;
         _clock = clock;
         _redactor = redactor;
@@ -32,10 +42,10 @@ public sealed class Ledger : IAsyncDisposable
         _writer.UnsafeStart(); // the writer carries no caller's context (no batch, no culture, no activity)
     }
 
-    public static async Task<Ledger> OpenAsync(ILedgerStore store, TimeProvider clock, Redactor redactor, CancellationToken ct)
+    public static async Task<Ledger> OpenAsync(ILedgerStore store, TimeProvider clock, Redactor redactor, CancellationToken ct, ILogger<Ledger>? log = null)
     {
         await store.TailAsync(ct); // fails early when the store cannot be read
-        return new Ledger(store, clock, redactor);
+        return new Ledger(store, clock, redactor, log);
     }
 
     public ILedgerStore Store => _store;
@@ -176,11 +186,13 @@ public sealed class Ledger : IAsyncDisposable
                 foreach (var e in entries)
                 {
                     try { appended(e); }
-                    catch (Exception) { /* a failing observer must not stop the ledger */ }
+                    catch (Exception ex) { _log.LogWarning(ex, "An observer of ledger entry {Seq} ({Kind}) failed; the ledger goes on", e.Seq, e.Kind); } // a failing observer must not stop the ledger
                 }
         }
         catch (Exception ex)
         {
+            // Callers that do not wait for their entry would never hear of it: the log does.
+            _log.LogError(ex, "The ledger could not record {Count} entries ({Kinds})", batch.Count, string.Join(", ", batch.Select(p => p.Draft.Kind).Distinct()));
             foreach (var p in batch) p.Done.TrySetException(new IOException($"The ledger could not record this ({ex.Message}); nothing was done.", ex));
         }
     }
@@ -210,7 +222,7 @@ public sealed class Ledger : IAsyncDisposable
     {
         null => "{}",
         string s => s,
-        _ => JsonSerializer.Serialize(d.Data, d.Data.GetType(), Json),
+        _ => JsonSerializer.Serialize(d.Data, d.Data.GetType(), StoredJson),
     }));
 }
 

@@ -18,6 +18,11 @@ namespace Capstan.Core.Ledger;
 /// ledger itself for the newest entries it does not hold yet, in one statement (one snapshot): nothing appended is
 /// ever missing from a search. The projection is derived from the ledger (each copy starts where it ends), never the other way round.
 /// </para>
+/// <para>
+/// Disk stays bounded (docs/architecture.md): an entry is stored compactly (its hash as 32 bytes, its time as ticks, no
+/// previous hash: that is the previous entry's hash), and the WAL is checkpointed while appends go on and truncated
+/// once they stop, so a burst does not leave the WAL at its peak size.
+/// </para>
 /// </summary>
 public sealed class SqliteLedgerStore(SqliteDatabase db) : ILedgerStore
 {
@@ -32,6 +37,19 @@ public sealed class SqliteLedgerStore(SqliteDatabase db) : ILedgerStore
     /// <summary>How long the checkpointer waits after an append, so one checkpoint covers a burst.</summary>
     private static readonly TimeSpan CheckpointDelay = TimeSpan.FromMilliseconds(200);
 
+    /// <summary>
+    /// The WAL's bound while appends go on: past it, the checkpointer waits for readers to leave the WAL so the writer
+    /// starts it over, and a WAL that grew past it is cut back to it (journal_size_limit). Once appends stop, it is
+    /// truncated to nothing.
+    /// </summary>
+    public const long WalLimitBytes = 16 * 1024 * 1024;
+
+    /// <summary>How long a checkpoint that must wait for readers or the writer waits before it gives up and tries later.</summary>
+    private const int CheckpointWaitMs = 250;
+
+    /// <summary>How many entries a whole-ledger read takes per statement, so no read holds one snapshot (and the WAL) for long.</summary>
+    private const int ReadPage = 2000;
+
     /// <summary>An append's transaction also brings the search keys up to date when this long has passed since the last time…</summary>
     public static readonly TimeSpan ProjectionInterval = TimeSpan.FromMilliseconds(250);
 
@@ -41,16 +59,26 @@ public sealed class SqliteLedgerStore(SqliteDatabase db) : ILedgerStore
     private long _projectedAt;
     private int _unprojected;
 
-    private const string Project = """
-        INSERT INTO ledger_keys (seq, room, actor, kind, thread)
-        SELECT seq, room, actor, kind, thread FROM ledger WHERE seq > (SELECT IFNULL(MAX(seq), 0) FROM ledger_keys)
+    /// <summary>
+    /// Copies the search keys of the entries past <c>ledger_keys_mark</c> into <c>ledger_keys</c> (a row per key that has a
+    /// value) and moves the mark to the last entry. Keys: 1 room, 2 actor, 3 kind, 4 thread.
+    /// </summary>
+    internal const string ProjectKeys = """
+        INSERT INTO ledger_keys (key, value, seq)
+        SELECT 1, room, seq FROM ledger WHERE seq > (SELECT seq FROM ledger_keys_mark) AND room IS NOT NULL
+        UNION ALL SELECT 2, actor, seq FROM ledger WHERE seq > (SELECT seq FROM ledger_keys_mark)
+        UNION ALL SELECT 3, kind, seq FROM ledger WHERE seq > (SELECT seq FROM ledger_keys_mark)
+        UNION ALL SELECT 4, thread, seq FROM ledger WHERE seq > (SELECT seq FROM ledger_keys_mark) AND thread IS NOT NULL;
+        UPDATE ledger_keys_mark SET seq = IFNULL((SELECT MAX(seq) FROM ledger), 0);
         """;
 
     public async Task<(long Seq, string Hash)> TailAsync(CancellationToken ct)
     {
         await using var c = await db.OpenAsync(ct);
-        var row = await c.QueryFirstOrDefaultAsync<(long Seq, string Hash)?>("SELECT seq, hash FROM ledger ORDER BY seq DESC LIMIT 1");
-        return row ?? (0, LedgerEntry.Genesis);
+        await using var cmd = c.CreateCommand();
+        cmd.CommandText = "SELECT seq, hash FROM ledger ORDER BY seq DESC LIMIT 1";
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        return await r.ReadAsync(ct) ? (r.GetInt64(0), StoredForm.Hash(r, 1)) : (0, LedgerEntry.Genesis);
     }
 
     public async Task<IReadOnlyList<LedgerEntry>> AppendAsync(IReadOnlyList<UnsealedEntry> unsealed, CancellationToken ct)
@@ -61,16 +89,17 @@ public sealed class SqliteLedgerStore(SqliteDatabase db) : ILedgerStore
             if (_writer is null)
             {
                 _writer = await db.OpenDurableAsync(ct);
-                await _writer.ExecuteAsync("PRAGMA wal_autocheckpoint=0;");
+                await _writer.ExecuteAsync($"PRAGMA wal_autocheckpoint=0; PRAGMA journal_size_limit={WalLimitBytes};");
                 _checkpoints ??= Task.Run(CheckpointLoopAsync);
             }
+            Appending(); // a commit that takes longer than the checkpointer's delay is not an idle writer
             await using var tx = _writer.BeginTransaction(deferred: false);
             // The tail is read inside the transaction: another process on this folder may have appended since our last write.
             var last = _tail ??= Prepare(_writer, "SELECT seq, hash FROM ledger ORDER BY seq DESC LIMIT 1");
             last.Transaction = tx;
             var (seq, hash) = (0L, LedgerEntry.Genesis);
             await using (var r = await last.ExecuteReaderAsync(ct))
-                if (await r.ReadAsync(ct)) (seq, hash) = (r.GetInt64(0), r.GetString(1));
+                if (await r.ReadAsync(ct)) (seq, hash) = (r.GetInt64(0), StoredForm.Hash(r, 1));
             var entries = new List<LedgerEntry>(unsealed.Count);
             foreach (var u in unsealed)
             {
@@ -81,19 +110,16 @@ public sealed class SqliteLedgerStore(SqliteDatabase db) : ILedgerStore
             var cmd = _insert ??= PrepareInsert(_writer);
             cmd.Transaction = tx;
             var p = cmd.Parameters;
-            (DateTimeOffset At, string Text) time = default;
             foreach (var e in entries)
             {
-                if (time.Text is null || time.At != e.At) time = (e.At, e.At.UtcDateTime.ToString("O")); // a batch shares one time
                 p[0].Value = e.Seq;
-                p[1].Value = time.Text;
+                p[1].Value = e.At.UtcTicks;
                 p[2].Value = e.Kind;
                 p[3].Value = e.Actor;
                 p[4].Value = (object?)e.Room ?? DBNull.Value;
                 p[5].Value = (object?)e.Thread ?? DBNull.Value;
                 p[6].Value = e.Data;
-                p[7].Value = e.PrevHash;
-                p[8].Value = e.Hash;
+                p[7].Value = Convert.FromHexString(e.Hash);
                 await cmd.ExecuteNonQueryAsync(ct);
             }
             _unprojected += entries.Count;
@@ -101,7 +127,7 @@ public sealed class SqliteLedgerStore(SqliteDatabase db) : ILedgerStore
             if (_unprojected >= ProjectionBatch || System.Diagnostics.Stopwatch.GetElapsedTime(_projectedAt) >= ProjectionInterval)
             {
                 // Entries appended by another process on this folder are picked up too: the copy starts after the projection's end.
-                await _writer.ExecuteAsync(Project, transaction: tx);
+                await _writer.ExecuteAsync(ProjectKeys, transaction: tx);
                 projected = true;
             }
             tx.Commit();
@@ -110,7 +136,7 @@ public sealed class SqliteLedgerStore(SqliteDatabase db) : ILedgerStore
                 _unprojected = 0;
                 _projectedAt = System.Diagnostics.Stopwatch.GetTimestamp();
             }
-            if (_appended.CurrentCount == 0) { try { _appended.Release(); } catch (SemaphoreFullException) { } }
+            Appending();
             return entries;
         }
         catch
@@ -125,21 +151,65 @@ public sealed class SqliteLedgerStore(SqliteDatabase db) : ILedgerStore
         }
     }
 
+    /// <summary>Tells the checkpointer the writer is at work (at most one signal is kept).</summary>
+    private void Appending()
+    {
+        if (_appended.CurrentCount == 0) { try { _appended.Release(); } catch (SemaphoreFullException) { /* another append signalled first: one signal is enough */ } }
+    }
+
+    /// <summary>
+    /// Copies the WAL into the database file shortly after appends, on a connection of its own. While a burst goes on,
+    /// a PASSIVE checkpoint (never blocks the writer) every <see cref="CheckpointDelay"/>, and a RESTART one whenever the
+    /// WAL has grown past <see cref="WalLimitBytes"/> (so the writer starts the WAL over instead of growing it for as long
+    /// as the burst lasts: a PASSIVE checkpoint never catches up with a writer that keeps writing). Once a delay passes
+    /// with no append, a TRUNCATE checkpoint gives the WAL's space back. A checkpoint that readers or a writer keep
+    /// waiting gives up after <see cref="CheckpointWaitMs"/> and is tried again after the next delay.
+    /// </summary>
     private async Task CheckpointLoopAsync()
     {
         try
         {
             await using var c = await db.OpenDurableAsync(_closing.Token);
+            await c.ExecuteAsync($"PRAGMA busy_timeout={CheckpointWaitMs}; PRAGMA journal_size_limit={WalLimitBytes};");
+            var wal = db.Path + "-wal";
             while (!_closing.IsCancellationRequested)
             {
                 await _appended.WaitAsync(_closing.Token);
-                await Task.Delay(CheckpointDelay, _closing.Token);
-                // PASSIVE: copies what no reader still needs and never blocks the writer.
-                try { await c.ExecuteAsync("PRAGMA wal_checkpoint(PASSIVE);"); }
-                catch (SqliteException) { /* busy or interrupted: the next append asks again */ }
+                var done = false;
+                while (!done)
+                {
+                    await Task.Delay(CheckpointDelay, _closing.Token);
+                    if (_appended.Wait(0))
+                    {
+                        await CheckpointAsync(c, "PASSIVE");
+                        if (WalBytes(wal) > WalLimitBytes) await CheckpointAsync(c, "RESTART");
+                    }
+                    else done = await CheckpointAsync(c, "TRUNCATE");
+                }
             }
         }
         catch (OperationCanceledException) { }
+    }
+
+    /// <summary>Runs one checkpoint; true when it was not kept waiting (every frame copied, and for RESTART and TRUNCATE, the WAL started over).</summary>
+    private static async Task<bool> CheckpointAsync(SqliteConnection c, string mode)
+    {
+        try
+        {
+            // One row: busy (1 when readers or a writer kept it from finishing), frames in the WAL, frames copied.
+            var (busy, _, _) = await c.QuerySingleAsync<(long, long, long)>($"PRAGMA wal_checkpoint({mode});");
+            return busy == 0;
+        }
+        catch (SqliteException ex) when (ex.SqliteErrorCode is 5 or 6) // SQLITE_BUSY, SQLITE_LOCKED
+        {
+            return false; // tried again after the next delay
+        }
+    }
+
+    private static long WalBytes(string path)
+    {
+        try { return new FileInfo(path).Length; }
+        catch (FileNotFoundException) { return 0; }
     }
 
     private static SqliteCommand Prepare(SqliteConnection c, string sql)
@@ -152,43 +222,54 @@ public sealed class SqliteLedgerStore(SqliteDatabase db) : ILedgerStore
     private static SqliteCommand PrepareInsert(SqliteConnection c)
     {
         var cmd = c.CreateCommand();
-        cmd.CommandText = "INSERT INTO ledger (seq, at, kind, actor, room, thread, data, prev_hash, hash) VALUES ($seq, $at, $kind, $actor, $room, $thread, $data, $prev, $hash)";
+        cmd.CommandText = "INSERT INTO ledger (seq, at, kind, actor, room, thread, data, hash) VALUES ($seq, $at, $kind, $actor, $room, $thread, $data, $hash)";
         cmd.Parameters.Add("$seq", SqliteType.Integer);
-        foreach (var name in new[] { "$at", "$kind", "$actor", "$room", "$thread", "$data", "$prev", "$hash" }) cmd.Parameters.Add(name, SqliteType.Text);
+        cmd.Parameters.Add("$at", SqliteType.Integer);
+        foreach (var name in new[] { "$kind", "$actor", "$room", "$thread", "$data" }) cmd.Parameters.Add(name, SqliteType.Text);
+        cmd.Parameters.Add("$hash", SqliteType.Blob);
         return cmd;
     }
 
+    /// <summary>An entry's columns; its previous hash is the hash of the entry before it (NULL for the first: the genesis hash).</summary>
+    private const string Columns = "l.seq, l.at, l.kind, l.actor, l.room, l.thread, l.data, (SELECT p.hash FROM ledger p WHERE p.seq = l.seq - 1), l.hash";
+
     public async Task<IReadOnlyList<LedgerEntry>> QueryAsync(LedgerQuery q, CancellationToken ct)
     {
-        const string Columns = "l.seq, l.at, l.kind, l.actor, l.room, l.thread, l.data, l.prev_hash, l.hash";
         var order = q.Newest ? " ORDER BY seq DESC" : " ORDER BY seq ASC";
         string sql;
         if (q.Actor is null && q.Room is null && q.Kind is null && q.Thread is null)
             sql = $"SELECT {Columns} FROM ledger l WHERE l.seq > @After{EntryFilters(q)}{order} LIMIT @Limit";
         else
         {
-            // The projection for the entries it holds (through its indexes), the ledger for the newest ones it does not hold yet.
-            const string Projected = "(SELECT IFNULL(MAX(seq), 0) FROM ledger_keys)";
-            var keyed = $"SELECT {Columns} FROM ledger_keys k JOIN ledger l ON l.seq = k.seq WHERE k.seq > @After{KeyFilters(q, "k")}{EntryFilters(q)}{order.Replace("seq", "k.seq")} LIMIT @Limit";
-            var newest = $"SELECT {Columns} FROM ledger l WHERE l.seq > @After AND l.seq > {Projected}{KeyFilters(q, "l")}{EntryFilters(q)}{order.Replace("seq", "l.seq")} LIMIT @Limit";
+            // The projection for the entries it holds (through one key's rows; the other keys are checked on the entry),
+            // the ledger for the newest ones it does not hold yet.
+            var (key, match) = q.Thread is not null ? (4, "= @Thread")
+                : q.Actor is not null ? (2, "= @Actor")
+                : q.Room is not null ? (1, "= @Room")
+                : (3, q.Kind!.EndsWith('*') ? "LIKE @KindPrefix" : "= @Kind");
+            var keyed = $"SELECT {Columns} FROM ledger_keys k JOIN ledger l ON l.seq = k.seq WHERE k.key = {key} AND k.value {match} AND k.seq > @After{KeyFilters(q, "l")}{EntryFilters(q)}{order.Replace("seq", "k.seq")} LIMIT @Limit";
+            var newest = $"SELECT {Columns} FROM ledger l WHERE l.seq > @After AND l.seq > (SELECT seq FROM ledger_keys_mark){KeyFilters(q, "l")}{EntryFilters(q)}{order.Replace("seq", "l.seq")} LIMIT @Limit";
             sql = $"SELECT * FROM (SELECT * FROM ({keyed}) UNION ALL SELECT * FROM ({newest})){order} LIMIT @Limit";
         }
         await using var c = await db.OpenAsync(ct);
-        var rows = await c.QueryAsync<Row>(new CommandDefinition(sql, new
-        {
-            q.After,
-            q.Actor,
-            q.Room,
-            q.Kind,
-            KindPrefix = q.Kind?.TrimEnd('*') + "%",
-            q.Thread,
-            Since = q.Since?.UtcDateTime.ToString("O"),
-            Until = q.Until?.UtcDateTime.ToString("O"),
-            q.Text,
-            OwnRoom = q.Reader is null ? null : Conversation.RoomDirectory.DirectRoom(q.Reader),
-            Limit = Math.Clamp(q.Limit, 1, 10_000),
-        }, cancellationToken: ct));
-        var list = rows.Select(r => r.ToEntry()).ToList();
+        await using var cmd = c.CreateCommand();
+        cmd.CommandText = sql;
+        void Add(string name, object? value) => cmd.Parameters.AddWithValue(name, value ?? DBNull.Value);
+        Add("@After", q.After);
+        Add("@Actor", q.Actor);
+        Add("@Room", q.Room);
+        Add("@Kind", q.Kind);
+        Add("@KindPrefix", q.Kind?.TrimEnd('*') + "%");
+        Add("@Thread", q.Thread);
+        Add("@Since", q.Since?.UtcTicks);
+        Add("@Until", q.Until?.UtcTicks);
+        Add("@Text", q.Text);
+        Add("@OwnRoom", q.Reader is null ? null : Conversation.RoomDirectory.DirectRoom(q.Reader));
+        Add("@Limit", Math.Clamp(q.Limit, 1, 10_000));
+        var list = new List<LedgerEntry>();
+        await using (var r = await cmd.ExecuteReaderAsync(ct))
+            while (await r.ReadAsync(ct))
+                list.Add(StoredForm.Entry(r, r.IsDBNull(7) ? LedgerEntry.Genesis : StoredForm.Hash(r, 7)));
         if (q.Newest) list.Reverse();
         return list;
     }
@@ -218,13 +299,29 @@ public sealed class SqliteLedgerStore(SqliteDatabase db) : ILedgerStore
 
     public async IAsyncEnumerable<LedgerEntry> ReadAllAsync([EnumeratorCancellation] CancellationToken ct)
     {
+        // Page by page, each page its own short read: a walk over a large ledger (verify) never holds one snapshot long
+        // enough to keep the checkpointer from copying and restarting the WAL. The ledger only grows, so the pages
+        // together are the ledger as it was when each was read, in order.
+        var (after, prev) = (0L, LedgerEntry.Genesis);
         await using var c = await db.OpenAsync(ct);
         await using var cmd = c.CreateCommand();
-        cmd.CommandText = "SELECT seq, at, kind, actor, room, thread, data, prev_hash, hash FROM ledger ORDER BY seq ASC";
-        await using var r = await cmd.ExecuteReaderAsync(ct);
-        while (await r.ReadAsync(ct))
-            yield return new Row(r.GetInt64(0), r.GetString(1), r.GetString(2), r.GetString(3),
-                r.IsDBNull(4) ? null : r.GetString(4), r.IsDBNull(5) ? null : r.GetString(5), r.GetString(6), r.GetString(7), r.GetString(8)).ToEntry();
+        cmd.CommandText = $"SELECT seq, at, kind, actor, room, thread, data, NULL, hash FROM ledger WHERE seq > $after ORDER BY seq ASC LIMIT {ReadPage}";
+        var from = cmd.Parameters.Add("$after", SqliteType.Integer);
+        while (true)
+        {
+            from.Value = after;
+            var page = new List<LedgerEntry>(ReadPage);
+            await using (var r = await cmd.ExecuteReaderAsync(ct))
+                while (await r.ReadAsync(ct))
+                {
+                    var e = StoredForm.Entry(r, prev);
+                    page.Add(e);
+                    prev = e.Hash;
+                }
+            foreach (var e in page) yield return e;
+            if (page.Count < ReadPage) yield break;
+            after = page[^1].Seq;
+        }
     }
 
     public async ValueTask DisposeAsync()
@@ -255,10 +352,26 @@ public sealed class SqliteLedgerStore(SqliteDatabase db) : ILedgerStore
         await _writer.DisposeAsync();
         _writer = null;
     }
+}
 
-    private sealed record Row(long seq, string at, string kind, string actor, string? room, string? thread, string data, string prev_hash, string hash)
-    {
-        public LedgerEntry ToEntry() => new(seq, DateTimeOffset.Parse(at, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal | System.Globalization.DateTimeStyles.AdjustToUniversal),
-            kind, actor, room, thread, data, prev_hash, hash);
-    }
+/// <summary>
+/// How an entry is kept in SQLite: its time as ticks (UTC) and its hash as its 32 bytes. Ledgers written before the
+/// compact layout (time as round-trip text, hash as hex), and values an editor of the file wrote in those forms, are
+/// read too, so `ledger verify` checks what is there instead of failing to read it.
+/// </summary>
+internal static class StoredForm
+{
+    /// <summary>The entry in columns seq, at, kind, actor, room, thread, data, (previous hash), hash of <paramref name="r"/>.</summary>
+    public static LedgerEntry Entry(SqliteDataReader r, string prevHash) =>
+        new(r.GetInt64(0), Time(r, 1), r.GetString(2), r.GetString(3), r.IsDBNull(4) ? null : r.GetString(4),
+            r.IsDBNull(5) ? null : r.GetString(5), r.GetString(6), prevHash, Hash(r, 8));
+
+    public static string Hash(SqliteDataReader r, int column) => r.GetFieldType(column) == typeof(string)
+        ? r.GetString(column)
+        : Convert.ToHexStringLower(r.GetFieldValue<byte[]>(column));
+
+    private static DateTimeOffset Time(SqliteDataReader r, int column) => r.GetFieldType(column) == typeof(string)
+        ? DateTimeOffset.Parse(r.GetString(column), System.Globalization.CultureInfo.InvariantCulture,
+            System.Globalization.DateTimeStyles.AssumeUniversal | System.Globalization.DateTimeStyles.AdjustToUniversal)
+        : new DateTimeOffset(r.GetInt64(column), TimeSpan.Zero);
 }

@@ -57,11 +57,16 @@ public sealed class ApprovalDesk(DeliveryStore store, ConfigState config, Change
         if (ChangeRequests.LockProblem(cfg, request.Environment) is { } locked) return CommandResult.Refuse($"Cannot approve {id} now: {locked}");
         if (!ctx.Config.Policy.People.TryGetValue(request.Requester, out var requester))
             return CommandResult.Refuse($"{request.Requester}, who asked for {id}, is no longer in capstan.yaml; the request cannot be committed in their name. Ask again.");
+        var change = new ChangeRequest(request.Action, request.Slot, request.Version, request.Message);
+        // The commit is in the requester's name: they must still hold 'deploy' now, not only when they asked.
+        var needs = ChangeRequests.Needs(change, request.Room);
+        var theirs = ctx.Config.Policy.Check(new Actor(requester, AccessPolicy.CapstanPlatform, requester.Id), needs.Permission, needs.Command, needs.Environment, needs.Room);
+        if (!theirs.Allowed) return CommandResult.Refuse($"Cannot approve {id}: it would be committed in {requester.Id}'s name, and {theirs.Reason}");
         if (!await store.DecideAsync(request.Id, "approved", ctx.Actor.Person!.Id, null, ctx.Cancellation))
             return CommandResult.Refuse($"{id} was decided by someone else a moment ago.");
         await ledger.AppendAsync("delivery.approval.approved", ctx.Actor.Person.Id, ctx.Room, ctx.Thread, new { id, request = request.RequestId, subject = request.Message });
-        var change = new ChangeRequest(request.Action, request.Slot, request.Version, request.Message);
-        await changes.CommitAsync(change, requester, [ctx.Actor.Person], request.RequestId, request.Room, request.Thread, ctx.Cancellation);
+        var committed = await changes.CommitAsync(change, requester, [ctx.Actor.Person], request.RequestId, request.Room, request.Thread, ctx.Cancellation);
+        if (committed.Outcome == CommandOutcome.Refused) return committed;
         return CommandResult.Ok($"Approved {id}: `{request.Message}` (asked by {request.Requester}) is committed; its progress is shown in the request's thread in #{request.Room}.");
     }
 

@@ -16,7 +16,7 @@ public sealed record ChangeRequest(string Action, Slot Slot, string Version, str
 /// trailers naming the request and the approvers) and opens the message that follows it in the thread.
 /// Chat never touches a target: the reconciler applies the commit.
 /// </summary>
-public sealed class ChangeRequests(ConfigRepo repo, ConfigReloader reloader, Reconciler reconciler, RequestThreads threads, Ledger ledger)
+public sealed class ChangeRequests(ConfigWriter writer, ConfigReloader reloader, Reconciler reconciler, RequestThreads threads, Ledger ledger)
 {
     public const string RequestedTrailer = "Requested-by";
 
@@ -27,7 +27,13 @@ public sealed class ChangeRequests(ConfigRepo repo, ConfigReloader reloader, Rec
               $"Ask {l.By} (or anyone with permission 'lock' for {environment}) to `unlock {environment}` first."
             : null;
 
-    /// <summary>Commits the change and follows it in the thread; returns the reply for the command itself.</summary>
+    /// <summary>What the requester must hold for the commit made in their name: 'deploy' for the environment, for this action.</summary>
+    public static CommitGrant Needs(ChangeRequest change, string room) => new(DeliveryCommands.DeployPermission, change.Action, change.Slot.Environment, room);
+
+    /// <summary>
+    /// Commits the change in the requester's name — only if the configuration in force still grants them 'deploy' for
+    /// the environment — and follows it in the thread; returns the reply for the command itself.
+    /// </summary>
     public async Task<CommandResult> CommitAsync(ChangeRequest change, Person requester, IReadOnlyList<Person> approvers, string requestId, string room, string thread, CancellationToken ct)
     {
         var slot = change.Slot;
@@ -36,8 +42,14 @@ public sealed class ChangeRequests(ConfigRepo repo, ConfigReloader reloader, Rec
         var progress = await threads.OpenAsync(requestId, room, thread, change.Message, "committing", ct);
         var trailers = new List<KeyValuePair<string, string>> { new(ChangeCause.RequestTrailer, requestId) };
         foreach (var a in approvers) trailers.Add(new(ChangeCause.ApprovedTrailer, $"{a.Name} <{EmailOf(a)}>"));
-        var commit = await repo.CommitAsync(new ConfigChange(change.Message, new CommitAuthor(requester.Name, EmailOf(requester)),
+        var write = await writer.CommitAsync(requester.Id, Needs(change, room), new ConfigChange(change.Message, ConfigWriter.AuthorOf(requester),
             files => files.GetValueOrDefault(path) == text ? null : new Dictionary<string, string?> { [path] = text }, trailers), ct);
+        if (write.Refused)
+        {
+            await progress.StepAsync("not committed: " + write.Refusal, ReplyTone.Warning);
+            return CommandResult.Refuse(write.Refusal!);
+        }
+        var commit = write.Commit;
         if (commit is null)
         {
             var view = reconciler.View(slot);
@@ -64,5 +76,5 @@ public sealed class ChangeRequests(ConfigRepo repo, ConfigReloader reloader, Rec
         return new CommandResult(CommandOutcome.Succeeded, []) { Following = true };
     }
 
-    public static string EmailOf(Person p) => p.Email ?? $"{p.Id}@capstan.local";
+    public static string EmailOf(Person p) => ConfigWriter.EmailOf(p);
 }

@@ -211,8 +211,10 @@ public sealed class DeliveryCommands : ICommandModule
             return CommandResult.Info($"{env} is already locked by {existing.By}: \"{existing.Reason}\".");
         var path = DeliverySection.LockFile(env);
         var text = $"by: {person.Id}\nreason: {YamlQuote(reason)}\nat: {ctx.Clock.GetUtcNow():yyyy-MM-ddTHH:mm:ssZ}\n";
-        var commit = await ctx.Service<ConfigRepo>().CommitAsync(new ConfigChange($"lock {env}: {reason}", new CommitAuthor(person.Name, ChangeRequests.EmailOf(person)),
-            _ => new Dictionary<string, string?> { [path] = text }, [new(ChangeCause.RequestTrailer, ctx.RequestId)]), ctx.Cancellation);
+        var write = await ctx.Service<ConfigWriter>().CommitAsync(person.Id, new CommitGrant(LockPermission, ctx.Command.Spec.Id, env, ctx.Room),
+            new ConfigChange($"lock {env}: {reason}", ConfigWriter.AuthorOf(person), _ => new Dictionary<string, string?> { [path] = text }, [new(ChangeCause.RequestTrailer, ctx.RequestId)]), ctx.Cancellation);
+        if (write.Refused) return CommandResult.Refuse(write.Refusal!);
+        var commit = write.Commit;
         await ctx.Service<ConfigReloader>().RefreshAsync(ctx.Cancellation);
         await ctx.Service<Ledger>().AppendAsync("delivery.lock", person.Id, ctx.Room, ctx.Thread, new { environment = env, reason, commit = commit?.Sha, subject = $"lock {env}: {reason}" });
         return CommandResult.Ok($"Locked {env} (commit {commit?.ShortSha}): deploys to it are refused until someone runs `unlock {env}`.");
@@ -224,8 +226,11 @@ public sealed class DeliveryCommands : ICommandModule
         var env = ctx.Command.Get<string>("env");
         var cfg = Cfg(ctx);
         if (!cfg.Locks.TryGetValue(env, out var existing)) return CommandResult.Info($"{env} is not locked.");
-        var commit = await ctx.Service<ConfigRepo>().CommitAsync(new ConfigChange($"unlock {env}", new CommitAuthor(person.Name, ChangeRequests.EmailOf(person)),
-            files => files.ContainsKey(existing.File) ? new Dictionary<string, string?> { [existing.File] = null } : null, [new(ChangeCause.RequestTrailer, ctx.RequestId)]), ctx.Cancellation);
+        var write = await ctx.Service<ConfigWriter>().CommitAsync(person.Id, new CommitGrant(LockPermission, ctx.Command.Spec.Id, env, ctx.Room),
+            new ConfigChange($"unlock {env}", ConfigWriter.AuthorOf(person),
+                files => files.ContainsKey(existing.File) ? new Dictionary<string, string?> { [existing.File] = null } : null, [new(ChangeCause.RequestTrailer, ctx.RequestId)]), ctx.Cancellation);
+        if (write.Refused) return CommandResult.Refuse(write.Refusal!);
+        var commit = write.Commit;
         await ctx.Service<ConfigReloader>().RefreshAsync(ctx.Cancellation);
         await ctx.Service<Ledger>().AppendAsync("delivery.unlock", person.Id, ctx.Room, ctx.Thread, new { environment = env, commit = commit?.Sha, subject = $"unlock {env}" });
         return CommandResult.Ok($"Unlocked {env} (commit {commit?.ShortSha}; it was locked by {existing.By}: \"{existing.Reason}\"). Deploys are accepted again.");

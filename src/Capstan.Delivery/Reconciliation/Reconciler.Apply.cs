@@ -462,9 +462,10 @@ public sealed partial class Reconciler
             {
                 return;
             }
-            catch (Exception)
+            catch (Exception ex)
             {
                 // A probe failure is a health reading, not a loop failure; keep assessing.
+                _log.LogWarning(ex, "Assessing health failed; the next pass tries again");
             }
         }
     }

@@ -36,9 +36,9 @@ public sealed partial class Reconciler(
     Outbox outbox,
     TimeProvider clock,
     DeliveryOptions options,
-    ILogger<Reconciler>? logger = null) : BackgroundService
+    ILogger<Reconciler>? log = null) : BackgroundService
 {
-    private readonly ILogger _log = logger ?? NullLogger<Reconciler>.Instance;
+    private readonly ILogger _log = log ?? NullLogger<Reconciler>.Instance;
     private readonly ConcurrentDictionary<Slot, SlotState> _slots = new();
     private readonly SemaphoreSlim _wake = new(0, int.MaxValue);
     private readonly SemaphoreSlim _passGate = new(1, 1);
@@ -181,6 +181,7 @@ public sealed partial class Reconciler(
             }
             catch (Exception ex)
             {
+                _log.LogError(ex, "A reconcile pass failed; retrying in {Interval}", options.PollInterval);
                 await ledger.AppendAsync("delivery.error", "capstan", null, null, new { step = "reconcile", error = ex.GetType().Name, detail = ex.Message });
                 try { await Task.Delay(options.PollInterval, clock, stoppingToken); }
                 catch (OperationCanceledException) { break; }
@@ -316,7 +317,7 @@ public sealed partial class Reconciler(
                     s.Health = HealthState.Missing;
                     s.Detail = $"{live.Version} {live.Ended ?? "is not running"}";
                     var heal = s.Force || (policy.SelfHeal && !s.Held);
-                    if (!s.DriftReported) { s.DriftReported = true; _ = ReportDriftAsync(slot, live, policy, heal, s.Held); }
+                    if (!s.DriftReported) { s.DriftReported = true; ReportDriftAsync(slot, live, policy, heal, s.Held).ContinueWith(t => _log.LogError(t.Exception, "Drift of {App} in {Environment} could not be reported", slot.App, slot.Environment), CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default); }
                     if (heal) { StartApply(s, desired, s.Force ? "sync" : "self-heal"); started = true; }
                 }
             }

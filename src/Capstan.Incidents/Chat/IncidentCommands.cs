@@ -70,7 +70,7 @@ public sealed class IncidentCommands : ICommandModule
             .Optional("incident", ArgumentKind.Text, IdHelp).Optional("only", ArgumentKind.Text, "one category: " + string.Join(", ", IncidentTimeline.Categories))
             .Needs(Permission).Example("incident timeline INC-3", "incident timeline INC-3 delivery").Runs(ShowTimeline));
         registry.Add(new CommandSpec("incident postmortem", Group, "Draft the review document and commit it to the config repo as postmortems/INC-N.md")
-            .Optional("incident", ArgumentKind.Text, IdHelp).Needs(Permission).Effects(SideEffect.Change).Example("incident postmortem INC-3").Runs(Postmortem));
+            .Optional("incident", ArgumentKind.Text, IdHelp).Needs(PostmortemWriter.Permission).Effects(SideEffect.Change).Example("incident postmortem INC-3").Runs(Postmortem));
         registry.Add(new CommandSpec("incident show", Group, "An incident's state, roles, figures and tasks")
             .Alias("incident")
             .Optional("incident", ArgumentKind.Text, IdHelp).Needs(Permission).Example("incident show INC-3").Runs(Show));
@@ -255,7 +255,9 @@ public sealed class IncidentCommands : ICommandModule
     {
         var (i, problem) = await FindAsync(ctx, ctx.Command.Find<string>("incident"));
         if (i is null) return problem!;
-        var (commit, path, _) = await ctx.Service<PostmortemWriter>().CommitAsync(i, By(ctx), ctx.Cancellation);
+        var (write, path) = await ctx.Service<PostmortemWriter>().CommitAsync(i, By(ctx), ctx.Command.Spec.Id, ctx.Room, ctx.Cancellation);
+        if (write.Refused) return CommandResult.Refuse(write.Refusal!);
+        var commit = write.Commit;
         return commit is null
             ? CommandResult.Info($"{path} is already up to date; nothing to commit.")
             : CommandResult.Ok($"Committed {path} ({commit.ShortSha}) as {commit.AuthorName}. Edit it with `git clone` of the config repo, or read it at /incidents/{i.Number}/postmortem.");

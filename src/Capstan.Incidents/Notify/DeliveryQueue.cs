@@ -4,6 +4,7 @@ using System.Text;
 using Capstan.Core.Commands;
 using Capstan.Core.Config;
 using Capstan.Core.Conversation;
+using Capstan.Core.Egress;
 using Capstan.Core.Ledger;
 using Capstan.Incidents.Config;
 using Capstan.Incidents.Store;
@@ -13,16 +14,17 @@ namespace Capstan.Incidents.Notify;
 /// <summary>
 /// The durable queue of notifications that cannot go out at once: webhook calls (retried with exponential
 /// backoff until the receiver answers 2xx, so none is lost across failures or restarts) and direct messages held
-/// for someone's quiet hours. Enqueuing never waits for a receiver; a background pass delivers.
+/// for someone's quiet hours. Enqueuing never waits for a receiver; a background pass delivers. Webhook calls reach
+/// only what the egress rules allow (checked on every connection) and follow no redirect.
 /// </summary>
-public sealed class DeliveryQueue(IncidentStore store, ConfigState config, Outbox outbox, RoomDirectory rooms, Ledger ledger, TimeProvider clock)
+public sealed class DeliveryQueue(IncidentStore store, ConfigState config, Outbox outbox, RoomDirectory rooms, Ledger ledger, EgressGuard egress, TimeProvider clock)
 {
     public const string SignatureHeader = "X-Capstan-Signature";
     public static readonly TimeSpan FirstRetry = TimeSpan.FromSeconds(5);
     public static readonly TimeSpan LongestRetry = TimeSpan.FromMinutes(10);
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly SemaphoreSlim _kick = new(0, 1);
-    private readonly HttpClient _client = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+    private readonly HttpClient _client = new(egress.Handler()) { Timeout = TimeSpan.FromSeconds(10) };
 
     /// <summary>Raised after a delivery changed state (for the web UI).</summary>
     public event Action<long>? Changed;
@@ -107,6 +109,7 @@ public sealed class DeliveryQueue(IncidentStore store, ConfigState config, Outbo
             using var response = await _client.SendAsync(request, timeout.Token);
             return response.IsSuccessStatusCode ? null : $"{hook.Url.Host} answered {(int)response.StatusCode} {response.ReasonPhrase}";
         }
+        catch (HttpRequestException ex) when (EgressGuard.Refusal(ex) is { } refused) { return $"webhook '{d.Target}': {refused.Message}"; }
         catch (HttpRequestException ex) { return $"{hook.Url.Host}:{hook.Url.Port} could not be reached ({ex.Message})"; }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested) { return $"{hook.Url.Host} did not answer within 10 s"; }
     }

@@ -15,7 +15,7 @@ namespace Capstan.Incidents.Postmortems;
 /// the whole timeline, contributing deploys, follow-up tasks — and commits it to the config repo as
 /// <c>postmortems/INC-N.md</c> with the person who asked as the author. Running it again updates the draft.
 /// </summary>
-public sealed class PostmortemWriter(IncidentDesk desk, IncidentTimeline timeline, IncidentFigures figures, ConfigRepo repo, ConfigState config)
+public sealed class PostmortemWriter(IncidentDesk desk, IncidentTimeline timeline, IncidentFigures figures, ConfigRepo repo, ConfigWriter writer)
 {
     public static string PathOf(Incident i) => $"postmortems/{i.Id}.md";
 
@@ -92,17 +92,22 @@ public sealed class PostmortemWriter(IncidentDesk desk, IncidentTimeline timelin
         return sb.ToString();
     }
 
-    /// <summary>Writes (or rewrites) the postmortem and commits it with the person as author; returns the commit, or null if unchanged.</summary>
-    public async Task<(ConfigCommit? Commit, string Path, string Markdown)> CommitAsync(Incident i, string person, CancellationToken ct)
+    /// <summary>The permission committing a postmortem needs: the document goes into the config repo in the person's name.</summary>
+    public const string Permission = ConfigWriter.WritePermission;
+
+    /// <summary>
+    /// Writes (or rewrites) the postmortem and commits it with the person as author, if the policy grants them
+    /// <see cref="Permission"/>; the write holds the commit (null if unchanged) or the refusal naming the permission.
+    /// </summary>
+    public async Task<(ConfigWrite Write, string Path)> CommitAsync(Incident i, string person, string command, string? room, CancellationToken ct)
     {
         var markdown = await DraftAsync(i, ct);
         var path = PathOf(i);
-        var who = config.Current.Policy.People.GetValueOrDefault(person);
-        var author = new CommitAuthor(who?.Name ?? person, who?.Email ?? $"{person}@localhost");
-        var commit = await repo.CommitAsync(new ConfigChange($"Postmortem for {i.Id}: {i.Title}", author,
-            files => files.GetValueOrDefault(path) == markdown ? null : new Dictionary<string, string?> { [path] = markdown },
-            [new("Incident", i.Id)]), ct);
-        if (commit is not null) await desk.PostmortemCommittedAsync(i, commit.Sha, path, person, ct);
-        return (commit, path, markdown);
+        var write = await writer.CommitAsync(person, new CommitGrant(Permission, command, null, room),
+            new ConfigChange($"Postmortem for {i.Id}: {i.Title}", ConfigRepo.CapstanCommitter,
+                files => files.GetValueOrDefault(path) == markdown ? null : new Dictionary<string, string?> { [path] = markdown },
+                [new("Incident", i.Id)]), ct);
+        if (write.Commit is { } commit) await desk.PostmortemCommittedAsync(i, commit.Sha, path, person, ct);
+        return (write, path);
     }
 }

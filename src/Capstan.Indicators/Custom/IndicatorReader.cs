@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Net.Http.Headers;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Capstan.Core.Egress;
 using Capstan.Core.Ledger;
 using Capstan.Indicators.Config;
 using Microsoft.Data.Sqlite;
@@ -17,10 +18,13 @@ public sealed record Reading(double? Value, string? Problem, DateTimeOffset At);
 /// Reads a custom indicator's current value (and, for Prometheus, its history over a period) within the
 /// indicator's timeout. SQL runs in a read-only transaction that is rolled back (query_only for SQLite,
 /// READ ONLY for PostgreSQL); <c>${env:NAME}</c> in a connection, url or header is taken from the server's
-/// environment and never shown.
+/// environment and never shown. Every connection (HTTP, Prometheus, PostgreSQL) reaches only what the egress rules
+/// allow; HTTP follows no redirect, so headers written for one host never reach another.
 /// </summary>
-public sealed partial class IndicatorReader(HttpClient http, Redactor redactor, TimeProvider clock)
+public sealed partial class IndicatorReader(EgressGuard egress, Redactor redactor, TimeProvider clock)
 {
+    private readonly HttpClient http = new(egress.Handler()) { Timeout = Timeout.InfiniteTimeSpan };
+
     [GeneratedRegex(@"\$\{env:([A-Za-z_][A-Za-z0-9_]*)\}")]
     private static partial Regex EnvReference();
 
@@ -95,6 +99,9 @@ public sealed partial class IndicatorReader(HttpClient http, Redactor redactor, 
             if (s.Driver == "postgres")
             {
                 var builder = new NpgsqlConnectionStringBuilder(connection) { CommandTimeout = seconds, Timeout = Math.Min(seconds, 15), ApplicationName = "capstan-indicator" };
+                // Connect to the address the egress guard checked, unless TLS must verify the host name.
+                var checkedAddress = await egress.CheckHostsAsync(builder.Host, ct);
+                if (checkedAddress is not null && builder.SslMode != SslMode.VerifyFull) builder.Host = checkedAddress.ToString();
                 await using var c = new NpgsqlConnection(builder.ToString());
                 await c.OpenAsync(ct);
                 await using var tx = await c.BeginTransactionAsync(ct);
@@ -118,6 +125,7 @@ public sealed partial class IndicatorReader(HttpClient http, Redactor redactor, 
             await stx.RollbackAsync(CancellationToken.None);
             return sv;
         }
+        catch (EgressRefused ex) { throw new ReadProblem(ex.Message); }
         catch (PostgresException ex) { throw new ReadProblem($"the database refused the query: {ex.MessageText} ({ex.SqlState})"); }
         catch (NpgsqlException ex) when (!ct.IsCancellationRequested) { throw new ReadProblem($"cannot query PostgreSQL: {ex.InnerException?.Message ?? ex.Message}"); }
         catch (SqliteException ex) when (!ct.IsCancellationRequested) { throw new ReadProblem($"the database refused the query: {ex.Message.Replace("SQLite Error ", "SQLite error ", StringComparison.Ordinal)}"); }
@@ -153,7 +161,7 @@ public sealed partial class IndicatorReader(HttpClient http, Redactor redactor, 
         foreach (var (k, v) in h.Headers) request.Headers.TryAddWithoutValidation(k, Resolve(v));
         HttpResponseMessage response;
         try { response = await http.SendAsync(request, ct); }
-        catch (HttpRequestException ex) { throw new ReadProblem($"GET {h.Url} failed: {ex.Message}"); }
+        catch (HttpRequestException ex) { throw new ReadProblem(EgressGuard.Refusal(ex)?.Message ?? $"GET {h.Url} failed: {ex.Message}"); }
         using (response)
         {
             if (!response.IsSuccessStatusCode) throw new ReadProblem($"GET {h.Url} answered {(int)response.StatusCode} {response.ReasonPhrase}");
@@ -189,7 +197,7 @@ public sealed partial class IndicatorReader(HttpClient http, Redactor redactor, 
     {
         HttpResponseMessage response;
         try { response = await http.GetAsync(url, ct); }
-        catch (HttpRequestException ex) { throw new ReadProblem($"Prometheus cannot be reached: {ex.Message}"); }
+        catch (HttpRequestException ex) { throw new ReadProblem(EgressGuard.Refusal(ex)?.Message ?? $"Prometheus cannot be reached: {ex.Message}"); }
         using (response)
         {
             var text = await response.Content.ReadAsStringAsync(ct);
@@ -197,10 +205,17 @@ public sealed partial class IndicatorReader(HttpClient http, Redactor redactor, 
             try { root = JsonDocument.Parse(text).RootElement.Clone(); }
             catch (JsonException) { throw new ReadProblem($"Prometheus answered {(int)response.StatusCode} without JSON"); }
             if (root.TryGetProperty("status", out var st) && st.GetString() == "error")
-                throw new ReadProblem($"Prometheus refused the query: {(root.TryGetProperty("error", out var e) ? e.GetString() : "error")} ({(root.TryGetProperty("errorType", out var et) ? et.GetString() : "")})");
+                throw new ReadProblem($"Prometheus refused the query: {Clipped(root.TryGetProperty("error", out var e) ? e.GetString() : "error")} ({Clipped(root.TryGetProperty("errorType", out var et) ? et.GetString() : "")})");
             if (!response.IsSuccessStatusCode) throw new ReadProblem($"Prometheus answered {(int)response.StatusCode} {response.ReasonPhrase}");
             return root.GetProperty("data");
         }
+    }
+
+    /// <summary>Remote text in an error, cut short: Prometheus' own error is useful, a page of someone else's text is not.</summary>
+    private static string Clipped(string? text)
+    {
+        var t = (text ?? "").ReplaceLineEndings(" ").Trim();
+        return t.Length > 200 ? t[..200] + "…" : t;
     }
 
     private sealed class ReadProblem(string message) : Exception(message);

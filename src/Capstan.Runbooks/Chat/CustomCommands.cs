@@ -127,8 +127,9 @@ public sealed class CustomCommands(ConfigState config, CommandRegistry registry,
             if (parameters is null) return CommandResult.Invalid($"{name} cannot run runbook {runbook.Name}: {problem}");
             var diagnostics = ctx.Service<Diagnostics>();
             var outbox = ctx.Outbox;
+            var reach = StepReach.For(runbook, ctx);
             work = job => diagnostics.RunAsync(runbook, parameters, files, job, (step, table) =>
-                outbox.PostAsync(ctx.Room, ctx.Thread, new Reply($"{step}: {table.Rows.Count} row(s)", ReplyTone.Info, table)));
+                outbox.PostAsync(ctx.Room, ctx.Thread, new Reply($"{step}: {table.Rows.Count} row(s)", ReplyTone.Info, table)), reach);
         }
         var title = name + string.Concat(values.Select(v => $" {v.Key}={v.Value}"));
         var started = await ctx.Service<JobRunner>().StartAsync(

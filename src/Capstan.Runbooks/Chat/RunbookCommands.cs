@@ -49,7 +49,7 @@ public sealed class RunbookCommands : ICommandModule
         if (parameters is null) return CommandResult.Invalid(problem!);
         var diagnostics = ctx.Service<Diagnostics>();
         var outbox = ctx.Outbox;
-        var redactor = ctx.Service<Redactor>();
+        var reach = StepReach.For(runbook, ctx);
         var files = ctx.Config.Files;
         var runner = ctx.Service<JobRunner>();
         var title = $"diag {name}" + string.Concat(parameters.Select(p => $" {p.Key}={p.Value}"));
@@ -58,7 +58,7 @@ public sealed class RunbookCommands : ICommandModule
             job => diagnostics.RunAsync(runbook, parameters, files, job, (step, table) =>
                 outbox.PostAsync(ctx.Room, ctx.Thread, new Reply(
                     $"{step}: {table.Rows.Count} row(s)" + (table.Rows.Count > ChatRows ? $", first {ChatRows} shown (all of them: {runner.PageFor(job.Job.Id)})" : ""),
-                    ReplyTone.Info, Compact(table).MapCells(redactor.Redact)))),
+                    ReplyTone.Info, Compact(table))), reach),
             ctx.Cancellation);
         return CommandResult.Info($"Running runbook {name} as job {job.Id} ({runbook.Steps.Count} step(s), timeout {DurationText.Format(runbook.Timeout)}); progress and the result follow here. `cancel {job.Id}` stops it.")
             with
@@ -69,7 +69,6 @@ public sealed class RunbookCommands : ICommandModule
     {
         var product = Book(ctx.Config).Products[ctx.Command.Get<string>("product")];
         var (results, table) = await ctx.Service<ProductCheck>().RunAsync(product, ctx.Config.Files, ctx.Cancellation);
-        table = table.MapCells(ctx.Service<Redactor>().Redact);
         var down = results.Count(r => !r.Ok);
         await ctx.Service<Ledger>().AppendAsync("product.check", ctx.Actor.LedgerName, ctx.Room, ctx.Thread,
             new { product = product.Name, services = results.Count, down = results.Where(r => !r.Ok).Select(r => r.Name).ToList() });

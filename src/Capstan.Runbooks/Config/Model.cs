@@ -1,9 +1,12 @@
 namespace Capstan.Runbooks.Config;
 
 /// <summary>A text setting: a template (may use {{ name }} placeholders) or a named secret.</summary>
-public sealed record TextValue(string Text, string? Secret = null, int Line = 0)
+public sealed record TextValue(string Text, string? Secret = null, int Line = 0, int Column = 0)
 {
     public static TextValue Of(string text) => new(text);
+
+    /// <summary>Whether the value is decided only when the runbook runs (it has a placeholder), rather than written in the runbook.</summary>
+    public bool DecidedAtRunTime => Secret is null && Text.Contains("{{", StringComparison.Ordinal);
 }
 
 /// <summary>The kind of value a runbook parameter takes.</summary>
@@ -58,7 +61,52 @@ public sealed record ScriptStep(string Name, TimeSpan Timeout, bool ContinueOnEr
 }
 
 /// <summary>A diagnostics runbook from runbooks/NAME.yaml.</summary>
-public sealed record Runbook(string Name, string File, string Description, IReadOnlyList<RunbookParameter> Parameters, IReadOnlyList<Step> Steps, TimeSpan Timeout);
+public sealed record Runbook(string Name, string File, string Description, IReadOnlyList<RunbookParameter> Parameters, IReadOnlyList<Step> Steps, TimeSpan Timeout, RunbookReach Reach);
+
+/// <summary>
+/// What a runbook declares about where it connects: <c>destinations:</c>, where an address decided at run time (from a
+/// parameter or an earlier step) may point without the caller holding <c>reach-any</c>; and <c>secrets:</c>, the only
+/// destinations each secret may be sent to. A secret not listed there may go only to an address written in the runbook.
+/// </summary>
+public sealed record RunbookReach(IReadOnlyList<Destination> Destinations, IReadOnlyDictionary<string, IReadOnlyList<Destination>> Secrets)
+{
+    public static readonly RunbookReach None = new([], new Dictionary<string, IReadOnlyList<Destination>>());
+}
+
+/// <summary>
+/// A place a runbook may connect to: an origin (<c>https://api.example.com</c>, <c>http://127.0.0.1:8080</c>) or a host
+/// (<c>db.internal</c>, <c>*.example.com</c> for its subdomains, <c>127.0.0.1</c>), any port.
+/// </summary>
+public sealed record Destination(string Text, string? Scheme, string Host, int? Port)
+{
+    /// <summary>The destination a text names, or null when it names none.</summary>
+    public static Destination? Parse(string text)
+    {
+        var t = text.Trim();
+        if (t.Contains("://", StringComparison.Ordinal))
+        {
+            if (!Uri.TryCreate(t, UriKind.Absolute, out var u) || u.Scheme is not ("http" or "https") || u.AbsolutePath != "/" || u.Query.Length > 0 || u.UserInfo.Length > 0) return null;
+            return new Destination(t.TrimEnd('/'), u.Scheme, u.IdnHost.Trim('[', ']'), u.Port);
+        }
+        var host = t.StartsWith("*.", StringComparison.Ordinal) ? t[2..] : t;
+        return host.Length > 0 && Uri.CheckHostName(host.Trim('[', ']')) != UriHostNameType.Unknown ? new Destination(t, null, t.Trim('[', ']'), null) : null;
+    }
+
+    /// <summary>Whether an HTTP address is this destination (same scheme, host and port for an origin; same host for a host).</summary>
+    public bool Matches(Uri uri) =>
+        (Scheme is null || Scheme == uri.Scheme) && (Port is null || Port == uri.Port) && MatchesHost(uri.IdnHost);
+
+    /// <summary>Whether a host is this destination's host (for tcp, dns and sql steps, which have no scheme).</summary>
+    public bool MatchesHost(string host)
+    {
+        var h = host.Trim('[', ']').TrimEnd('.');
+        return Host.StartsWith("*.", StringComparison.Ordinal)
+            ? h.EndsWith(Host[1..], StringComparison.OrdinalIgnoreCase)
+            : string.Equals(Host, h, StringComparison.OrdinalIgnoreCase);
+    }
+
+    public override string ToString() => Text;
+}
 
 /// <summary>A product: the services it depends on, checked together by <c>check PRODUCT</c>.</summary>
 public sealed record Product(string Name, string Description, IReadOnlyList<Step> Services, TimeSpan Budget, IReadOnlyList<string> Apps);

@@ -11,7 +11,7 @@ namespace Capstan.Runbooks.Config;
 public sealed class RunbooksSection : IConfigSection
 {
     public const string Folder = "runbooks/";
-    private static readonly string[] RunbookKeys = ["description", "parameters", "steps", "timeout"];
+    private static readonly string[] RunbookKeys = ["description", "parameters", "steps", "timeout", "destinations", "secrets"];
     private static readonly string[] ParameterKeys = ["type", "required", "default", "values", "description"];
     public static readonly TimeSpan DefaultRunbookTimeout = TimeSpan.FromMinutes(5);
     public static readonly TimeSpan DefaultBudget = TimeSpan.FromSeconds(10);
@@ -27,6 +27,9 @@ public sealed class RunbooksSection : IConfigSection
             description: Check that a web endpoint answers and its port is open
             parameters:
               url: { type: url, required: true, description: "the address to call, e.g. the demo app's /healthz (see `status`)" }
+            # Where an address typed in chat may point: the demo apps on this machine. Anywhere else needs the
+            # caller to hold permission reach-any (and loopback/private addresses also need egress: in capstan.yaml).
+            destinations: [127.0.0.1, localhost]
             timeout: 1m
             steps:
               - name: answer
@@ -107,7 +110,60 @@ public sealed class RunbooksSection : IConfigSection
         else src.Fail(stepsNode ?? root, $"runbook {name} needs steps: a list of http, tcp, dns, sql or script steps");
         if (IsEmptyList(stepsNode)) src.Fail(stepsNode, $"runbook {name} has no steps");
         var timeout = src.Duration(src.Get(root, "timeout"), "runbook timeout") ?? DefaultRunbookTimeout;
-        return new Runbook(name, src.File, src.Text(src.Get(root, "description"), "description") ?? "", parameters, steps, timeout);
+        var reach = ReadReach(src, root);
+        CheckSecretsBound(src, steps, reach);
+        return new Runbook(name, src.File, src.Text(src.Get(root, "description"), "description") ?? "", parameters, steps, timeout, reach);
+    }
+
+    /// <summary>Reads <c>destinations: [ORIGIN | HOST, …]</c> and <c>secrets: { NAME: [ORIGIN | HOST, …] }</c>.</summary>
+    private static RunbookReach ReadReach(YamlSource src, YamlMappingNode root)
+    {
+        List<Destination> List(YamlNode? node, string what)
+        {
+            var list = new List<Destination>();
+            foreach (var (text, item) in src.Strings(node, what))
+            {
+                if (Destination.Parse(text) is { } d) list.Add(d);
+                else src.Fail(item, $"'{text}' is not a destination: write an origin such as https://api.example.com or http://127.0.0.1:8080, or a host such as db.internal or *.example.com");
+            }
+            return list;
+        }
+        var destinations = List(src.Get(root, "destinations"), "destinations");
+        var secrets = new Dictionary<string, IReadOnlyList<Destination>>(StringComparer.Ordinal);
+        foreach (var (secret, keyNode, value) in src.Entries(src.Map(src.Get(root, "secrets"), "secrets")))
+        {
+            if (!Secrets.SecretStore.ValidName(secret)) { src.Fail(keyNode, $"secret names use letters, digits, '-' and '_'; '{secret}' does not"); continue; }
+            var list = List(value, $"secrets.{secret}");
+            if (list.Count == 0) src.Fail(value, $"list where secret '{secret}' may be sent, such as {secret}: [https://api.example.com]");
+            secrets[secret] = list;
+        }
+        return new RunbookReach(destinations, secrets);
+    }
+
+    /// <summary>
+    /// A secret in an http step goes only where the runbook binds it: to a destination under secrets:, or, when not
+    /// listed there, only to an address written in the step. Refused when the runbook is committed, not when it runs.
+    /// </summary>
+    private static void CheckSecretsBound(YamlSource src, IEnumerable<Step> steps, RunbookReach reach)
+    {
+        foreach (var step in steps.OfType<HttpStep>())
+        {
+            var carried = step.Headers.Values.Append(step.Body).OfType<TextValue>().Where(v => v.Secret is not null);
+            foreach (var value in carried)
+            {
+                var secret = value.Secret!;
+                if (step.Url.Secret is not null) continue; // the address is itself a secret: written by whoever holds it
+                var fixedUrl = step.Url.DecidedAtRunTime ? null : Uri.TryCreate(step.Url.Text, UriKind.Absolute, out var u) ? u : null;
+                if (reach.Secrets.TryGetValue(secret, out var allowed))
+                {
+                    if (fixedUrl is not null && !allowed.Any(d => d.Matches(fixedUrl)))
+                        src.Errors.Add(new ConfigError(src.File, value.Line, value.Column, $"step '{step.Name}' sends secret '{secret}' to {fixedUrl.Scheme}://{fixedUrl.Authority}, but secrets: lets it go only to {string.Join(", ", allowed)}"));
+                }
+                else if (step.Url.DecidedAtRunTime)
+                    src.Errors.Add(new ConfigError(src.File, value.Line, value.Column, $"step '{step.Name}' sends secret '{secret}' to an address decided when the runbook runs ({step.Url.Text}), " +
+                        $"so it could go anywhere; bind it to where it belongs, such as secrets: {{ {secret}: [https://api.example.com] }}"));
+            }
+        }
     }
 
     private static bool IsEmptyList(YamlNode? node) => node is YamlSequenceNode s && s.Children.Count == 0;

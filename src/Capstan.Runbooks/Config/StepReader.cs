@@ -160,7 +160,7 @@ internal sealed class StepReader(YamlSource src, IReadOnlyDictionary<string, str
             var secret = src.Text(src.Get(m, "secret"), $"{what} secret");
             if (secret is null) { src.Fail(node, $"{what} must be a value or {{ secret: NAME }}"); return null; }
             if (!Secrets.SecretStore.ValidName(secret)) { src.Fail(src.Get(m, "secret"), $"secret names use letters, digits, '-' and '_'; '{secret}' does not"); return null; }
-            return new TextValue("", secret, (int)node.Start.Line);
+            return new TextValue("", secret, (int)node.Start.Line, (int)node.Start.Column);
         }
         var t = src.Text(node, what);
         return t is null ? null : new TextValue(t, null, node is null ? 0 : (int)node.Start.Line);

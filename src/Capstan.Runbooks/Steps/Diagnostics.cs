@@ -59,10 +59,13 @@ public sealed class Diagnostics(StepRunner steps, SecretStore secrets)
         _ => v.Length <= 4096 ? null : "the value is longer than 4096 characters",
     };
 
-    /// <summary>Runs the steps as a job's work; sql results are handed to <paramref name="table"/> as they arrive.</summary>
-    public async Task<JobOutcome> RunAsync(Runbook runbook, IReadOnlyDictionary<string, string> parameters, IReadOnlyDictionary<string, string> files, JobContext job, Func<string, Table, Task> table)
+    /// <summary>
+    /// Runs the steps as a job's work, reaching only what <paramref name="reach"/> allows; sql results are handed to
+    /// <paramref name="table"/> as they arrive.
+    /// </summary>
+    public async Task<JobOutcome> RunAsync(Runbook runbook, IReadOnlyDictionary<string, string> parameters, IReadOnlyDictionary<string, string> files, JobContext job, Func<string, Table, Task> table, StepReach reach)
     {
-        var scope = new Scope(parameters, secrets);
+        var scope = new Scope(parameters, secrets, reach);
         var results = new List<StepResult>();
         var stop = false;
         for (var i = 0; i < runbook.Steps.Count; i++)

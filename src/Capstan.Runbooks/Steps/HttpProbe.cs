@@ -1,37 +1,61 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using Capstan.Core.Egress;
 using Capstan.Runbooks.Config;
 
 namespace Capstan.Runbooks.Steps;
 
-/// <summary>Runs http steps: follows at most five redirects and only to http(s), reads at most the step's byte limit.</summary>
-public sealed class HttpProbe : IDisposable
+/// <summary>
+/// Runs http steps: follows at most five redirects and only to http(s), reads at most the step's byte limit. Every
+/// connection is checked by the egress guard; secrets go only where the runbook binds them, and a redirect to another
+/// origin carries no secret, Authorization or Cookie header. A failure is summarised (status, reason, size): the
+/// remote body is never quoted back into chat.
+/// </summary>
+public sealed class HttpProbe(EgressGuard egress) : IDisposable
 {
     private const int MaxRedirects = 5;
-    private readonly HttpClient _client = new(new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = false, ConnectTimeout = TimeSpan.FromSeconds(30) })
-    {
-        Timeout = Timeout.InfiniteTimeSpan,
-    };
+
+    /// <summary>Headers that carry credentials even when written in the runbook, so never follow a redirect to another origin.</summary>
+    private static readonly string[] Credentials = ["Authorization", "Proxy-Authorization", "Cookie"];
+
+    private readonly HttpClient _client = new(egress.Handler()) { Timeout = Timeout.InfiniteTimeSpan };
 
     public async Task<Dictionary<string, string>> RunAsync(HttpStep step, Scope scope, CancellationToken ct)
     {
         var text = scope.Resolve(step.Url);
         if (!Uri.TryCreate(text, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
             throw new StepProblem($"'{text}' is not an http:// or https:// address");
+        scope.Reach.CheckDestination(step, step.Url, uri.IdnHost, uri);
+        var first = uri;
         var method = new HttpMethod(step.Method);
+        var dropped = new List<string>();
         for (var hop = 0; ; hop++)
         {
             using var request = new HttpRequestMessage(method, uri);
+            var home = SameOrigin(uri, first);
             string? contentType = null;
             foreach (var (name, value) in step.Headers)
             {
+                if (!home && (value.Secret is not null || Credentials.Contains(name, StringComparer.OrdinalIgnoreCase)))
+                {
+                    if (!dropped.Contains(name, StringComparer.OrdinalIgnoreCase)) dropped.Add(name);
+                    continue;
+                }
+                if (value.Secret is { } secret) scope.Reach.CheckSecret(step, secret, step.Url, uri);
                 var v = scope.Resolve(value);
                 if (name.Equals("Content-Type", StringComparison.OrdinalIgnoreCase)) contentType = v;
                 else request.Headers.TryAddWithoutValidation(name, v);
             }
             if (step.Body is { } body && method != HttpMethod.Get && method != HttpMethod.Head)
+            {
+                if (body.Secret is { } secret)
+                {
+                    if (!home) throw new StepProblem($"{first.Scheme}://{first.Authority} redirected to {uri.Scheme}://{uri.Authority}, another origin; the body carries secret '{secret}', so it was not sent there");
+                    scope.Reach.CheckSecret(step, secret, step.Url, uri);
+                }
                 request.Content = new StringContent(scope.Resolve(body), Encoding.UTF8, contentType ?? "application/json");
+            }
             using var response = await SendAsync(request, uri, ct);
             var status = (int)response.StatusCode;
             if (status is 301 or 302 or 303 or 307 or 308 && response.Headers.Location is { } location)
@@ -53,21 +77,27 @@ public sealed class HttpProbe : IDisposable
                 ["port"] = uri.Port.ToString(CultureInfo.InvariantCulture),
                 ["url"] = uri.ToString(),
             };
+            var size = $"{Bytes(Encoding.UTF8.GetByteCount(content))}" + (response.Content.Headers.ContentType?.MediaType is { } media ? $" of {media}" : "");
             var e = step.Expect;
             if (e.Status is { } want && want != status)
-                throw new StepProblem($"{step.Method} {uri} answered {status} {response.ReasonPhrase}, expected {want}" + Snippet(content));
+                throw new StepProblem($"{step.Method} {uri} answered {status} {response.ReasonPhrase} ({size}), expected {want}");
             if (e.JsonPath is { } path)
             {
-                var found = JsonPath.Find(content, path) ?? throw new StepProblem($"{path} is not in the response of {uri}" + Snippet(content));
+                var found = JsonPath.Find(content, path) ?? throw new StepProblem($"{path} is not in the response of {uri} ({status} {response.ReasonPhrase}, {size})");
                 values["value"] = found;
-                if (e.JsonEquals is { } eq && eq != found) throw new StepProblem($"{path} is '{found}', expected '{eq}'");
+                if (e.JsonEquals is { } eq && eq != found) throw new StepProblem($"{path} is '{Short(found)}', expected '{eq}'");
             }
             if (e.Contains is { } needle && !content.Contains(needle, StringComparison.Ordinal))
-                throw new StepProblem($"the response of {uri} does not contain '{needle}'" + Snippet(content));
-            values["detail"] = $"{status} {response.ReasonPhrase}" + (values.TryGetValue("value", out var jv) ? $", {e.JsonPath} = {jv}" : "") + $", {content.Length} bytes";
+                throw new StepProblem($"the response of {uri} ({status} {response.ReasonPhrase}, {size}) does not contain '{needle}'");
+            values["detail"] = $"{status} {response.ReasonPhrase}" + (values.TryGetValue("value", out var jv) ? $", {e.JsonPath} = {Short(jv)}" : "") + $", {content.Length} bytes"
+                + (dropped.Count > 0 ? $" (redirected to another origin: {string.Join(", ", dropped)} not sent there)" : "");
             return values;
         }
     }
+
+    /// <summary>Whether two addresses share scheme, host and port: the only place credentials written for one may go.</summary>
+    public static bool SameOrigin(Uri a, Uri b) =>
+        a.Scheme == b.Scheme && a.Port == b.Port && string.Equals(a.IdnHost, b.IdnHost, StringComparison.OrdinalIgnoreCase);
 
     private async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, Uri uri, CancellationToken ct)
     {
@@ -105,10 +135,11 @@ public sealed class HttpProbe : IDisposable
         _ => $"{n} bytes",
     };
 
-    private static string Snippet(string content)
+    /// <summary>A value from the response, cut short: enough to compare by eye, not a page of someone else's text.</summary>
+    private static string Short(string value)
     {
-        var t = content.ReplaceLineEndings(" ").Trim();
-        return t.Length == 0 ? "" : ": " + (t.Length > 120 ? t[..120] + "…" : t);
+        var t = value.ReplaceLineEndings(" ").Trim();
+        return t.Length > 80 ? t[..80] + "…" : t;
     }
 
     public void Dispose() => _client.Dispose();

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
+using Capstan.Core.Egress;
 using Capstan.Runbooks.Config;
 
 namespace Capstan.Runbooks.Steps;
@@ -10,6 +11,7 @@ public static class NetworkProblem
 {
     public static string Describe(string host, int port, Exception ex)
     {
+        if (EgressGuard.Refusal(ex) is { } refused) return refused.Message;
         var socket = ex as SocketException ?? ex.InnerException as SocketException;
         return socket?.SocketErrorCode switch
         {
@@ -22,19 +24,23 @@ public static class NetworkProblem
     }
 }
 
-/// <summary>Runs tcp steps: opens a connection and closes it.</summary>
+/// <summary>Runs tcp steps: opens a connection (to an address the egress guard checked) and closes it.</summary>
 public static class TcpProbe
 {
-    public static async Task<Dictionary<string, string>> RunAsync(TcpStep step, Scope scope, CancellationToken ct)
+    public static async Task<Dictionary<string, string>> RunAsync(TcpStep step, Scope scope, EgressGuard egress, CancellationToken ct)
     {
         var host = scope.Resolve(step.Host);
         var portText = scope.Resolve(step.Port);
         if (!int.TryParse(portText, NumberStyles.None, CultureInfo.InvariantCulture, out var port) || port is < 1 or > 65535)
             throw new StepProblem($"'{portText}' is not a TCP port (1–65535)");
-        using var client = new TcpClient();
+        scope.Reach.CheckDestination(step, step.Host, host, null);
         try
         {
-            await client.ConnectAsync(host, port, ct);
+            using var socket = await egress.ConnectAsync(host, port, ct);
+        }
+        catch (EgressRefused ex)
+        {
+            throw new StepProblem(ex.Message);
         }
         catch (SocketException ex)
         {
@@ -44,16 +50,25 @@ public static class TcpProbe
     }
 }
 
-/// <summary>Runs dns steps: resolves a name, optionally expecting one address among the answers.</summary>
+/// <summary>
+/// Runs dns steps: resolves a name, optionally expecting one address among the answers. A name that resolves to a
+/// loopback, link-local or private address the egress rules do not allow is refused like a connection would be, so
+/// a dns step cannot map the internal network either.
+/// </summary>
 public static class DnsProbe
 {
-    public static async Task<Dictionary<string, string>> RunAsync(DnsStep step, Scope scope, CancellationToken ct)
+    public static async Task<Dictionary<string, string>> RunAsync(DnsStep step, Scope scope, EgressGuard egress, CancellationToken ct)
     {
         var host = scope.Resolve(step.Host);
+        scope.Reach.CheckDestination(step, step.Host, host, null);
         IPAddress[] addresses;
         try
         {
-            addresses = await Dns.GetHostAddressesAsync(host, ct);
+            addresses = await egress.ResolveAsync(host, ct);
+        }
+        catch (EgressRefused ex)
+        {
+            throw new StepProblem(ex.Message);
         }
         catch (SocketException ex)
         {

@@ -14,7 +14,7 @@ public sealed class ProductCheck(StepRunner steps, SecretStore secrets, IEnumera
 
     public async Task<(IReadOnlyList<StepResult> Results, Table Table)> RunAsync(Product product, IReadOnlyDictionary<string, string> files, CancellationToken ct)
     {
-        var scope = new Scope(new Dictionary<string, string>(), secrets);
+        var scope = new Scope(new Dictionary<string, string>(), secrets, StepReach.Config($"product {product.Name} (capstan.yaml)"));
         var apps = product.Apps.Select(a => Task.Run(() => AppAsync(a, product.Budget, ct), ct));
         var services = product.Services.Select(s => Task.Run(async () => (IReadOnlyList<StepResult>)[await steps.RunAsync(s, scope, files, _ => { }, product.Budget, ct)], ct));
         var results = (await Task.WhenAll(apps.Concat(services))).SelectMany(r => r).ToList();

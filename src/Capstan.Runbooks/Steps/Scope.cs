@@ -6,13 +6,17 @@ namespace Capstan.Runbooks.Steps;
 
 /// <summary>
 /// What placeholders can refer to while a runbook runs: <c>{{ name }}</c> is a parameter,
-/// <c>{{ steps.STEP.KEY }}</c> a value from an earlier step's result; <c>{ secret: NAME }</c> a secret.
+/// <c>{{ steps.STEP.KEY }}</c> a value from an earlier step's result; <c>{ secret: NAME }</c> a secret. It also
+/// carries where the steps may connect (<see cref="StepReach"/>).
 /// </summary>
-public sealed partial class Scope(IReadOnlyDictionary<string, string> parameters, SecretStore secrets)
+public sealed partial class Scope(IReadOnlyDictionary<string, string> parameters, SecretStore secrets, StepReach? reach = null)
 {
     private readonly Dictionary<string, StepResult> _steps = new(StringComparer.Ordinal);
 
     public IReadOnlyDictionary<string, string> Parameters => parameters;
+
+    /// <summary>Where the steps may connect and send secrets (anywhere written in the config, when not a runbook's run).</summary>
+    public StepReach Reach { get; } = reach ?? StepReach.Config("the configuration");
 
     public void Add(StepResult result) => _steps[result.Name] = result;
 

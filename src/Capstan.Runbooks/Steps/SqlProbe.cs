@@ -1,6 +1,7 @@
 using System.Data.Common;
 using System.Globalization;
 using Capstan.Core.Commands;
+using Capstan.Core.Egress;
 using Capstan.Runbooks.Config;
 using Microsoft.Data.Sqlite;
 using Npgsql;
@@ -13,15 +14,19 @@ namespace Capstan.Runbooks.Steps;
 /// </summary>
 public static class SqlProbe
 {
-    public static async Task<(Dictionary<string, string> Values, Table Table)> RunAsync(SqlStep step, Scope scope, CancellationToken ct)
+    public static async Task<(Dictionary<string, string> Values, Table Table)> RunAsync(SqlStep step, Scope scope, EgressGuard egress, CancellationToken ct)
     {
         var connection = scope.Resolve(step.Connection);
         var parameters = step.Parameters.ToDictionary(p => p.Key, p => scope.Resolve(p.Value));
         try
         {
             return step.Driver == SqlDriver.Postgres
-                ? await PostgresAsync(step, connection, parameters, ct)
+                ? await PostgresAsync(step, scope, egress, connection, parameters, ct)
                 : await SqliteAsync(step, connection, parameters, ct);
+        }
+        catch (EgressRefused ex)
+        {
+            throw new StepProblem(ex.Message);
         }
         catch (PostgresException ex)
         {
@@ -41,10 +46,12 @@ public static class SqlProbe
         }
     }
 
-    private static async Task<(Dictionary<string, string>, Table)> PostgresAsync(SqlStep step, string connection, Dictionary<string, string> parameters, CancellationToken ct)
+    private static async Task<(Dictionary<string, string>, Table)> PostgresAsync(SqlStep step, Scope scope, EgressGuard egress, string connection, Dictionary<string, string> parameters, CancellationToken ct)
     {
         var seconds = Math.Max(1, (int)Math.Ceiling(step.Timeout.TotalSeconds));
         var builder = new NpgsqlConnectionStringBuilder(connection) { CommandTimeout = seconds, Timeout = Math.Min(seconds, 15), ApplicationName = "capstan-runbook" };
+        scope.Reach.CheckDestination(step, step.Connection, builder.Host ?? "localhost", null);
+        await PinAsync(builder, egress, ct);
         await using var c = new NpgsqlConnection(builder.ToString());
         await c.OpenAsync(ct);
         await using var tx = await c.BeginTransactionAsync(ct);
@@ -71,6 +78,16 @@ public static class SqlProbe
         var result = await ReadAsync(cmd, step.MaxRows, ct);
         await tx.RollbackAsync(CancellationToken.None);
         return result;
+    }
+
+    /// <summary>
+    /// Checks the database's host with the egress guard and, unless TLS must verify the host name, connects to the very
+    /// address that was checked (so a name that resolves differently a moment later cannot redirect the connection).
+    /// </summary>
+    internal static async Task PinAsync(NpgsqlConnectionStringBuilder builder, EgressGuard egress, CancellationToken ct)
+    {
+        var checkedAddress = await egress.CheckHostsAsync(builder.Host, ct);
+        if (checkedAddress is not null && builder.SslMode != SslMode.VerifyFull) builder.Host = checkedAddress.ToString();
     }
 
     /// <summary>Whole numbers travel as numbers so they compare with integer columns; everything else as text.</summary>

@@ -1,11 +1,12 @@
 using Capstan.Core;
 using Capstan.Core.Commands;
+using Capstan.Core.Egress;
 using Capstan.Runbooks.Config;
 
 namespace Capstan.Runbooks.Steps;
 
 /// <summary>Runs one step of any kind within its timeout (or a shorter budget) and turns every failure into a result with a sentence.</summary>
-public sealed class StepRunner(HttpProbe http, DataFolder data, TimeProvider clock)
+public sealed class StepRunner(HttpProbe http, EgressGuard egress, DataFolder data, TimeProvider clock)
 {
     public async Task<StepResult> RunAsync(Step step, Scope scope, IReadOnlyDictionary<string, string> files, Action<string> line, TimeSpan? budget, CancellationToken ct)
     {
@@ -21,9 +22,9 @@ public sealed class StepRunner(HttpProbe http, DataFolder data, TimeProvider clo
             switch (step)
             {
                 case HttpStep h: values = await http.RunAsync(h, scope, linked.Token); break;
-                case TcpStep t: values = await TcpProbe.RunAsync(t, scope, linked.Token); break;
-                case DnsStep d: values = await DnsProbe.RunAsync(d, scope, linked.Token); break;
-                case SqlStep q: (values, table) = await SqlProbe.RunAsync(q, scope, linked.Token); break;
+                case TcpStep t: values = await TcpProbe.RunAsync(t, scope, egress, linked.Token); break;
+                case DnsStep d: values = await DnsProbe.RunAsync(d, scope, egress, linked.Token); break;
+                case SqlStep q: (values, table) = await SqlProbe.RunAsync(q, scope, egress, linked.Token); break;
                 case ScriptStep s:
                     var folder = Path.Combine(data.Work, "runbooks", Guid.NewGuid().ToString("N")[..12]);
                     try { values = await ScriptRun.RunAsync(s, scope, files, folder, line, linked.Token); }

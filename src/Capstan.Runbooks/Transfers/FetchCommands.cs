@@ -1,11 +1,15 @@
 using System.Globalization;
 using Capstan.Core.Commands;
+using Capstan.Core.Egress;
 using Capstan.Core.Jobs;
 using Capstan.Runbooks.Steps;
 
 namespace Capstan.Runbooks.Transfers;
 
-/// <summary>The download commands: <c>fetch URL [sha256=HEX] [as NAME]</c> (a job) and <c>files</c>.</summary>
+/// <summary>
+/// The download commands: <c>fetch URL [sha256=HEX] [as NAME]</c> (a job) and <c>files</c>. The URL is typed by the
+/// caller, so besides <c>deploy</c> fetching needs <c>reach-any</c>, and the download reaches only what egress allows.
+/// </summary>
 public sealed class FetchCommands : ICommandModule
 {
     public const string Permission = "deploy";
@@ -18,7 +22,7 @@ public sealed class FetchCommands : ICommandModule
             .Keyword("as", "name", ArgumentKind.Text, description: "the name to keep it under (default: the URL's last part)")
             .Needs(Permission)
             .Effects(SideEffect.Change)
-            .Describe("Files land in the data folder's files/ and can serve as artifacts. A dropped connection or a restart resumes with HTTP Range; `cancel ID` stops it (the partial file is kept so the same fetch carries on).")
+            .Describe($"Needs '{EgressGuard.ReachAnyPermission}' too (the address is yours to choose); loopback and private addresses only where capstan.yaml's egress: allows them. Files land in the data folder's files/ and can serve as artifacts. A dropped connection or a restart resumes with HTTP Range; `cancel ID` stops it (the partial file is kept so the same fetch carries on).")
             .Example("fetch https://example.com/app-1.4.2.tar.gz sha256=9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08 as app-1.4.2.tar.gz")
             .Runs(Fetch));
         registry.Add(new CommandSpec("files", "Downloads", "List the files fetched so far: name, size, SHA-256, source")
@@ -32,6 +36,9 @@ public sealed class FetchCommands : ICommandModule
         var text = ctx.Command.Get<string>("url");
         if (!Uri.TryCreate(text, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
             return CommandResult.Invalid($"'{text}' is not an http:// or https:// address.");
+        var reach = ctx.Config.Policy.Check(ctx.Actor, EgressGuard.ReachAnyPermission, "fetch", null, ctx.Room);
+        if (!reach.Allowed)
+            return CommandResult.Refuse($"{reach.Reason} (fetch downloads from an address you type, so besides '{Permission}' it needs '{EgressGuard.ReachAnyPermission}'.)");
         var sha = ctx.Command.Find<string>("sha256");
         if (sha is not null && !Fetcher.IsSha256(sha)) return CommandResult.Invalid($"sha256 must be 64 hex digits; '{sha}' is not.");
         var name = ctx.Command.Find<string>("name") ?? Fetcher.ParseName(uri);

@@ -5,6 +5,7 @@ using System.Text.Json;
 using System.Threading.Channels;
 using Microsoft.Win32.SafeHandles;
 using Capstan.Core.Commands;
+using Capstan.Core.Egress;
 using Capstan.Core.Jobs;
 using Capstan.Runbooks.Steps;
 
@@ -22,15 +23,14 @@ public sealed record FetchPlan(string Url, string Name, string? Sha256, string B
 /// connection, a server that stops sending, or a restart; follows redirects only to http(s), enforces the size
 /// limit and verifies SHA-256 (computed while the bytes arrive, so there is no second pass over the file).
 /// </summary>
-public sealed class Fetcher(FetchedFiles files, RunbooksOptions options, TimeProvider clock) : IDisposable
+public sealed class Fetcher(FetchedFiles files, RunbooksOptions options, EgressGuard egress, TimeProvider clock) : IDisposable
 {
     public const string Kind = "fetch";
     private const int MaxRedirects = 5;
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> _active = new(StringComparer.Ordinal);
-    private readonly HttpClient _client = new(new SocketsHttpHandler { AllowAutoRedirect = false, ConnectTimeout = TimeSpan.FromSeconds(30), AutomaticDecompression = DecompressionMethods.None })
-    {
-        Timeout = Timeout.InfiniteTimeSpan,
-    };
+    // Every connection, the first and each redirect's, is checked by the egress guard (loopback, link-local and private
+    // addresses only when capstan.yaml's egress: allows them).
+    private readonly HttpClient _client = new(egress.Handler()) { Timeout = Timeout.InfiniteTimeSpan };
 
     public async Task<JobOutcome> RunAsync(FetchPlan plan, JobContext job)
     {
@@ -114,6 +114,7 @@ public sealed class Fetcher(FetchedFiles files, RunbooksOptions options, TimePro
             HttpResponseMessage response;
             stall.CancelAfter(options.DownloadStallTimeout);
             try { response = await _client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, linked.Token); }
+            catch (HttpRequestException ex) when (EgressGuard.Refusal(ex) is { } refused) { throw new StepProblem(refused.Message); }
             catch (HttpRequestException ex) when (have > 0) { throw new Dropped(ex.Message); }
             catch (HttpRequestException ex) { throw new StepProblem(NetworkProblem.Describe(uri.Host, uri.Port, ex)); }
             catch (OperationCanceledException) when (stall.IsCancellationRequested && !ct.IsCancellationRequested)

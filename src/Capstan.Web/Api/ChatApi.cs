@@ -22,37 +22,29 @@ public static class ChatApi
         app.MapGet("/healthz", (Ledger ledger, ConfigState config) =>
             Results.Json(new { status = "ok", config = config.Current.ShortCommit, configRejected = config.Rejected?.Commit }));
 
-        var api = app.MapGroup("/api");
-        api.MapGet("/me", async (HttpContext http, CallerResolver callers, ConfigState config, CancellationToken ct) =>
+        var api = app.MapGroup("/api").RequireSignIn();
+        api.MapGet("/me", (Caller caller, ConfigState config) =>
         {
-            var (caller, problem) = await callers.ResolveAsync(http, ct);
-            if (caller is null) return problem!;
             var p = caller.Person;
             return Results.Json(new { id = p.Id, name = p.Name, roles = p.Roles, permissions = config.Current.Policy.Permissions(p).Select(g => g.ToString()), handles = p.Handles, via = caller.Via });
         });
 
-        api.MapGet("/rooms", async (HttpContext http, CallerResolver callers, RoomDirectory rooms, CancellationToken ct) =>
+        api.MapGet("/rooms", (Caller caller, RoomDirectory rooms) =>
         {
-            var (caller, problem) = await callers.ResolveAsync(http, ct);
-            if (caller is null) return problem!;
             return Results.Json(rooms.NamesFor(caller.Person.Id).Select(r => new { name = r, topic = rooms.Topic(r) }));
         });
 
-        api.MapGet("/rooms/{room}/messages", async (string room, int? limit, HttpContext http, CallerResolver callers, RoomDirectory rooms, Ledger ledger, CancellationToken ct) =>
+        api.MapGet("/rooms/{room}/messages", async (string room, int? limit, Caller caller, RoomDirectory rooms, Ledger ledger, CancellationToken ct) =>
         {
-            var (caller, problem) = await callers.ResolveAsync(http, ct);
-            if (caller is null) return problem!;
             room = room.TrimStart('#').ToLowerInvariant();
             if (!rooms.Exists(room)) return Results.Json(new { error = ArgumentKind.Unknown("room", room, rooms.NamesFor(caller.Person.Id)) }, statusCode: 404);
             if (!RoomDirectory.MayEnter(room, caller.Person.Id)) return Results.Json(new { error = RoomDirectory.WhyPrivate(room) }, statusCode: 403);
             return Results.Json(await MessageView.RecentAsync(ledger, room, limit ?? 200, ct));
         });
 
-        api.MapPost("/rooms/{room}/messages", async (string room, HttpContext http, CallerResolver callers, RoomDirectory rooms, Conversation conversation, CancellationToken ct) =>
+        // The message's own ledger entry names the token it came with, so the use is not recorded twice.
+        api.MapPost("/rooms/{room}/messages", async (string room, HttpContext http, Caller caller, RoomDirectory rooms, Conversation conversation, CancellationToken ct) =>
         {
-            // The message's own ledger entry names the token it came with, so the use is not recorded twice.
-            var (caller, problem) = await callers.ResolveAsync(http, ct, recordUse: false);
-            if (caller is null) return problem!;
             // JSON only: a browser can send text/plain across sites without asking first, application/json it cannot.
             if (!http.Request.HasJsonContentType())
                 return Results.Json(new { error = "Send the message as JSON: the header Content-Type: application/json (curl: -H 'Content-Type: application/json') and a body like {\"text\": \"help\"}." }, statusCode: 415);
@@ -73,20 +65,16 @@ public static class ChatApi
                 following = result.Following,
                 replies = result.Replies.Select(MessageView.From),
             }, statusCode: result.MessageId is null ? 400 : 200);
-        });
+        }).WithMetadata(new RecordsOwnTokenUse());
 
-        api.MapGet("/events", async (HttpContext http, CallerResolver callers, RoomFeed feed, TimeProvider clock, CancellationToken ct) =>
+        api.MapGet("/events", async (HttpContext http, Caller caller, RoomFeed feed, TimeProvider clock, CancellationToken ct) =>
         {
-            var (caller, problem) = await callers.ResolveAsync(http, ct);
-            if (caller is null) { await problem!.ExecuteAsync(http); return; }
             await EventStream.RunAsync(http, feed, clock, ct, e => RoomDirectory.MayEnter(e.Message.Room, caller.Person.Id));
         });
 
         api.MapGet("/ledger", async (long? after, int? limit, string? person, string? room, string? kind, DateTimeOffset? since, DateTimeOffset? until, string? q, bool? newest,
-            HttpContext http, CallerResolver callers, Ledger ledger, ConfigState config, CancellationToken ct) =>
+            Caller caller, Ledger ledger, ConfigState config, CancellationToken ct) =>
         {
-            var (caller, problem) = await callers.ResolveAsync(http, ct);
-            if (caller is null) return problem!;
             var d = config.Current.Policy.Check(config.Current.Policy.Identify(Core.Policy.AccessPolicy.CapstanPlatform, caller.Person.Id), CoreCommands.ReadPermission, "ledger", null, null);
             if (!d.Allowed) return Results.Json(new { error = d.Reason }, statusCode: 403);
             var reader = config.Current.Policy.LedgerReader(config.Current.Policy.Identify(Core.Policy.AccessPolicy.CapstanPlatform, caller.Person.Id));
@@ -106,20 +94,16 @@ public static class ChatApi
             }));
         });
 
-        api.MapPost("/tokens", async (HttpContext http, CallerResolver callers, AccessTokens tokens, Ledger ledger, CancellationToken ct) =>
+        api.MapPost("/tokens", async (HttpContext http, Caller caller, AccessTokens tokens, Ledger ledger, CancellationToken ct) =>
         {
-            var (caller, problem) = await callers.ResolveAsync(http, ct);
-            if (caller is null) return problem!;
             var label = http.Request.Query["label"].ToString();
             var issued = await tokens.IssueAsync(caller.Person.Id, TokenKind.Api, string.IsNullOrWhiteSpace(label) ? "web" : label[..Math.Min(label.Length, 60)], null, ct);
             await ledger.AppendAsync(LedgerKinds.TokenCreated, caller.Person.Id, null, null, new { token = issued.Info.Id, label = issued.Info.Label, via = caller.Via ?? "web" });
             return Results.Json(new { id = issued.Info.Id, token = issued.Secret, note = "Shown once: store it now. Use it as `Authorization: Bearer TOKEN` or `capstan say --server URL --token TOKEN`." });
         });
 
-        api.MapPost("/signin-links", async (string person, HttpContext http, CallerResolver callers, AccessTokens tokens, Ledger ledger, ConfigState config, CancellationToken ct) =>
+        api.MapPost("/signin-links", async (string person, HttpContext http, Caller caller, AccessTokens tokens, Ledger ledger, ConfigState config, CancellationToken ct) =>
         {
-            var (caller, problem) = await callers.ResolveAsync(http, ct);
-            if (caller is null) return problem!;
             var policy = config.Current.Policy;
             var d = policy.Check(policy.Identify(Core.Policy.AccessPolicy.CapstanPlatform, caller.Person.Id), Core.Policy.AccessPolicy.AdminPermission, "signin-link", null, null);
             if (!d.Allowed && person != caller.Person.Id) return Results.Json(new { error = d.Reason }, statusCode: 403);

@@ -17,8 +17,9 @@ public static class SignIn
         app.MapGet("/signin", async (string? token, string? next, HttpContext http, AccessTokens tokens, Ledger ledger, CancellationToken ct) =>
         {
             if (string.IsNullOrEmpty(token)) return Results.Redirect("/");
-            var (link, problem) = await tokens.ValidateAsync(token, ct, consume: true);
-            if (link is null || link.Kind != TokenKind.SignIn)
+            // Only a sign-in link is spent here: an API or session token pasted into the address is neither used nor revoked.
+            var (link, problem) = await tokens.ValidateAsync(token, ct, consume: true, kind: TokenKind.SignIn);
+            if (link is null)
             {
                 await ledger.AppendAsync(LedgerKinds.SignIn, link?.Person ?? "unknown", null, null, new { ok = false, reason = problem ?? "not a sign-in link", ip = http.Connection.RemoteIpAddress?.ToString() });
                 return Results.Content(Pages.Message("Sign-in link not accepted", (problem ?? "That is not a sign-in link.") +

@@ -18,38 +18,26 @@ public static class DashboardApi
         if (!Pages.Navigation.Contains(("/dashboard", "Dashboard"))) Pages.Navigation.Insert(1, ("/dashboard", "Dashboard"));
         app.MapGet("/dashboard", () => Pages.Page("dashboard.html"));
 
-        var api = app.MapGroup("/api/apps");
-        api.MapGet("", async (HttpContext http, CallerResolver callers, DeliveryBoard board, CancellationToken ct) =>
+        var api = app.MapGroup("/api/apps").RequireSignIn();
+        api.MapGet("", (DeliveryBoard board) => Results.Json(board.Apps(), Ledger.Json));
+        api.MapGet("/{name}", (string name, DeliveryBoard board) =>
         {
-            var (caller, problem) = await callers.ResolveAsync(http, ct);
-            return caller is null ? problem! : Results.Json(board.Apps(), Ledger.Json);
-        });
-        api.MapGet("/{name}", async (string name, HttpContext http, CallerResolver callers, DeliveryBoard board, CancellationToken ct) =>
-        {
-            var (caller, problem) = await callers.ResolveAsync(http, ct);
-            if (caller is null) return problem!;
             return board.App(name) is { } a ? Results.Json(a, Ledger.Json)
                 : Results.Json(new { error = ArgumentKind.Unknown("app", name, board.Apps().Select(x => x.Name)) }, statusCode: 404);
         });
-        api.MapGet("/{name}/history", async (string name, string? env, int? limit, HttpContext http, CallerResolver callers, DeliveryBoard board, CancellationToken ct) =>
+        api.MapGet("/{name}/history", async (string name, string? env, int? limit, DeliveryBoard board, CancellationToken ct) =>
         {
-            var (caller, problem) = await callers.ResolveAsync(http, ct);
-            if (caller is null) return problem!;
             if (board.App(name) is null) return Results.Json(new { error = ArgumentKind.Unknown("app", name, board.Apps().Select(x => x.Name)) }, statusCode: 404);
             return Results.Json(await board.HistoryAsync(name, env, limit ?? 50, ct), Ledger.Json);
         });
-        api.MapGet("/{name}/diff/{env}", async (string name, string env, HttpContext http, CallerResolver callers, DeliveryBoard board, CancellationToken ct) =>
+        api.MapGet("/{name}/diff/{env}", (string name, string env, DeliveryBoard board) =>
         {
-            var (caller, problem) = await callers.ResolveAsync(http, ct);
-            if (caller is null) return problem!;
             if (board.App(name) is not { } a) return Results.Json(new { error = ArgumentKind.Unknown("app", name, board.Apps().Select(x => x.Name)) }, statusCode: 404);
             if (a.Environments.All(e => e.Name != env)) return Results.Json(new { error = ArgumentKind.Unknown("environment", env, a.Environments.Select(e => e.Name)) }, statusCode: 404);
             return Results.Json(board.Diff(name, env), Ledger.Json);
         });
-        app.MapGet("/api/apps-events", async (HttpContext http, CallerResolver callers, DeliveryBoard board, CancellationToken ct) =>
+        app.MapGet("/api/apps-events", async (HttpContext http, DeliveryBoard board, CancellationToken ct) =>
         {
-            var (caller, problem) = await callers.ResolveAsync(http, ct);
-            if (caller is null) { await problem!.ExecuteAsync(http); return; }
             var changes = Channel.CreateBounded<BoardChange>(new BoundedChannelOptions(256) { FullMode = BoundedChannelFullMode.DropOldest });
             void OnChange(BoardChange c) => changes.Writer.TryWrite(c);
             board.Changed += OnChange;
@@ -67,6 +55,6 @@ public static class DashboardApi
             {
                 board.Changed -= OnChange;
             }
-        });
+        }).RequireSignIn();
     }
 }

@@ -7,6 +7,7 @@ using Capstan.Incidents.Postmortems;
 using Capstan.Incidents.Store;
 using Capstan.Incidents.Timeline;
 using Capstan.Web.Api;
+using Capstan.Web.Security;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -33,27 +34,24 @@ public static class IncidentsApi
         if (!Pages.Navigation.Contains(("/incidents", "Incidents"))) Pages.Navigation.Insert(Math.Min(2, Pages.Navigation.Count), ("/incidents", "Incidents"));
         app.MapGet("/incidents", () => Pages.Page("incidents.html"));
         app.MapGet("/incidents/{n:long}", (long n) => Pages.Page("incident.html"));
-        app.MapGet("/incidents/{n:long}/postmortem", async (long n, HttpContext http, CallerResolver callers, IncidentStore store, PostmortemWriter writer, CancellationToken ct) =>
+        app.MapGet("/incidents/{n:long}/postmortem", async (long n, IncidentStore store, PostmortemWriter writer, CancellationToken ct) =>
         {
-            var (caller, _) = await callers.ResolveAsync(http, ct, recordUse: false);
-            if (caller is null) return Results.Content(Pages.Message("Sign in first", "Open the sign-in link `capstan up` printed, then come back to this page."), "text/html; charset=utf-8", statusCode: 401);
             if (await store.GetAsync(n, ct) is not { } i) return Results.Content(Pages.Message("No such incident", $"There is no incident {IncidentId.Format(n)}."), "text/html; charset=utf-8", statusCode: 404);
             var markdown = writer.Committed(i);
             if (markdown is null) return Results.Content(Pages.Message($"{i.Id} has no postmortem yet", $"Run `incident postmortem {i.Id}` in chat to draft and commit it."), "text/html; charset=utf-8", statusCode: 404);
             return Pages.Page("postmortem.html", new Dictionary<string, string>
             {
-                ["postmortem"] = PostmortemWriter.Render(markdown),
+                // Markdown from people (notes, chat) becomes HTML here: only what cannot run or leave the page stays.
+                ["postmortem"] = SafeHtml.Clean(PostmortemWriter.Render(markdown)),
                 ["title"] = System.Net.WebUtility.HtmlEncode($"{i.Id} postmortem"),
                 ["back"] = $"/incidents/{i.Number}",
                 ["commit"] = System.Net.WebUtility.HtmlEncode(i.Postmortem is { } c ? c[..7] : ""),
             });
-        });
+        }).RequireSignIn().WithMetadata(new RecordsOwnTokenUse());
 
-        var api = app.MapGroup("/api/incidents");
-        api.MapGet("", async (bool? all, int? days, HttpContext http, CallerResolver callers, IncidentStore store, IncidentDesk desk, IncidentFigures figures, CancellationToken ct) =>
+        var api = app.MapGroup("/api/incidents").RequireSignIn();
+        api.MapGet("", async (bool? all, int? days, IncidentStore store, IncidentDesk desk, IncidentFigures figures, CancellationToken ct) =>
         {
-            var (caller, problem) = await callers.ResolveAsync(http, ct);
-            if (caller is null) return problem!;
             var list = await store.ListAsync(all != true, 200, ct);
             var period = TimeSpan.FromDays(Math.Clamp(days ?? 30, 1, 3650));
             var f = await figures.PeriodAsync(period, ct);
@@ -65,10 +63,8 @@ public static class IncidentsApi
                 figures = new { days = (int)period.TotalDays, f.Opened, f.Acknowledged, f.Resolved, mtta = Seconds(f.Mtta), mttr = Seconds(f.Mttr), mttaText = PeriodFigures.Show(f.Mtta), mttrText = PeriodFigures.Show(f.Mttr) },
             }, Ledger.Json);
         });
-        api.MapPost("", async (OpenIncidentBody body, HttpContext http, CallerResolver callers, IncidentDesk desk, CancellationToken ct) =>
+        api.MapPost("", async (OpenIncidentBody body, Caller caller, IncidentDesk desk, CancellationToken ct) =>
         {
-            var (caller, problem) = await callers.ResolveAsync(http, ct);
-            if (caller is null) return problem!;
             if (string.IsNullOrWhiteSpace(body.Title) || string.IsNullOrWhiteSpace(body.Severity))
                 return Results.Json(new { error = "An incident needs a title and a severity (" + string.Join(", ", desk.Settings.SeverityNames) + ")." }, statusCode: 400);
             await desk.OpenRoomsAsync(ct);
@@ -77,10 +73,8 @@ public static class IncidentsApi
             var r = await desk.OpenAsync(body.Title, body.Severity, caller.Person.Id, commander, apps, string.IsNullOrWhiteSpace(body.Environment) ? null : body.Environment, "web", ct);
             return r.Ok ? Results.Json(new { id = r.Incident!.Id, number = r.Incident.Number, message = r.Text }, Ledger.Json) : Results.Json(new { error = r.Text }, statusCode: 400);
         });
-        api.MapGet("/{n:long}", async (long n, HttpContext http, CallerResolver callers, IncidentStore store, IncidentTimeline timeline, IncidentFigures figures, CancellationToken ct) =>
+        api.MapGet("/{n:long}", async (long n, IncidentStore store, IncidentTimeline timeline, IncidentFigures figures, CancellationToken ct) =>
         {
-            var (caller, problem) = await callers.ResolveAsync(http, ct);
-            if (caller is null) return problem!;
             if (await store.GetAsync(n, ct) is not { } i) return NotFound(n, await store.ListAsync(true, 10, ct));
             var times = await figures.ForAsync(i.Id, i.OpenedAt, ct);
             return Results.Json(new
@@ -92,30 +86,24 @@ public static class IncidentsApi
                 notified = await store.NotifiedAsync(n, ct),
             }, Ledger.Json);
         });
-        api.MapPost("/{n:long}/notes", async (long n, NoteBody body, HttpContext http, CallerResolver callers, IncidentDesk desk, CancellationToken ct) =>
+        api.MapPost("/{n:long}/notes", async (long n, NoteBody body, Caller caller, IncidentDesk desk, CancellationToken ct) =>
         {
-            var (caller, problem) = await callers.ResolveAsync(http, ct);
-            if (caller is null) return problem!;
             var r = await desk.NoteAsync(n, body.Text ?? "", caller.Person.Id, ct);
             return r.Ok ? Results.Json(new { message = r.Text }) : Results.Json(new { error = r.Text }, statusCode: r.Incident is null && r.Text.StartsWith("There is no", StringComparison.Ordinal) ? 404 : 400);
         });
-        api.MapPost("/{n:long}/marks", async (long n, MarkBody body, HttpContext http, CallerResolver callers, IncidentDesk desk, IncidentTimeline timeline, CancellationToken ct) =>
+        api.MapPost("/{n:long}/marks", async (long n, MarkBody body, Caller caller, IncidentDesk desk, IncidentTimeline timeline, CancellationToken ct) =>
         {
-            var (caller, problem) = await callers.ResolveAsync(http, ct);
-            if (caller is null) return problem!;
             if (await desk.Store.GetAsync(n, ct) is not { } i) return NotFound(n, await desk.Store.ListAsync(true, 10, ct));
             if ((await timeline.BuildAsync(i, ct)).All(e => e.Seq != body.Seq)) return Results.Json(new { error = $"Entry {body.Seq} is not in {i.Id}'s timeline." }, statusCode: 400);
             var r = await desk.MarkAsync(n, body.Seq, body.Key, caller.Person.Id, ct);
             return Results.Json(new { message = r.Text });
         });
 
-        app.MapGet("/api/notifications", async (int? limit, HttpContext http, CallerResolver callers, IncidentStore store, CancellationToken ct) =>
+        app.MapGet("/api/notifications", async (int? limit, IncidentStore store, CancellationToken ct) =>
         {
-            var (caller, problem) = await callers.ResolveAsync(http, ct);
-            if (caller is null) return problem!;
             var list = await store.DeliveriesAsync(Math.Clamp(limit ?? 50, 1, 500), ct);
             return Results.Json(list.Select(d => new { d.Id, d.Channel, d.Target, d.Event, d.State, d.Attempts, d.NextAt, d.LastError, d.CreatedAt, d.DeliveredAt }), Ledger.Json);
-        });
+        }).RequireSignIn();
 
         app.MapPost("/hooks/alertmanager", async (HttpContext http, AlertIntake intake, CancellationToken ct) =>
         {

@@ -23,11 +23,9 @@ public static class IndicatorsApi
         if (!Pages.Navigation.Contains(("/indicators", "Indicators"))) Pages.Navigation.Add(("/indicators", "Indicators"));
         app.MapGet("/indicators", () => Pages.Page("indicators.html"));
 
-        app.MapGet("/api/indicators/dora", async (string? app, string? env, string? since, string? until, HttpContext http, CallerResolver callers,
+        app.MapGet("/api/indicators/dora", async (string? app, string? env, string? since, string? until,
             DoraQuery query, DeliveryHistory history, ConfigState config, TimeProvider clock, CancellationToken ct) =>
         {
-            var (caller, problem) = await callers.ResolveAsync(http, ct);
-            if (caller is null) return problem!;
             var (scope, snapshot, error) = await ScopeAsync(app, env, since, until, query, config, clock, ct);
             if (scope is null) return error!;
             var report = await query.ReportAsync(scope, snapshot, ct);
@@ -46,13 +44,11 @@ public static class IndicatorsApi
                 charts = report.NoDeploys ? [] : DoraCharts.Attachments(scope, request),
                 choices = Choices(view, snapshot),
             }, Ledger.Json);
-        });
+        }).RequireSignIn();
 
-        app.MapGet("/api/indicators/dora/explain", async (string? app, string? env, string? since, string? until, HttpContext http, CallerResolver callers,
+        app.MapGet("/api/indicators/dora/explain", async (string? app, string? env, string? since, string? until,
             DoraQuery query, ConfigState config, TimeProvider clock, CancellationToken ct) =>
         {
-            var (caller, problem) = await callers.ResolveAsync(http, ct);
-            if (caller is null) return problem!;
             var (scope, snapshot, error) = await ScopeAsync(app, env, since, until, query, config, clock, ct);
             if (scope is null) return error!;
             var report = await query.ReportAsync(scope, snapshot, ct);
@@ -78,18 +74,16 @@ public static class IndicatorsApi
                 }),
                 incidents = report.Incidents.Select(i => new { i.Id, i.Title, i.Severity, i.Apps, i.Environment, i.Opened, i.Acknowledged, i.Resolved }),
             }, Ledger.Json);
-        });
+        }).RequireSignIn();
 
-        app.MapGet(DoraCharts.Prefix + "{metric}.png", async (string metric, string? app, string? env, string? since, string? until, HttpContext http,
-            CallerResolver callers, DoraCharts charts, TimeProvider clock, CancellationToken ct) =>
+        app.MapGet(DoraCharts.Prefix + "{metric}.png", async (string metric, string? app, string? env, string? since, string? until,
+            DoraCharts charts, TimeProvider clock, CancellationToken ct) =>
         {
-            var (caller, problem) = await callers.ResolveAsync(http, ct, recordUse: false);
-            if (caller is null) return problem!;
             var (request, error) = DoraCharts.RequestFrom(app, env, since, until, clock.GetUtcNow());
             if (request is null) return Results.Json(new { error }, statusCode: 400);
             var (png, unknown) = await charts.RenderAsync(metric, request, ct);
             return png is null ? Results.Json(new { error = unknown }, statusCode: 404) : Results.File(png, "image/png");
-        });
+        }).RequireSignIn().WithMetadata(new RecordsOwnTokenUse());
     }
 
     private static async Task<(DoraScope?, ConfigSnapshot, IResult?)> ScopeAsync(string? app, string? env, string? since, string? until, DoraQuery query,

@@ -46,18 +46,18 @@ public static class JobsApi
         app.MapGet("/jobs", () => Pages.Page("jobs.html"));
         app.MapGet("/jobs/{id}", () => Pages.Page("job.html"));
 
-        var api = app.MapGroup("/api/jobs");
-        api.MapGet("", async (int? limit, HttpContext http, CallerResolver callers, ConfigState config, JobRunner runner, CancellationToken ct) =>
+        var api = app.MapGroup("/api/jobs").RequireSignIn();
+        api.MapGet("", async (int? limit, Caller caller, ConfigState config, JobRunner runner, CancellationToken ct) =>
         {
-            if (await ReaderAsync(http, callers, config, ct) is { } problem) return problem;
+            if (Reader(caller, config) is { } problem) return problem;
             var count = limit ?? 50;
             if (count is < 1 or > MaxList) return Results.Json(new { error = $"limit is 1 to {MaxList} jobs; {count} is out of range." }, statusCode: 400);
             var jobs = await runner.Jobs.ListAsync(count, ct);
             return Results.Json(jobs.Select(j => JobSummary.From(j, runner)), Ledger.Json);
         });
-        api.MapGet("/{id}", async (string id, long? from, HttpContext http, CallerResolver callers, ConfigState config, JobRunner runner, CancellationToken ct) =>
+        api.MapGet("/{id}", async (string id, long? from, Caller caller, ConfigState config, JobRunner runner, CancellationToken ct) =>
         {
-            if (await ReaderAsync(http, callers, config, ct) is { } problem) return problem;
+            if (Reader(caller, config) is { } problem) return problem;
             if (!JobId.TryParse(id, out _))
                 return Results.Json(new { error = $"'{id}' is not a job id; job ids look like j12. GET /api/jobs lists them." }, statusCode: 400);
             if (from is < 0) return Results.Json(new { error = $"from is a line number, 0 or more; {from} is not." }, statusCode: 400);
@@ -68,10 +68,8 @@ public static class JobsApi
     }
 
     /// <summary>Null when the caller may read jobs (the read permission, as for `jobs` in chat); otherwise the answer to send.</summary>
-    private static async Task<IResult?> ReaderAsync(HttpContext http, CallerResolver callers, ConfigState config, CancellationToken ct)
+    private static IResult? Reader(Caller caller, ConfigState config)
     {
-        var (caller, problem) = await callers.ResolveAsync(http, ct);
-        if (caller is null) return problem!;
         var policy = config.Current.Policy;
         var decision = policy.Check(policy.Identify(AccessPolicy.CapstanPlatform, caller.Person.Id), CoreCommands.ReadPermission, "jobs", null, null);
         return decision.Allowed ? null : Results.Json(new { error = decision.Reason }, statusCode: 403);

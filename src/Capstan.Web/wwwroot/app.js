@@ -1,9 +1,23 @@
 // Shared by every page: who is signed in, the navigation bar, small DOM helpers.
 export const $ = (sel, root = document) => root.querySelector(sel);
+// Addresses a page may link to or load: http, https, mailto and same-site paths. Anything else (javascript:,
+// data:, vbscript:, a scheme hidden behind control characters) is dropped, since the address may come from a person.
+export function safeUrl(value) {
+  const text = String(value ?? '');
+  let url;
+  try { url = new URL(text, location.href); } catch { return null; }
+  return ['http:', 'https:', 'mailto:'].includes(url.protocol) ? text : null;
+}
+const urlAttributes = new Set(['href', 'src', 'action', 'formaction', 'xlink:href', 'poster', 'srcset']);
+// Builds elements with text nodes only (never HTML), so text from people, apps and Git is shown, not run.
 export function el(tag, attrs = {}, ...children) {
   const e = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs)) {
-    if (k === 'class') e.className = v; else if (k.startsWith('on')) e.addEventListener(k.slice(2), v); else if (v !== undefined && v !== null) e.setAttribute(k, v);
+    if (v === undefined || v === null) continue;
+    if (k === 'class') e.className = v;
+    else if (k.startsWith('on')) { if (typeof v === 'function') e.addEventListener(k.slice(2), v); }
+    else if (urlAttributes.has(k.toLowerCase())) { const u = safeUrl(v); if (u !== null) e.setAttribute(k, u); }
+    else if (k.toLowerCase() !== 'style') e.setAttribute(k, v);
   }
   for (const c of children.flat()) if (c !== null && c !== undefined) e.append(c instanceof Node ? c : document.createTextNode(String(c)));
   return e;

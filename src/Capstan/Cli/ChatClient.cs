@@ -3,8 +3,11 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Capstan.Core;
 using Capstan.Core.Commands;
+using Capstan.Core.Config;
 using Capstan.Core.Conversation;
 using Capstan.Core.Ledger;
+using Capstan.Core.Logging;
+using Capstan.Logging;
 using Capstan.Web.Api;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -119,9 +122,11 @@ public sealed class InProcessChatClient : IChatClient
     private readonly DataLock _lock;
     private readonly string _person;
     private readonly Conversation _conversation;
+    private readonly CapstanLog _log;
 
-    private InProcessChatClient(CapstanNode node, ServiceProvider services, DataLock dataLock, string person)
+    private InProcessChatClient(CapstanNode node, ServiceProvider services, DataLock dataLock, string person, CapstanLog log)
     {
+        _log = log;
         _node = node;
         _services = services;
         _lock = dataLock;
@@ -131,13 +136,19 @@ public sealed class InProcessChatClient : IChatClient
 
     public static async Task<InProcessChatClient> OpenAsync(DataFolder data, DataLock dataLock, string person, CancellationToken ct)
     {
-        var node = await Composition.OpenAsync(data, ct);
+        // Errors of the work done in this process go to the data folder's log file (not the terminal, which shows the replies).
+        var log = CapstanLog.Open(data, new LogLevels(), console: false);
+        var node = await Composition.OpenAsync(data, ct, log.Factory);
+        log.RedactWith(node.Redactor);
+        log.Levels.Follow(node.Config);
+        if (node.Config.Rejected is { } newest) Terminal.Error(LastGoodConfig.Notice(newest, node.Config.Current));
         var services = new ServiceCollection();
+        services.AddLogging(log.Configure);
         node.AddTo(services);
         Composition.AddModules(services);
         var provider = services.BuildServiceProvider();
         await Composition.PrepareAsync(provider, ct);
-        return new InProcessChatClient(node, provider, dataLock, person);
+        return new InProcessChatClient(node, provider, dataLock, person, log);
     }
 
     public string Describe => $"{_node.Data.Root} (in this process; no server is running)";
@@ -166,6 +177,7 @@ public sealed class InProcessChatClient : IChatClient
     {
         await _services.DisposeAsync();
         await _node.DisposeAsync();
+        _log.Dispose();
         _lock.Dispose();
     }
 }

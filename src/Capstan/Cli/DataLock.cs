@@ -11,10 +11,12 @@ public sealed class DataLock : IDisposable
 
     public static DataLock? TryAcquire(DataFolder data)
     {
-        Directory.CreateDirectory(data.Root);
+        PrivateFolder.Secure(data);
         try
         {
-            var f = new FileStream(data.LockFile, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            var options = new FileStreamOptions { Mode = FileMode.OpenOrCreate, Access = FileAccess.ReadWrite, Share = FileShare.None };
+            if (!OperatingSystem.IsWindows()) options.UnixCreateMode = PrivateFolder.FileMode;
+            var f = new FileStream(data.LockFile, options);
             return new DataLock(f);
         }
         catch (IOException)

@@ -26,5 +26,5 @@ public sealed record ServerRecord(string Url, int Pid, DateTimeOffset StartedAt,
         }
     }
 
-    public void Write(DataFolder data) => File.WriteAllText(data.ServerFile, JsonSerializer.Serialize(this));
+    public void Write(DataFolder data) => PrivateFolder.WriteText(data.ServerFile, JsonSerializer.Serialize(this));
 }

@@ -4,7 +4,10 @@ using Spectre.Console;
 
 namespace Capstan.Cli;
 
-/// <summary>Prints chat messages in the terminal: colours on a TTY, plain text when piped or NO_COLOR is set.</summary>
+/// <summary>
+/// Prints chat messages in the terminal: colours on a TTY, plain text when piped or NO_COLOR is set. What others wrote
+/// passes through <see cref="VisibleText"/>, so an escape sequence in a message is shown, never obeyed.
+/// </summary>
 public static class Terminal
 {
     public static readonly bool Colour = !Console.IsOutputRedirected && string.IsNullOrEmpty(Environment.GetEnvironmentVariable("NO_COLOR"));
@@ -19,7 +22,7 @@ public static class Terminal
     /// <summary>Prints a reply's text and table.</summary>
     public static void Reply(MessageView m)
     {
-        var text = Attachment.AppendLinks(m.Table is null ? m.Text : (m.Text.Length > 0 ? m.Text + "\n" : "") + m.Table.ToText(), m.Attachments);
+        var text = VisibleText.Of(Attachment.AppendLinks(m.Table is null ? m.Text : (m.Text.Length > 0 ? m.Text + "\n" : "") + m.Table.ToText(), m.Attachments));
         if (!Colour) { Console.Out.WriteLine(text); return; }
         var colour = m.Tone switch { "success" => "green", "warning" => "yellow", "error" => "red", _ => "default" };
         Out.MarkupLine($"[{colour}]{Markup.Escape(text)}[/]");
@@ -32,16 +35,17 @@ public static class Terminal
         var prefix = m.ThreadId is null ? "" : "  ↳ ";
         if (!Colour)
         {
-            Console.Out.WriteLine($"{prefix}[{time}] {m.Author}: {Attachment.AppendLinks(m.Table is null ? m.Text : m.Text + "\n" + m.Table.ToText(), m.Attachments)}");
+            Console.Out.WriteLine(VisibleText.Of($"{prefix}[{time}] {m.Author}: {Attachment.AppendLinks(m.Table is null ? m.Text : m.Text + "\n" + m.Table.ToText(), m.Attachments)}"));
             return;
         }
-        var who = m.AuthorKind == "capstan" ? "[blue]capstan[/]" : $"[bold]{Markup.Escape(m.Author)}[/]";
+        var who = m.AuthorKind == "capstan" ? "[blue]capstan[/]" : $"[bold]{Markup.Escape(VisibleText.Of(m.Author))}[/]";
         Out.Markup($"{prefix}[grey]{time}[/] {who}: ");
         Reply(m);
     }
 
     public static void Error(string message)
     {
+        message = VisibleText.Of(message);
         if (!Colour || Console.IsErrorRedirected) { Console.Error.WriteLine(message); return; }
         Console.Error.WriteLine($"\u001b[31m{message}\u001b[0m");
     }

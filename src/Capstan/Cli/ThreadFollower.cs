@@ -46,7 +46,7 @@ public sealed class ThreadFollower(IChatClient client, TimeSpan wait)
                         if (m.ThreadId != result.MessageId || m.AuthorKind != "capstan" || shown.Contains(m.Id)) continue;
                         if (e.Type == "edited" || m.Tone == "info")
                         {
-                            if (m.Text != lastProgress) Console.Error.WriteLine(m.Text);
+                            if (m.Text != lastProgress) Console.Error.WriteLine(VisibleText.Of(m.Text));
                             lastProgress = m.Text;
                             continue;
                         }

@@ -4,6 +4,8 @@ using System.Net.Sockets;
 using Capstan.Core;
 using Capstan.Core.Access;
 using Capstan.Core.Ledger;
+using Capstan.Core.Logging;
+using Capstan.Logging;
 using Capstan.Web;
 using Capstan.Web.Api;
 using Microsoft.AspNetCore.Builder;
@@ -25,16 +27,20 @@ public static class UpVerb
             Description = "The address people reach Capstan at (behind a proxy: https://capstan.example.com), used in the links Capstan prints and posts; or CAPSTAN_PUBLIC_URL",
             DefaultValueFactory = _ => Environment.GetEnvironmentVariable("CAPSTAN_PUBLIC_URL"),
         };
+        var logLevel = new Option<string?>("--log-level") { Description = "Lowest level written to the log (trace, debug, information, warning, error, critical, none); wins over logging.level in capstan.yaml" };
         var cmd = new Command("up", "Start Capstan on a data folder (created and seeded with a demo when empty). Prints the URL and a one-time sign-in link for alice.")
         {
-            Options.Data, port, bind, publicUrl,
+            Options.Data, port, bind, publicUrl, logLevel,
         };
-        cmd.SetAction((parse, ct) => RunAsync(DataFolder.At(parse.GetValue(Options.Data)!), parse.GetValue(bind)!, parse.GetValue(port), parse.GetValue(publicUrl), ct));
+        cmd.SetAction((parse, ct) => RunAsync(DataFolder.At(parse.GetValue(Options.Data)!), parse.GetValue(bind)!, parse.GetValue(port), parse.GetValue(publicUrl), ct, parse.GetValue(logLevel)));
         return cmd;
     }
 
-    public static async Task<int> RunAsync(DataFolder data, string bind, int port, string? publicUrl, CancellationToken ct)
+    public static async Task<int> RunAsync(DataFolder data, string bind, int port, string? publicUrl, CancellationToken ct, string? logLevel = null)
     {
+        var flagLevel = LoggingSettings.Parse(logLevel);
+        if (logLevel is not null && flagLevel is null)
+            throw new UsageException($"--log-level must be one of {string.Join(", ", LoggingSettings.Words.Keys)}, not '{logLevel}'.");
         if (port is < 0 or > 65535) throw new UsageException($"--port must be between 0 and 65535, not {port}.");
         if (!IPAddress.TryParse(bind, out var address)) throw new UsageException($"--bind must be an IP address such as 127.0.0.1, not '{bind}'.");
         if (!string.IsNullOrWhiteSpace(publicUrl) && (!Uri.TryCreate(publicUrl.Trim(), UriKind.Absolute, out var pu) || pu.Scheme is not ("http" or "https") || pu.Query.Length > 0 || pu.Fragment.Length > 0 || pu.UserInfo.Length > 0))
@@ -47,12 +53,20 @@ public static class UpVerb
                 ? $"Capstan is already running on {data.Root} at {running.Url} (pid {running.Pid}). Stop it first, or use another --data folder."
                 : $"Another capstan process is using {data.Root}. Stop it first, or use another --data folder.");
         }
+        if (port != 0 && PortInUse(address, port))
+            throw new CommandFailedException($"capstan: port {port} on {bind} is in use by another program; stop it or start Capstan with --port N.");
         var fresh = !data.Exists;
-        await using var node = await Composition.OpenAsync(data, ct);
+        using var log = CapstanLog.Open(data, new LogLevels(flagLevel));
+        // Opening the folder tightens its modes and checks the newest anchored ledger entry; the log hears about both.
+        await using var node = await Composition.OpenAsync(data, ct, log.Factory);
+        log.RedactWith(node.Redactor);
+        log.Levels.Follow(node.Config);
+        // Refreshed at every start: a push that would put configuration errors on main is refused by git itself.
+        if (AdminVerbs.InstallPushHook(data) is { } kept) Console.Error.WriteLine(kept);
 
         // No appsettings.json reloading: its file watcher on the data folder would wake on every ledger (WAL) write.
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = data.Root, Args = ["--hostBuilder:reloadConfigOnChange=false"] });
-        builder.Logging.ClearProviders().AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; }).SetMinimumLevel(LogLevel.Warning);
+        log.Configure(builder.Logging);
         builder.WebHost.UseKestrel(k => k.Listen(address, port));
         node.AddTo(builder.Services);
         Composition.AddModules(builder.Services, serving: true);
@@ -63,19 +77,22 @@ public static class UpVerb
         {
             await app.StartAsync(ct);
         }
-        catch (IOException ex) when (ex.InnerException is SocketException or null)
+        catch (IOException ex) when (ex.InnerException is SocketException or Microsoft.AspNetCore.Connections.AddressInUseException or null)
         {
-            throw new CommandFailedException($"Cannot listen on {bind}:{port} ({ex.Message}). Is another server using it? Pass --port N.");
+            // Taken between the check above and now, or refused for another reason (an address this host does not have).
+            throw new CommandFailedException($"capstan: cannot listen on {bind}:{port} ({ex.InnerException?.Message ?? ex.Message}); stop the program using it or start Capstan with --port N.");
         }
         var url = app.Urls.First().Replace("0.0.0.0", "127.0.0.1", StringComparison.Ordinal);
         var actualPort = new Uri(url).Port;
         url = $"http://{(address.Equals(IPAddress.Any) ? "127.0.0.1" : bind)}:{actualPort}";
 
-        var record = new ServerRecord(url, Environment.ProcessId, DateTimeOffset.UtcNow, string.IsNullOrWhiteSpace(publicUrl) ? null : publicUrl.Trim().TrimEnd('/'));
+        var record = new ServerRecord(url, Environment.ProcessId, Composition.Clock.GetUtcNow(), string.IsNullOrWhiteSpace(publicUrl) ? null : publicUrl.Trim().TrimEnd('/'));
         node.Jobs.WebAddress = record.LinkBase; // chat messages link each job's page
         await EnsureAdminTokenAsync(node, ct);
         record.Write(data);
         await node.Ledger.AppendAsync(LedgerKinds.ServerStarted, "capstan", null, null, new { url, pid = Environment.ProcessId, config = node.Config.Current.ShortCommit, fresh });
+        log.Factory.CreateLogger("Capstan.Server").LogInformation("Capstan is running at {Url} (pid {Pid}) on {Data}, configuration {Commit}, log level {Level}",
+            url, Environment.ProcessId, data.Root, node.Config.Current.ShortCommit, log.Levels.Level.ToString().ToLowerInvariant());
         var admin = node.Config.Current.Policy.Granters().FirstOrDefault()?.Id ?? node.Config.Current.Policy.People.Keys.First();
         var link = await node.Tokens.IssueAsync(admin, TokenKind.SignIn, "printed by capstan up", SignIn.LinkLifetime, ct);
 
@@ -98,6 +115,21 @@ public static class UpVerb
         try { File.Delete(data.ServerFile); } catch (IOException) { }
         Console.Out.WriteLine("Capstan stopped.");
         return 0;
+    }
+
+    /// <summary>Whether another program listens on the address already (checked before anything starts, so the answer is one sentence).</summary>
+    private static bool PortInUse(IPAddress address, int port)
+    {
+        using var probe = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        try
+        {
+            probe.Bind(new IPEndPoint(address, port));
+            return false;
+        }
+        catch (SocketException ex) when (ex.SocketErrorCode == SocketError.AddressAlreadyInUse)
+        {
+            return true;
+        }
     }
 
     private static async Task EnsureAdminTokenAsync(CapstanNode node, CancellationToken ct)

@@ -7,6 +7,8 @@ using Capstan.Core;
 using Capstan.Core.Ledger;
 using Capstan.Core.Storage;
 using Capstan.Delivery.Apps;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Capstan.Delivery.Targets.Process;
 
@@ -30,13 +32,15 @@ public sealed class ProcessTarget : ITarget, IAsyncDisposable
     private readonly TimeProvider _clock;
     private readonly DeliveryOptions _options;
     private readonly string _workRoot;
+    private readonly ILogger _log;
     private readonly CancellationTokenSource _shutdown = new();
     private readonly SemaphoreSlim _wake = new(0, int.MaxValue);
     private Task? _watch;
     private long _adoptedAt;
 
-    public ProcessTarget(DataFolder data, SqliteDatabase db, Redactor redactor, TimeProvider clock, DeliveryOptions options)
+    public ProcessTarget(DataFolder data, SqliteDatabase db, Redactor redactor, TimeProvider clock, DeliveryOptions options, ILogger<ProcessTarget>? log = null)
     {
+        _log = log ?? NullLogger<ProcessTarget>.Instance;
         _clock = clock;
         _options = options;
         var root = Path.Combine(data.Root, "delivery");
@@ -345,7 +349,9 @@ public sealed class ProcessTarget : ITarget, IAsyncDisposable
         foreach (var other in slot.Candidates.Snapshot()) await RetireAsync(slot, other);
         // The new version serves already: the old one is stopped in the background so the deploy is reported at once.
         // Should Capstan die before it is gone, the next start stops it (an older, non-current record).
-        if (old is not null) _ = Task.Run(() => RetireAsync(slot, old));
+        if (old is not null)
+            _ = Task.Run(() => RetireAsync(slot, old)).ContinueWith(t => _log.LogError(t.Exception, "Stopping {App} {Version} (pid {Pid}) after its replacement failed; the next start stops it", old.Record.App, old.Record.Version, old.Record.Pid),
+                CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
     }
 
     private async Task RetireAsync(SlotProcesses slot, Supervised p, bool park = false)
@@ -388,7 +394,7 @@ public sealed class ProcessTarget : ITarget, IAsyncDisposable
                     current.Ended = code is { } c ? $"exited with code {c}" : "is no longer running (stopped or replaced outside Capstan)";
                     _logs.Write(key, "capstan", $"{key.App} {current.Record.Version} (pid {current.Record.Pid}) {current.Ended}");
                     try { Drifted?.Invoke(new DriftNotice(key, current.ToLive(), current.Ended)); }
-                    catch (Exception) { /* a failing listener must not stop the watch */ }
+                    catch (Exception ex) { _log.LogWarning(ex, "A listener of {App}'s drift in {Environment} failed; the watch goes on", key.App, key.Environment); } // a failing listener must not stop the watch
                 }
                 if (!slot.Deploying && slot.Candidates.Count > 0 && _clock.GetElapsedTime(_adoptedAt) > TimeSpan.FromSeconds(15) && slot.Gate.Wait(0))
                 {
