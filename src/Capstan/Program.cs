@@ -60,7 +60,9 @@ public static class Program
         using var signals = Core.StopSignals.Cancel(stop);
         try
         {
-            return await parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false }, stop.Token);
+            // ProcessTerminationTimeout null: StopSignals already turns Ctrl+C/SIGTERM into `stop`. System.CommandLine's
+            // own handler would return 130 two seconds into a graceful stop and end the process while `up` still stops its apps.
+            return await parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = null }, stop.Token);
         }
         catch (UsageException ex)
         {

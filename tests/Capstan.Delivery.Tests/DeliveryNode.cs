@@ -18,8 +18,13 @@ namespace Capstan.Delivery.Tests;
 public sealed class ShiftedClock : TimeProvider
 {
     private long _offsetTicks;
-    public override DateTimeOffset GetUtcNow() => base.GetUtcNow() + TimeSpan.FromTicks(Interlocked.Read(ref _offsetTicks));
+    private long _frozenTicks;
+    public override DateTimeOffset GetUtcNow() =>
+        (Interlocked.Read(ref _frozenTicks) is var f and not 0 ? new DateTimeOffset(f, TimeSpan.Zero) : base.GetUtcNow()) + TimeSpan.FromTicks(Interlocked.Read(ref _offsetTicks));
     public void Advance(TimeSpan by) => Interlocked.Add(ref _offsetTicks, by.Ticks);
+
+    /// <summary>Stops the date and time from moving on their own (timers and elapsed time still run): only <see cref="Advance"/> moves them.</summary>
+    public void Freeze() => Interlocked.Exchange(ref _frozenTicks, base.GetUtcNow().UtcTicks);
 }
 
 /// <summary>
@@ -56,19 +61,21 @@ public sealed class DeliveryNode : IAsyncDisposable
     public static string NewRoot() => Path.Combine(Path.GetTempPath(), "capstan-delivery-" + Guid.NewGuid().ToString("N")[..10]);
 
     /// <summary>Opens (or reopens) a data folder, optionally editing the seeded config first, and starts the reconciler.</summary>
-    public static async Task<DeliveryNode> StartAsync(string? root = null, ShiftedClock? clock = null, bool start = true)
+    public static async Task<DeliveryNode> StartAsync(string? root = null, ShiftedClock? clock = null, bool start = true, Action<IServiceCollection>? replace = null)
     {
         root ??= NewRoot();
         clock ??= new ShiftedClock();
         var node = await CapstanNode.OpenAsync(DataFolder.At(root), [DeliveryModule.Section], clock, CancellationToken.None);
         new CoreCommands().Register(node.Registry);
         DeliveryModule.Register(node.Registry);
-        var services = node.AddTo(new ServiceCollection()).AddDelivery(new DeliveryOptions
+        var collection = node.AddTo(new ServiceCollection()).AddDelivery(new DeliveryOptions
         {
             CapstanCommand = ["dotnet", DemoHost],
             PollInterval = TimeSpan.FromSeconds(1),
             DriftCheckInterval = TimeSpan.FromMilliseconds(200),
-        }).BuildServiceProvider();
+        });
+        replace?.Invoke(collection);
+        var services = collection.BuildServiceProvider();
         var t = new DeliveryNode(root, node, services, clock);
         if (start) await t.StartServicesAsync();
         return t;

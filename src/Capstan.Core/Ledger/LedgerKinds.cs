@@ -17,4 +17,5 @@ public static class LedgerKinds
     public const string ConfigApplied = "config.applied";
     public const string ConfigRejected = "config.rejected";
     public const string ServerStarted = "server.started";
+    public const string ServerStopping = "server.stopping";
 }

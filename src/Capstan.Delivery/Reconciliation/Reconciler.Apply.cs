@@ -24,7 +24,15 @@ public sealed partial class Reconciler
         s.Applying = Task.Run(async () =>
         {
             if (previous is not null) await previous.ContinueWith(_ => { }, TaskScheduler.Default);
-            try { await ApplyAsync(s, release, cause, reason, cts.Token); }
+            try
+            {
+                await ApplyAsync(s, release, cause, reason, cts.Token);
+                lock (s) { s.ApplyErrors = 0; s.RetryAt = null; }
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                await ApplyThrewAsync(s, release, reason, ex);
+            }
             finally
             {
                 lock (s)
@@ -67,8 +75,53 @@ public sealed partial class Reconciler
         }, CancellationToken.None);
     }
 
+    /// <summary>
+    /// An apply that threw (the database or the disk failed, not the app) is a recorded failure, retried after a delay
+    /// that doubles each time (1 s up to 5 min), not at once: otherwise every pass would start it again in a loop.
+    /// </summary>
+    private async Task ApplyThrewAsync(SlotState s, Release release, string reason, Exception ex)
+    {
+        var slot = s.Slot;
+        TimeSpan delay;
+        int attempt;
+        lock (s)
+        {
+            attempt = ++s.ApplyErrors;
+            delay = ApplyBackoff.After(s.ApplyErrors);
+            s.RetryAt = clock.GetUtcNow() + delay;
+            s.Sync = SyncState.Failed;
+            s.Detail = $"applying {release.Version.Version} failed ({ex.Message}); trying again in {DurationText.Format(delay)}";
+        }
+        _log.LogError(ex, "Applying {App} {Version} in {Environment} ({Reason}) failed; trying again in {Delay}", slot.App, release.Version.Version, slot.Environment, reason, delay);
+        try
+        {
+            await ledger.AppendAsync("delivery.error", "capstan", RoomOf(slot.Environment), null, new
+            {
+                step = "apply",
+                app = slot.App,
+                environment = slot.Environment,
+                version = release.Version.Version,
+                reason,
+                error = ex.GetType().Name,
+                detail = ex.Message,
+                attempt,
+                retryIn = delay.TotalSeconds,
+            });
+        }
+        catch (Exception ledgerError)
+        {
+            // The ledger lives in the same database that may have just failed: the log keeps the record then.
+            _log.LogError(ledgerError, "Recording the failed apply of {App} in {Environment} in the ledger failed too", slot.App, slot.Environment);
+        }
+    }
+
     private async Task ApplyAsync(SlotState s, Release release, ChangeCause? cause, string reason, CancellationToken ct)
     {
+        if (reason == "resume")
+        {
+            await ResumeAsync(s, release, ct);
+            return;
+        }
         var slot = s.Slot;
         var version = release.Version.Version;
         cause ??= SafeLatest(slot);
@@ -112,7 +165,7 @@ public sealed partial class Reconciler
             if (outcome.Healthy) await HealthyAsync(s, release, cause, reason, progress, outcome, by, actor);
             else await FailedAsync(s, release, cause, reason, progress, outcome, by, actor);
         }
-        catch (OperationCanceledException) when (!_stopping.IsCancellationRequested)
+        catch (OperationCanceledException) when (!_stopping.IsCancellationRequested && !_halting)
         {
             await ledger.AppendAsync("delivery.superseded", actor, progress?.Room ?? room, progress?.Thread, new { app = slot.App, environment = slot.Environment, version, commit = cause?.Commit });
             if (progress is not null) await progress.StepAsync("superseded by a newer change", ReplyTone.Warning);
@@ -122,6 +175,73 @@ public sealed partial class Reconciler
             _applies.Release();
         }
     }
+
+    /// <summary>
+    /// Starts again what Capstan itself stopped when it last stopped. Not a deployment: no one's change is applied, so
+    /// it is recorded as an adoption note only — no deployment record, no thread edit, no "is live" reply.
+    /// </summary>
+    private async Task ResumeAsync(SlotState s, Release release, CancellationToken ct)
+    {
+        var slot = s.Slot;
+        await _applies.WaitAsync(ct);
+        try
+        {
+            var outcome = await target.DeployAsync(release, detail =>
+            {
+                lock (s) s.Detail = detail;
+                SlotChanged?.Invoke(slot);
+            }, ct);
+            ct.ThrowIfCancellationRequested();
+            if (outcome.Healthy && outcome.Instance is { } live)
+            {
+                lock (s)
+                {
+                    s.Health = HealthState.Healthy;
+                    s.Sync = SyncState.Synced;
+                    s.FailedKey = null;
+                    s.DriftReported = false;
+                    s.Detail = outcome.Detail;
+                    s.LastProbe = clock.GetTimestamp();
+                }
+                await AdoptedAsync(slot, live, "restarted");
+                return;
+            }
+            lock (s)
+            {
+                s.FailedKey = release.Key;
+                s.Sync = SyncState.Failed;
+                s.Health = HealthState.Missing;
+                s.Detail = outcome.Detail;
+            }
+            await ledger.AppendAsync("delivery.error", "capstan", RoomOf(slot.Environment), null, new
+            {
+                step = "resume",
+                app = slot.App,
+                environment = slot.Environment,
+                version = release.Version.Version,
+                detail = outcome.Detail,
+            });
+            await outbox.PostAsync(RoomOf(slot.Environment), null, Say(
+                $"{slot.App} {release.Version.Version} ran in {slot.Environment} when Capstan stopped, but did not start again: {outcome.Detail}\n" +
+                $"`sync {slot.App} in {slot.Environment}` tries again.", ReplyTone.Error));
+        }
+        finally
+        {
+            _applies.Release();
+        }
+    }
+
+    /// <summary>The adoption note: what runs in a slot after a start, and whether it was still running or started again.</summary>
+    private Task AdoptedAsync(Slot slot, LiveInstance live, string how) =>
+        ledger.AppendAsync("delivery.adopted", "capstan", null, null, new
+        {
+            app = slot.App,
+            environment = slot.Environment,
+            version = live.Version,
+            pid = live.Pid,
+            how,
+            subject = $"{slot.App} {live.Version} in {slot.Environment} adopted after a restart ({how})",
+        });
 
     private async Task HealthyAsync(SlotState s, Release release, ChangeCause? cause, string reason, RequestProgress? progress, DeployOutcome outcome, string by, string actor)
     {
@@ -207,7 +327,7 @@ public sealed partial class Reconciler
             lock (s)
             {
                 s.Held = true;
-                s.HeldReason = $"automatic rollback of {version} at {clock.GetUtcNow():yyyy-MM-dd HH:mm} UTC (revert {revert.ShortSha})";
+                s.HeldReason = HoldReason(version, revert.When, revert.ShortSha);
             }
             await ledger.AppendAsync("delivery.rollback", "capstan", progress?.Room ?? room, progress?.Thread, new
             {
@@ -320,7 +440,7 @@ public sealed partial class Reconciler
                         s.Health = reading.State;
                         if (s.Sync != SyncState.Failed) s.Detail = reading.Detail;
                     }
-                    if (before == reading.State) return;
+                    if (before == reading.State || _halting) return;
                     SlotChanged?.Invoke(s.Slot);
                     if (reading.State == HealthState.Missing) { Nudge(); return; }
                     await ledger.AppendAsync("delivery.health", "capstan", RoomOf(s.Slot.Environment), null, new

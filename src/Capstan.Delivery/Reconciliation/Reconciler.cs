@@ -48,6 +48,8 @@ public sealed partial class Reconciler(
     private Dictionary<Slot, Release> _desired = [];
     private string? _renderedCommit;
     private volatile bool _started;
+    /// <summary>Set when Capstan begins to stop: no apply, heal or report starts after it (apps are being stopped on purpose).</summary>
+    private volatile bool _halting;
 
     /// <summary>The delivery configuration of the commit last rendered.</summary>
     public DeliveryConfig Config { get; private set; } = DeliveryConfig.Empty;
@@ -123,6 +125,11 @@ public sealed partial class Reconciler(
             await target.AdoptAsync(ct);
             foreach (var d in await store.LastHealthyAsync(ct))
                 State(new Slot(d.App, d.Environment)).LastDeploy = d;
+            await RestoreHoldsAsync(ct);
+            // Adoption is a note, not a deployment: what ran before the restart is simply still there.
+            foreach (var slot in target.Slots)
+                if (target.Live(slot) is { Running: true } live)
+                    await AdoptedAsync(slot, live, "still running");
             config.Changed += _ => Nudge();
             target.Drifted += _ => Nudge();
             _started = true;
@@ -132,6 +139,29 @@ public sealed partial class Reconciler(
             _prepareGate.Release();
         }
     }
+
+    /// <summary>
+    /// A hold after an automatic rollback lasts until someone deploys again, also across a restart: a slot whose newest
+    /// commit is still Capstan's automatic revert is on hold again, with the same reason the board showed before.
+    /// </summary>
+    private async Task RestoreHoldsAsync(CancellationToken ct)
+    {
+        var cfg = config.Current.Find<DeliveryConfig>() ?? DeliveryConfig.Empty;
+        foreach (var slot in cfg.Desired.Keys)
+        {
+            if (SafeLatest(slot) is not { AutomaticRollback: true, ByPerson: false } revert) continue;
+            var failed = (await store.DeploymentsAsync(slot.App, slot.Environment, 50, ct)).FirstOrDefault(d => d.Outcome == DeploymentRecord.Failed);
+            var s = State(slot);
+            lock (s)
+            {
+                s.Held = true;
+                s.HeldReason = HoldReason(failed?.Version ?? "a failed version", revert.At, revert.ShortCommit);
+            }
+        }
+    }
+
+    private static string HoldReason(string version, DateTimeOffset at, string revert) =>
+        $"automatic rollback of {version} at {at.UtcDateTime:yyyy-MM-dd HH:mm} UTC (revert {revert})";
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -162,7 +192,10 @@ public sealed partial class Reconciler(
 
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
-        // The target first: an apply interrupted by shutdown leaves its new process for the next start to claim.
+        // No healing while stopping: from here on nothing starts an apply or reports drift, so the apps the target
+        // stops next (or that die of the same Ctrl+C) are never restarted, superseded or reported as drift.
+        _halting = true;
+        // Then the target: an apply interrupted by shutdown leaves its new process for the next start to claim.
         await target.ShutdownAsync();
         await _stopping.CancelAsync();
         await base.StopAsync(cancellationToken);
@@ -234,6 +267,7 @@ public sealed partial class Reconciler(
     // diff → apply: decides what a slot needs and starts it. Returns true when an apply or removal started.
     private bool Diff(Slot slot, ConfigSnapshot snapshot)
     {
+        if (_halting) return false;
         var s = State(slot);
         _desired.TryGetValue(slot, out var desired);
         var live = target.Live(slot);
@@ -266,6 +300,17 @@ public sealed partial class Reconciler(
                     if (s.Health is HealthState.Progressing or HealthState.Missing) s.Health = HealthState.Unknown;
                     s.Force = false;
                 }
+                else if (live.Parked)
+                {
+                    // Capstan stopped it when it last stopped: start it again as it was, recorded as an adoption.
+                    StartApply(s, desired, "resume");
+                    started = true;
+                }
+                else if (s.RetryAt is { } retry && clock.GetUtcNow() < retry && !s.Force)
+                {
+                    s.Sync = SyncState.Failed;
+                    s.Health = HealthState.Missing;
+                }
                 else
                 {
                     s.Sync = SyncState.OutOfSync;
@@ -276,14 +321,17 @@ public sealed partial class Reconciler(
                     if (heal) { StartApply(s, desired, s.Force ? "sync" : "self-heal"); started = true; }
                 }
             }
-            else if (s.FailedKey == desired.Key && !s.Force)
+            else if ((s.FailedKey == desired.Key || (s.RetryAt is { } retry && clock.GetUtcNow() < retry)) && !s.Force)
             {
                 s.Sync = SyncState.Failed;
                 if (live is null || !live.Running) s.Health = HealthState.Missing;
             }
             else
             {
-                StartApply(s, desired, s.Force ? "sync" : "change");
+                // Nothing runs, no commit since this start touched the slot, and the last healthy deploy was this version:
+                // what ran before Capstan stopped (a data folder from before parking, or a lost record). Resume it.
+                var resume = !s.Force && live is null && s.Cause is null && s.LastDeploy is { } last && last.Version == desired.Version.Version;
+                StartApply(s, desired, resume ? "resume" : s.Force ? "sync" : "change");
                 started = true;
             }
         }
@@ -327,6 +375,9 @@ public sealed partial class Reconciler(
         public HealthState Health = HealthState.Unknown;
         public string Detail = "";
         public long LastProbe;
+        /// <summary>Applies that threw in a row (storage or I/O), and when the next may start.</summary>
+        public int ApplyErrors;
+        public DateTimeOffset? RetryAt;
         public DeploymentRecord? LastDeploy;
 
         public string Signature(LiveInstance? live)

@@ -59,8 +59,11 @@ public sealed record Release(Slot Slot, AppSpec App, VersionSpec Version, string
     }
 }
 
-/// <summary>What runs for a slot: version, identity, address, and whether it is still running.</summary>
-public sealed record LiveInstance(Slot Slot, string Version, string SpecHash, string Commit, int Pid, int Port, DateTimeOffset StartedAt, bool Running, string? Ended = null)
+/// <summary>
+/// What runs for a slot: version, identity, address, and whether it is still running. <paramref name="Parked"/>: Capstan
+/// itself stopped it when it stopped, so the next start resumes it (not drift, not a new deployment).
+/// </summary>
+public sealed record LiveInstance(Slot Slot, string Version, string SpecHash, string Commit, int Pid, int Port, DateTimeOffset StartedAt, bool Running, string? Ended = null, bool Parked = false)
 {
     public string Key => $"{Version}@{SpecHash}";
     public string Url => $"http://127.0.0.1:{Port}";

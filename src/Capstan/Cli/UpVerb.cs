@@ -107,9 +107,13 @@ public static class UpVerb
 
         try { await Task.Delay(Timeout.Infinite, ct); }
         catch (OperationCanceledException) { }
+        // A stop asked for (Ctrl+C, SIGTERM, SIGINT to the group) is a success: exit 0 once everything has stopped in
+        // order — the reconciler first (no healing while stopping), then the apps, then the web server.
         Console.Out.WriteLine("Stopping Capstan…");
+        await node.Ledger.AppendAsync(LedgerKinds.ServerStopping, "capstan", null, null, new { pid = Environment.ProcessId });
         await app.StopAsync(CancellationToken.None);
         try { File.Delete(data.ServerFile); } catch (IOException) { }
+        Console.Out.WriteLine("Capstan stopped.");
         return 0;
     }
 

@@ -5,7 +5,7 @@ using Dapper;
 namespace Capstan.Delivery.Targets.Process;
 
 /// <summary>A supervised process as remembered on disk, so a restarted Capstan adopts it instead of starting a second copy.</summary>
-internal sealed record ProcessRecord(string App, string Environment, string Version, string SpecHash, string Commit, int Pid, string StartMark, int Port, DateTimeOffset StartedAt, bool Current)
+internal sealed record ProcessRecord(string App, string Environment, string Version, string SpecHash, string Commit, int Pid, string StartMark, int Port, DateTimeOffset StartedAt, bool Current, bool Parked = false)
 {
     public Slot Slot => new(App, Environment);
 }
@@ -22,22 +22,28 @@ internal sealed class ProcessRecords(SqliteDatabase db)
               pid INTEGER NOT NULL, start_mark TEXT NOT NULL, port INTEGER NOT NULL, started_at TEXT NOT NULL, is_current INTEGER NOT NULL,
               PRIMARY KEY (app, env, pid, start_mark))
             """);
+        // Folders made before parking existed lack the column: add it (SQLite has no ADD COLUMN IF NOT EXISTS).
+        var columns = await c.QueryAsync<string>("SELECT name FROM pragma_table_info('delivery_processes')");
+        if (!columns.Contains("parked")) await c.ExecuteAsync("ALTER TABLE delivery_processes ADD COLUMN parked INTEGER NOT NULL DEFAULT 0");
     }
 
     public async Task<IReadOnlyList<ProcessRecord>> AllAsync(CancellationToken ct)
     {
         await using var c = await db.OpenAsync(ct);
-        var rows = await c.QueryAsync<(string app, string env, string version, string spec, string commit, long pid, string mark, long port, string at, long current)>(
-            "SELECT app, env, version, spec_hash, commit_sha, pid, start_mark, port, started_at, is_current FROM delivery_processes");
+        var rows = await c.QueryAsync<(string app, string env, string version, string spec, string commit, long pid, string mark, long port, string at, long current, long parked)>(
+            "SELECT app, env, version, spec_hash, commit_sha, pid, start_mark, port, started_at, is_current, parked FROM delivery_processes");
         return rows.Select(r => new ProcessRecord(r.app, r.env, r.version, r.spec, r.commit, (int)r.pid, r.mark, (int)r.port,
-            DateTimeOffset.Parse(r.at, System.Globalization.CultureInfo.InvariantCulture), r.current != 0)).ToList();
+            DateTimeOffset.Parse(r.at, System.Globalization.CultureInfo.InvariantCulture), r.current != 0, r.parked != 0)).ToList();
     }
 
     public async Task AddAsync(ProcessRecord r, CancellationToken ct)
     {
         await using var c = await db.OpenAsync(ct);
-        await c.ExecuteAsync("INSERT OR REPLACE INTO delivery_processes VALUES (@App, @Environment, @Version, @SpecHash, @Commit, @Pid, @StartMark, @Port, @At, @Current)",
-            new { r.App, r.Environment, r.Version, r.SpecHash, r.Commit, r.Pid, r.StartMark, r.Port, At = r.StartedAt.ToString("O"), Current = r.Current ? 1 : 0 });
+        await c.ExecuteAsync("""
+            INSERT OR REPLACE INTO delivery_processes (app, env, version, spec_hash, commit_sha, pid, start_mark, port, started_at, is_current, parked)
+            VALUES (@App, @Environment, @Version, @SpecHash, @Commit, @Pid, @StartMark, @Port, @At, @Current, @Parked)
+            """,
+            new { r.App, r.Environment, r.Version, r.SpecHash, r.Commit, r.Pid, r.StartMark, r.Port, At = r.StartedAt.ToString("O"), Current = r.Current ? 1 : 0, Parked = r.Parked ? 1 : 0 });
     }
 
     /// <summary>Makes one process the slot's current one, in one transaction.</summary>
@@ -49,6 +55,14 @@ internal sealed class ProcessRecords(SqliteDatabase db)
         await c.ExecuteAsync("UPDATE delivery_processes SET is_current = 1 WHERE app = @App AND env = @Environment AND pid = @Pid AND start_mark = @StartMark",
             new { r.App, r.Environment, r.Pid, r.StartMark }, tx);
         await tx.CommitAsync(ct);
+    }
+
+    /// <summary>Keeps a slot's current process on record after Capstan stopped it on shutdown, so the next start resumes it.</summary>
+    public async Task ParkAsync(ProcessRecord r, CancellationToken ct)
+    {
+        await using var c = await db.OpenAsync(ct);
+        await c.ExecuteAsync("UPDATE delivery_processes SET parked = 1 WHERE app = @App AND env = @Environment AND pid = @Pid AND start_mark = @StartMark",
+            new { r.App, r.Environment, r.Pid, r.StartMark });
     }
 
     public async Task RemoveAsync(ProcessRecord r, CancellationToken ct)

@@ -69,7 +69,12 @@ public sealed class ProcessTarget : ITarget, IAsyncDisposable
             foreach (var r in group)
             {
                 var alive = ProcessIdentity.IsAlive(r.Pid, r.StartMark);
-                if (r == current)
+                if (r == current && r.Parked && !alive)
+                {
+                    // Capstan stopped it when it stopped: the reconciler resumes it, which is neither drift nor a deployment.
+                    slot.Current = new Supervised(r, null) { Running = false, Parked = true, Ended = "was stopped when Capstan stopped" };
+                }
+                else if (r == current)
                 {
                     // A current process that died while Capstan was down stays recorded as stopped: that is drift.
                     slot.Current = new Supervised(r, null) { Running = alive, Ended = alive ? null : "was not running when Capstan started" };
@@ -190,13 +195,30 @@ public sealed class ProcessTarget : ITarget, IAsyncDisposable
         await Task.WhenAll(_started.Keys.Select(p => RetireAsync(Get(p.Record.Slot), p)));
     }
 
-    /// <summary>Stops watching; processes keep running (and are adopted next time) unless the options say to stop them.</summary>
+    /// <summary>
+    /// Stops watching; processes keep running (and are adopted next time) unless the options say to stop them. Stopped
+    /// that way, each slot's current process stays on record as parked, so the next start resumes what ran.
+    /// </summary>
     public async Task ShutdownAsync()
     {
         if (_shutdown.IsCancellationRequested) return;
         await _shutdown.CancelAsync();
         if (_watch is not null) await _watch.ContinueWith(_ => { }, TaskScheduler.Default);
-        if (_options.StopAppsOnShutdown) await StopAllAsync();
+        if (_options.StopAppsOnShutdown) await ParkAllAsync();
+    }
+
+    private async Task ParkAllAsync()
+    {
+        await Task.WhenAll(_slots.Values.Select(async s =>
+        {
+            foreach (var c in s.Candidates.Snapshot()) await RetireAsync(s, c);
+            if (s.Current is { Running: true } current)
+            {
+                s.Current = null;
+                await RetireAsync(s, current, park: true);
+            }
+        }));
+        await Task.WhenAll(_started.Keys.Select(p => RetireAsync(Get(p.Record.Slot), p)));
     }
 
     public async ValueTask DisposeAsync()
@@ -230,14 +252,18 @@ public sealed class ProcessTarget : ITarget, IAsyncDisposable
             if (a == "{capstan}") argv.AddRange(_options.CapstanCommand);
             else argv.Add(Render(a));
         }
-        var psi = new ProcessStartInfo(argv[0])
+        // Each app gets its own session (setsid execs the app in place, same pid): Ctrl+C on the terminal running
+        // `capstan up` signals the whole foreground process group, and the apps must not die under the supervisor
+        // before it has stopped reconciling; Capstan stops them itself, in order.
+        List<string> session = SessionStarter is { } setsid ? [setsid, .. argv] : argv;
+        var psi = new ProcessStartInfo(session[0])
         {
             UseShellExecute = false,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             WorkingDirectory = workdir,
         };
-        foreach (var a in argv.Skip(1)) psi.ArgumentList.Add(a);
+        foreach (var a in session.Skip(1)) psi.ArgumentList.Add(a);
         var inherited = psi.Environment.Where(kv => InheritedVariables.Contains(kv.Key, StringComparer.OrdinalIgnoreCase)).ToList();
         psi.Environment.Clear();
         foreach (var (k, v) in inherited) psi.Environment[k] = v;
@@ -328,7 +354,7 @@ public sealed class ProcessTarget : ITarget, IAsyncDisposable
                 CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
     }
 
-    private async Task RetireAsync(SlotProcesses slot, Supervised p)
+    private async Task RetireAsync(SlotProcesses slot, Supervised p, bool park = false)
     {
         p.Stopping = true;
         slot.Candidates.Remove(p);
@@ -342,7 +368,8 @@ public sealed class ProcessTarget : ITarget, IAsyncDisposable
         ProcessIdentity.Reap(p.Child);
         p.Child?.Dispose();
         _started.TryRemove(p, out _);
-        await _records.RemoveAsync(p.Record, CancellationToken.None);
+        if (park) await _records.ParkAsync(p.Record, CancellationToken.None);
+        else await _records.RemoveAsync(p.Record, CancellationToken.None);
     }
 
     private async Task WatchAsync(CancellationToken ct)
@@ -378,6 +405,10 @@ public sealed class ProcessTarget : ITarget, IAsyncDisposable
             }
         }
     }
+
+    /// <summary>util-linux <c>setsid</c> where there is one (every Linux distribution ships it); null elsewhere.</summary>
+    private static readonly string? SessionStarter = OperatingSystem.IsWindows() ? null
+        : new[] { "/usr/bin/setsid", "/bin/setsid" }.FirstOrDefault(File.Exists);
 
     private static int FreePort()
     {
@@ -430,6 +461,7 @@ public sealed class ProcessTarget : ITarget, IAsyncDisposable
         public System.Diagnostics.Process? Child { get; } = child;
         public volatile bool Stopping;
         public bool Running = true;
+        public bool Parked;
         public string? Ended;
 
         public bool IsAlive()
@@ -442,6 +474,6 @@ public sealed class ProcessTarget : ITarget, IAsyncDisposable
             return ProcessIdentity.IsAlive(Record.Pid, Record.StartMark);
         }
 
-        public LiveInstance ToLive() => new(Record.Slot, Record.Version, Record.SpecHash, Record.Commit, Record.Pid, Record.Port, Record.StartedAt, Running, Ended);
+        public LiveInstance ToLive() => new(Record.Slot, Record.Version, Record.SpecHash, Record.Commit, Record.Pid, Record.Port, Record.StartedAt, Running, Ended, Parked && !Running);
     }
 }
