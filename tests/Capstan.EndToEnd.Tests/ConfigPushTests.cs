@@ -38,9 +38,11 @@ public sealed class ConfigPushTests : IAsyncLifetime
         Assert.Contains("pre-receive hook declined", push.Error);
         Assert.Equal(main, await MainAsync());
 
-        // Refs other than main (a branch, Capstan's own refs/capstan/*) are not main's business.
+        // Other branches are not main's business; Capstan's own refs (the ledger's signed anchors) are nobody else's.
         Assert.Equal(0, (await RunAsync(_checkout, "git", "push", "--quiet", "origin", "HEAD:refs/heads/wip")).ExitCode);
-        Assert.Equal(0, (await RunAsync(_checkout, "git", "push", "--quiet", "origin", "HEAD:refs/capstan/scratch")).ExitCode);
+        var anchors = await RunAsync(_checkout, "git", "push", "origin", "HEAD:refs/capstan/ledger-anchors");
+        Assert.NotEqual(0, anchors.ExitCode);
+        Assert.Contains("refs/capstan/ledger-anchors is written by Capstan only", anchors.Error);
         Assert.Equal(main, await MainAsync());
 
         // The same check before pushing, from the checkout's top and from a folder inside it.

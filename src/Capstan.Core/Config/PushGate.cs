@@ -2,8 +2,9 @@ namespace Capstan.Core.Config;
 
 /// <summary>
 /// The config repo's pre-receive check: a push whose new main has configuration errors is refused by the push
-/// itself, and the pusher reads every error (file:line:column) in git push's output. Other refs (feature branches,
-/// refs/capstan/*), deletions and valid pushes pass. It reads the pushed objects with git alone and takes no lock,
+/// itself, and the pusher reads every error (file:line:column) in git push's output. Capstan's own refs
+/// (refs/capstan/*: the signed ledger anchors) are Capstan's to write: a push to them is refused. Other refs (feature
+/// branches), deletions and valid pushes pass. It reads the pushed objects with git alone and takes no lock,
 /// so it works while the server runs.
 /// </summary>
 public sealed class PushGate(ConfigLoader loader)
@@ -18,6 +19,14 @@ public sealed class PushGate(ConfigLoader loader)
         while (await updates.ReadLineAsync(ct) is { } line)
         {
             var parts = line.Trim().Split(' ');
+            if (parts.Length == 3 && parts[2].StartsWith(CapstanRefs, StringComparison.Ordinal))
+            {
+                // Capstan writes these refs itself (git update-ref, which runs no hook); anchors pushed by a person would
+                // be unsigned or replayed, and removing them would hide a truncated ledger until the next anchor.
+                await say.WriteLineAsync($"Capstan refused the push: {parts[2]} is written by Capstan only (the ledger's signed anchors), so a push cannot create, move or delete it.");
+                refused = true;
+                continue;
+            }
             if (parts.Length != 3 || !UpdatesMain(parts[1], parts[2])) continue;
             var sha = parts[1];
             var shortSha = sha[..Math.Min(7, sha.Length)];
@@ -50,6 +59,9 @@ public sealed class PushGate(ConfigLoader loader)
         await say.FlushAsync(ct);
         return refused ? 1 : 0;
     }
+
+    /// <summary>The refs only Capstan writes.</summary>
+    public const string CapstanRefs = "refs/capstan/";
 
     /// <summary>True for a line that creates or moves main (a deletion has an all-zero new id).</summary>
     private static bool UpdatesMain(string newSha, string refName) => refName == ConfigRepo.BranchRef && newSha.Any(c => c != '0');
