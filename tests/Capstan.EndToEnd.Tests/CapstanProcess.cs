@@ -26,11 +26,16 @@ public static partial class CapstanExe
     public sealed record Run(int ExitCode, string Output, string Error);
 
     /// <summary>Runs a verb to completion and returns its exit code and output.</summary>
-    public static async Task<Run> RunAsync(params string[] args)
+    public static Task<Run> RunAsync(params string[] args) => RunInAsync(null, Path, args);
+
+    /// <summary>Runs <paramref name="program"/> (capstan, git …) in <paramref name="folder"/> (null: here) to completion, with no terminal to ask on.</summary>
+    public static async Task<Run> RunInAsync(string? folder, string program, params string[] args)
     {
-        var psi = new ProcessStartInfo(Path) { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
+        var psi = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
+        if (folder is not null) psi.WorkingDirectory = folder;
         foreach (var a in args) psi.ArgumentList.Add(a);
         psi.Environment["NO_COLOR"] = "1";
+        psi.Environment["GIT_TERMINAL_PROMPT"] = "0";
         TestClock.Apply(psi);
         using var p = Process.Start(psi)!;
         p.StandardInput.Close();

@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace Capstan.EndToEnd.Tests;
 
 /// <summary>The embedded config repo refuses, in the push itself, a main that does not validate.</summary>
@@ -96,18 +94,5 @@ public sealed class ConfigPushTests : IAsyncLifetime
         return r.Output;
     }
 
-    private static async Task<CapstanExe.Run> RunAsync(string dir, string file, params string[] args)
-    {
-        var psi = new ProcessStartInfo(file) { WorkingDirectory = dir, RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        psi.Environment["NO_COLOR"] = "1";
-        psi.Environment["GIT_TERMINAL_PROMPT"] = "0";
-        using var p = Process.Start(psi)!;
-        p.StandardInput.Close();
-        var output = p.StandardOutput.ReadToEndAsync();
-        var error = p.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-        await p.WaitForExitAsync(timeout.Token);
-        return new CapstanExe.Run(p.ExitCode, await output, await error);
-    }
+    private static Task<CapstanExe.Run> RunAsync(string dir, string file, params string[] args) => CapstanExe.RunInAsync(dir, file, args);
 }

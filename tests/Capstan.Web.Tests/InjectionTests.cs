@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
@@ -208,12 +207,12 @@ public sealed class InjectionTests(Chromium chromium, CapstanServer server) : IC
     /// <summary>Commits the runbook, a hostile app description and a table of hostile rows, and waits until `diag` lists the runbook.</summary>
     private async Task PushAsync(Dictionary<string, string> files, string database)
     {
-        await RunAsync("sqlite3", null, database, "CREATE TABLE hostile (text TEXT); " +
+        await Programs.RunAsync("sqlite3", null, database, "CREATE TABLE hostile (text TEXT); " +
             string.Concat(Payloads.Select(p => $"INSERT INTO hostile VALUES ('{p.Replace("'", "''", StringComparison.Ordinal)}');")));
         var clone = Path.Combine(Path.GetTempPath(), "capstan-web-config-" + Guid.NewGuid().ToString("N")[..8]);
         try
         {
-            await RunAsync("git", null, "clone", "--quiet", Path.Combine(server.DataDir, "config.git"), clone);
+            await Programs.RunAsync("git", null, "clone", "--quiet", Path.Combine(server.DataDir, "config.git"), clone);
             foreach (var (path, content) in files)
             {
                 Directory.CreateDirectory(Path.GetDirectoryName(Path.Combine(clone, path))!);
@@ -223,9 +222,9 @@ public sealed class InjectionTests(Chromium chromium, CapstanServer server) : IC
             var yaml = await File.ReadAllTextAsync(app);
             yaml = Regex.Replace(yaml, "^description: .*$", "description: '" + ("demo " + ImgTag).Replace("'", "''", StringComparison.Ordinal) + "'", RegexOptions.Multiline);
             await File.WriteAllTextAsync(app, yaml);
-            await RunAsync("git", clone, "add", "-A");
-            await RunAsync("git", clone, "-c", "user.name=Carol Viewer", "-c", "user.email=carol@example.com", "commit", "--quiet", "-m", "hostile " + ImgTag);
-            await RunAsync("git", clone, "push", "--quiet", "origin", "HEAD:main");
+            await Programs.RunAsync("git", clone, "add", "-A");
+            await Programs.RunAsync("git", clone, "-c", "user.name=Carol Viewer", "-c", "user.email=carol@example.com", "commit", "--quiet", "-m", "hostile " + ImgTag);
+            await Programs.RunAsync("git", clone, "push", "--quiet", "origin", "HEAD:main");
         }
         finally
         {
@@ -239,18 +238,5 @@ public sealed class InjectionTests(Chromium chromium, CapstanServer server) : IC
             Assert.True(DateTime.UtcNow < deadline, "the server never picked up the pushed runbook: " + stdout);
             await Task.Delay(200);
         }
-    }
-
-    private static async Task<string> RunAsync(string program, string? folder, params string[] args)
-    {
-        var psi = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        if (folder is not null) psi.WorkingDirectory = folder;
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        using var p = Process.Start(psi)!;
-        var stdout = await p.StandardOutput.ReadToEndAsync();
-        var stderr = await p.StandardError.ReadToEndAsync();
-        await p.WaitForExitAsync();
-        Assert.True(p.ExitCode == 0, $"{program} {string.Join(' ', args)} exited {p.ExitCode}: {stderr}");
-        return stdout;
     }
 }

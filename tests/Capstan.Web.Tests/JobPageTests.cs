@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Microsoft.Playwright;
@@ -205,21 +204,21 @@ public sealed class JobPageTests(Chromium chromium, CapstanServer server, ITestO
     private async Task PushAsync(Dictionary<string, string> files)
     {
         if (!File.Exists(Orders))
-            await RunAsync("sqlite3", null, Orders, "CREATE TABLE orders (id INTEGER PRIMARY KEY, state TEXT); WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 30) INSERT INTO orders SELECT i, 'order-' || i FROM n;");
+            await Programs.RunAsync("sqlite3", null, Orders, "CREATE TABLE orders (id INTEGER PRIMARY KEY, state TEXT); WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 30) INSERT INTO orders SELECT i, 'order-' || i FROM n;");
         var clone = Path.Combine(Path.GetTempPath(), "capstan-web-config-" + Guid.NewGuid().ToString("N")[..8]);
         try
         {
-            await GitAsync(null, "clone", "--quiet", Path.Combine(server.DataDir, "config.git"), clone);
+            await Programs.GitAsync(null, "clone", "--quiet", Path.Combine(server.DataDir, "config.git"), clone);
             foreach (var (path, content) in files)
             {
                 Directory.CreateDirectory(Path.GetDirectoryName(Path.Combine(clone, path))!);
                 await File.WriteAllTextAsync(Path.Combine(clone, path), content);
             }
-            await GitAsync(clone, "add", "-A");
-            if ((await GitAsync(clone, "status", "--porcelain")).Length > 0)
+            await Programs.GitAsync(clone, "add", "-A");
+            if ((await Programs.GitAsync(clone, "status", "--porcelain")).Length > 0)
             {
-                await GitAsync(clone, "-c", "user.name=Alice Admin", "-c", "user.email=alice@example.com", "commit", "--quiet", "-m", "add the long runbook");
-                await GitAsync(clone, "push", "--quiet", "origin", "HEAD:main");
+                await Programs.GitAsync(clone, "-c", "user.name=Alice Admin", "-c", "user.email=alice@example.com", "commit", "--quiet", "-m", "add the long runbook");
+                await Programs.GitAsync(clone, "push", "--quiet", "origin", "HEAD:main");
             }
         }
         finally
@@ -234,20 +233,5 @@ public sealed class JobPageTests(Chromium chromium, CapstanServer server, ITestO
             Assert.True(DateTime.UtcNow < deadline, "the server never picked up the pushed runbook: " + stdout);
             await Task.Delay(200);
         }
-    }
-
-    private static Task<string> GitAsync(string? folder, params string[] args) => RunAsync("git", folder, args);
-
-    private static async Task<string> RunAsync(string program, string? folder, params string[] args)
-    {
-        var psi = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        if (folder is not null) psi.WorkingDirectory = folder;
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        using var p = Process.Start(psi)!;
-        var stdout = await p.StandardOutput.ReadToEndAsync();
-        var stderr = await p.StandardError.ReadToEndAsync();
-        await p.WaitForExitAsync();
-        Assert.True(p.ExitCode == 0, $"{program} {string.Join(' ', args)} exited {p.ExitCode}: {stderr}");
-        return stdout;
     }
 }

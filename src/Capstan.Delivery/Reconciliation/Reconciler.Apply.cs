@@ -194,15 +194,7 @@ public sealed partial class Reconciler
             ct.ThrowIfCancellationRequested();
             if (outcome.Healthy && outcome.Instance is { } live)
             {
-                lock (s)
-                {
-                    s.Health = HealthState.Healthy;
-                    s.Sync = SyncState.Synced;
-                    s.FailedKey = null;
-                    s.DriftReported = false;
-                    s.Detail = outcome.Detail;
-                    s.LastProbe = clock.GetTimestamp();
-                }
+                lock (s) MarkHealthy(s, outcome.Detail);
                 await AdoptedAsync(slot, live, "restarted");
                 return;
             }
@@ -231,6 +223,17 @@ public sealed partial class Reconciler
         }
     }
 
+    /// <summary>A slot whose release runs and answered its health check (the caller holds the slot's lock).</summary>
+    private void MarkHealthy(SlotState s, string detail)
+    {
+        s.Health = HealthState.Healthy;
+        s.Sync = SyncState.Synced;
+        s.FailedKey = null;
+        s.DriftReported = false;
+        s.Detail = detail;
+        s.LastProbe = clock.GetTimestamp();
+    }
+
     /// <summary>The adoption note: what runs in a slot after a start, and whether it was still running or started again.</summary>
     private Task AdoptedAsync(Slot slot, LiveInstance live, string how) =>
         ledger.AppendAsync("delivery.adopted", "capstan", null, null, new
@@ -252,13 +255,8 @@ public sealed partial class Reconciler
             clock.GetUtcNow(), DeploymentRecord.Healthy, outcome.Detail, cause?.RequestId), CancellationToken.None);
         lock (s)
         {
-            s.Health = HealthState.Healthy;
-            s.Sync = SyncState.Synced;
-            s.FailedKey = null;
-            s.DriftReported = false;
-            s.Detail = outcome.Detail;
+            MarkHealthy(s, outcome.Detail);
             s.LastDeploy = record;
-            s.LastProbe = clock.GetTimestamp();
         }
         await ledger.AppendAsync("delivery.healthy", actor, progress?.Room ?? RoomOf(slot.Environment), progress?.Thread, new
         {

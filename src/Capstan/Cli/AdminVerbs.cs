@@ -79,7 +79,7 @@ public static class AdminVerbs
                 catch (InvalidOperationException ex) { throw new CommandFailedException(ex.Message); }
             }
             await using var store = new SqliteLedgerStore(new SqliteDatabase(data.Database));
-            var report = await LedgerAudit.RunAsync(store, history.ReadAll(), expected, expectedFrom, TimeProvider.System, ct);
+            var report = await LedgerAudit.RunAsync(store, history.ReadAll(), expected, expectedFrom, Composition.Clock, ct);
             if (report.Intact)
             {
                 Console.Out.WriteLine(report.Summary);
@@ -222,7 +222,7 @@ public static class AdminVerbs
     private static async Task AnchorAsync(DataFolder data, ILedgerStore store)
     {
         using var logs = LoggerFactory.Create(b => b.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace)); // stdout is the token
-        await using var anchoring = LedgerAnchoring.Open(data, store, TimeProvider.System, logs.CreateLogger<LedgerAnchoring>());
+        await using var anchoring = LedgerAnchoring.Open(data, store, Composition.Clock, logs.CreateLogger<LedgerAnchoring>());
     }
 
     private static async Task<(AccessTokens, Core.Ledger.Ledger, Core.Policy.AccessPolicy)> OpenAccessAsync(DataFolder data, CancellationToken ct)
