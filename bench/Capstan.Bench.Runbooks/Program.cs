@@ -12,7 +12,7 @@ using Capstan.Core.Jobs;
 using Capstan.Core.Ledger;
 using Capstan.Runbooks;
 using Capstan.Runbooks.Config;
-using Capstan.Runbooks.Secrets;
+using Capstan.Core.Secrets;
 using Capstan.Runbooks.Steps;
 using Capstan.Runbooks.Transfers;
 

@@ -100,6 +100,7 @@ public sealed class CapstanNode : IAsyncDisposable
             .AddSingleton(Feed).AddSingleton(Outbox).AddSingleton(Confirmations).AddSingleton(Metrics).AddSingleton(Registry)
             .AddSingleton(Tokens).AddSingleton(Reloader).AddSingleton(Jobs).AddSingleton(Jobs.Jobs).AddSingleton(Egress);
         services.AddSingleton<ConfigWriter>();
+        services.AddSingleton<Secrets.SecretStore>();
         services.AddSingleton<IHostedService>(Reloader);
         services.AddSingleton<IHostedService>(Jobs);
         services.AddSingleton<ICancellationSource>(Jobs);

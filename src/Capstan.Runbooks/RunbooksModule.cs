@@ -3,6 +3,7 @@ using Capstan.Core.Config;
 using Capstan.Runbooks.Chat;
 using Capstan.Runbooks.Config;
 using Capstan.Runbooks.Plugins;
+using Capstan.Core.Secrets;
 using Capstan.Runbooks.Secrets;
 using Capstan.Runbooks.Steps;
 using Capstan.Runbooks.Transfers;
@@ -30,7 +31,6 @@ public static class RunbooksModule
         services.AddSingleton<FetchedFiles>();
         services.AddSingleton<Fetcher>();
         services.AddSingleton<IHostedService, FetchResumer>();
-        services.AddSingleton<SecretStore>();
         services.AddSingleton<IHostedService, SecretsAtStart>();
         services.AddSingleton<HttpProbe>();
         services.AddSingleton<StepRunner>();

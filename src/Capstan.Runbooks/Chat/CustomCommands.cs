@@ -4,7 +4,7 @@ using Capstan.Core.Config;
 using Capstan.Core.Jobs;
 using Capstan.Core.Ledger;
 using Capstan.Runbooks.Config;
-using Capstan.Runbooks.Secrets;
+using Capstan.Core.Secrets;
 using Capstan.Runbooks.Steps;
 using Microsoft.Extensions.Hosting;
 

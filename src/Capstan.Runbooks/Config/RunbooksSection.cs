@@ -1,3 +1,4 @@
+using Capstan.Core.Secrets;
 using Capstan.Core.Commands;
 using Capstan.Core.Config;
 using YamlDotNet.RepresentationModel;
@@ -132,7 +133,7 @@ public sealed class RunbooksSection : IConfigSection
         var secrets = new Dictionary<string, IReadOnlyList<Destination>>(StringComparer.Ordinal);
         foreach (var (secret, keyNode, value) in src.Entries(src.Map(src.Get(root, "secrets"), "secrets")))
         {
-            if (!Secrets.SecretStore.ValidName(secret)) { src.Fail(keyNode, $"secret names use letters, digits, '-' and '_'; '{secret}' does not"); continue; }
+            if (!Core.Secrets.SecretStore.ValidName(secret)) { src.Fail(keyNode, $"secret names use letters, digits, '-' and '_'; '{secret}' does not"); continue; }
             var list = List(value, $"secrets.{secret}");
             if (list.Count == 0) src.Fail(value, $"list where secret '{secret}' may be sent, such as {secret}: [https://api.example.com]");
             secrets[secret] = list;

@@ -1,3 +1,4 @@
+using Capstan.Core.Secrets;
 using Capstan.Core.Config;
 using YamlDotNet.RepresentationModel;
 
@@ -159,7 +160,7 @@ internal sealed class StepReader(YamlSource src, IReadOnlyDictionary<string, str
             src.OnlyKeys(m, what, "secret");
             var secret = src.Text(src.Get(m, "secret"), $"{what} secret");
             if (secret is null) { src.Fail(node, $"{what} must be a value or {{ secret: NAME }}"); return null; }
-            if (!Secrets.SecretStore.ValidName(secret)) { src.Fail(src.Get(m, "secret"), $"secret names use letters, digits, '-' and '_'; '{secret}' does not"); return null; }
+            if (!Core.Secrets.SecretStore.ValidName(secret)) { src.Fail(src.Get(m, "secret"), $"secret names use letters, digits, '-' and '_'; '{secret}' does not"); return null; }
             return new TextValue("", secret, (int)node.Start.Line, (int)node.Start.Column);
         }
         var t = src.Text(node, what);

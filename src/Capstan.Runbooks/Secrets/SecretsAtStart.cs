@@ -1,3 +1,4 @@
+using Capstan.Core.Secrets;
 using Microsoft.Extensions.Hosting;
 
 namespace Capstan.Runbooks.Secrets;

@@ -2,7 +2,7 @@ using System.Globalization;
 using Capstan.Core.Commands;
 using Capstan.Core.Jobs;
 using Capstan.Runbooks.Config;
-using Capstan.Runbooks.Secrets;
+using Capstan.Core.Secrets;
 
 namespace Capstan.Runbooks.Steps;
 

@@ -1,6 +1,6 @@
 using System.Text.RegularExpressions;
 using Capstan.Runbooks.Config;
-using Capstan.Runbooks.Secrets;
+using Capstan.Core.Secrets;
 
 namespace Capstan.Runbooks.Steps;
 

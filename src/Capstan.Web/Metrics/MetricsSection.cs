@@ -1,5 +1,5 @@
 using Capstan.Core.Config;
-using Capstan.Runbooks.Secrets;
+using Capstan.Core.Secrets;
 using YamlDotNet.RepresentationModel;
 
 namespace Capstan.Web.Metrics;

@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using Capstan.Core.Config;
-using Capstan.Runbooks.Secrets;
+using Capstan.Core.Secrets;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 

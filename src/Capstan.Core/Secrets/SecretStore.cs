@@ -3,7 +3,7 @@ using Capstan.Core.Config;
 using Capstan.Core.Ledger;
 using YamlDotNet.RepresentationModel;
 
-namespace Capstan.Runbooks.Secrets;
+namespace Capstan.Core.Secrets;
 
 /// <summary>
 /// Secret values named by runbooks (<c>secret: db-readonly</c>): from the environment variable
