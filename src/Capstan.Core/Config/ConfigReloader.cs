@@ -35,8 +35,10 @@ public sealed class ConfigReloader(ConfigRepo repo, ConfigLoader loader, ConfigS
             _seen ??= state.Current.Commit;
             var head = repo.HeadSha();
             if (head is null || head == _seen) return state.Current;
-            _seen = head;
+            // Seen only once it could be read: a head that failed to read (objects still arriving, a broken ref) is read
+            // again on the next tick, whichever loop asked first, instead of being skipped for good.
             var commit = repo.ReadCommit(head);
+            _seen = head;
             try
             {
                 var snapshot = loader.Load(head, commit.When, repo.ReadFiles(head));
