@@ -46,6 +46,14 @@ public static partial class CapstanExe
         return new Run(p.ExitCode, await output, await error);
     }
 
+    /// <summary>Runs git in <paramref name="folder"/> (null: here), fails the test when it fails, and returns what it printed.</summary>
+    public static async Task<string> GitAsync(string? folder, params string[] args)
+    {
+        var run = await RunInAsync(folder, "git", args);
+        Assert.True(run.ExitCode == 0, $"git {string.Join(' ', args)} failed: {run.Error}");
+        return run.Output;
+    }
+
     public static int FreePort()
     {
         var l = new TcpListener(IPAddress.Loopback, 0);

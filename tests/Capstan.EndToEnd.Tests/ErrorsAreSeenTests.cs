@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using Microsoft.Data.Sqlite;
@@ -123,17 +122,8 @@ public sealed class ErrorsAreSeenTests : IDisposable
         await GitAsync("--git-dir", ConfigRepo, "update-ref", "refs/heads/main", sha);
     }
 
-    private static async Task<string> GitAsync(params string[] args)
-    {
-        var psi = new ProcessStartInfo("git") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        using var p = Process.Start(psi)!;
-        var output = p.StandardOutput.ReadToEndAsync();
-        var error = p.StandardError.ReadToEndAsync();
-        await p.WaitForExitAsync();
-        Assert.True(p.ExitCode == 0, $"git {string.Join(' ', args)} failed: {await error}");
-        return await output;
-    }
+
+    private static Task<string> GitAsync(params string[] args) => CapstanExe.GitAsync(null, args);
 
     private static string ReadLogs(string folder)
     {

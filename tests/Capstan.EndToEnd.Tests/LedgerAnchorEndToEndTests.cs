@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Microsoft.Data.Sqlite;
 
 namespace Capstan.EndToEnd.Tests;
@@ -9,11 +8,11 @@ public sealed class LedgerAnchorEndToEndTests
     public async Task Deleting_the_newest_entries_after_a_stop_is_named_by_ledger_verify_even_with_the_local_anchors_removed()
     {
         var mirror = Path.Combine(Path.GetTempPath(), "capstan-e2e-mirror-" + Guid.NewGuid().ToString("N")[..8] + ".git");
-        await GitAsync(Path.GetTempPath(), "init", "--bare", "--quiet", mirror);
-        await GitAsync(mirror, "config", "receive.denyNonFastForwards", "true");
+        await CapstanExe.GitAsync(Path.GetTempPath(), "init", "--bare", "--quiet", mirror);
+        await CapstanExe.GitAsync(mirror, "config", "receive.denyNonFastForwards", "true");
 
         await using var server = await CapstanServer.StartAsync();
-        await GitAsync(Path.Combine(server.Data, "config.git"), "remote", "add", "backup", mirror); // the config repo's mirror
+        await CapstanExe.GitAsync(Path.Combine(server.Data, "config.git"), "remote", "add", "backup", mirror); // the config repo's mirror
         foreach (var text in new[] { "whoami", "help", "history 5" })
             Assert.Equal(0, (await CapstanExe.RunAsync("say", "--data", server.Data, "--as", "bob", text)).ExitCode);
         Assert.Equal(0, await server.StopAsync());
@@ -21,7 +20,7 @@ public sealed class LedgerAnchorEndToEndTests
         var intact = await CapstanExe.RunAsync("ledger", "verify", "--data", server.Data);
         Assert.True(intact.ExitCode == 0, intact.Output + intact.Error);
         Assert.Matches(@"^Ledger intact: (\d+) entries checked; entry \1 was anchored at ", intact.Output);
-        Assert.Contains("Anchor the ledger at entry", await GitAsync(mirror, "log", "refs/capstan/ledger-anchors"));
+        Assert.Contains("Anchor the ledger at entry", await CapstanExe.GitAsync(mirror, "log", "refs/capstan/ledger-anchors"));
 
         // An insider deletes the newest entries (the chain that is left is a valid chain) and the local anchors.
         long last;
@@ -37,21 +36,9 @@ public sealed class LedgerAnchorEndToEndTests
         Assert.Contains($"Entries {last - 2}–{last} were anchored at ", local.Output);
         Assert.Contains("but are missing: the ledger was cut short after they were written.", local.Output);
 
-        await GitAsync(Path.Combine(server.Data, "config.git"), "update-ref", "-d", "refs/capstan/ledger-anchors");
+        await CapstanExe.GitAsync(Path.Combine(server.Data, "config.git"), "update-ref", "-d", "refs/capstan/ledger-anchors");
         var fromMirror = await CapstanExe.RunAsync("ledger", "verify", "--data", server.Data, "--anchors", mirror);
         Assert.Equal(1, fromMirror.ExitCode);
         Assert.Contains($"Entries {last - 2}–{last} were anchored at ", fromMirror.Output);
-    }
-
-    private static async Task<string> GitAsync(string dir, params string[] args)
-    {
-        var psi = new ProcessStartInfo("git") { WorkingDirectory = dir, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        using var p = Process.Start(psi)!;
-        var output = await p.StandardOutput.ReadToEndAsync();
-        var error = await p.StandardError.ReadToEndAsync();
-        await p.WaitForExitAsync();
-        Assert.True(p.ExitCode == 0, $"git {string.Join(' ', args)}: {error}");
-        return output;
     }
 }

@@ -1,3 +1,4 @@
+using Capstan.Testing;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
@@ -154,6 +155,7 @@ public sealed class TerminalServer : IAsyncDisposable
         var psi = new ProcessStartInfo("script") { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var a in new[] { "-qfec", command, "/dev/null" }) psi.ArgumentList.Add(a);
         psi.Environment["NO_COLOR"] = "1";
+        TestClock.Apply(psi);
         var script = Process.Start(psi)!;
         var server = new TerminalServer(script, data);
         script.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (server._output) server._output.AppendLine(e.Data); };
