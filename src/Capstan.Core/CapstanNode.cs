@@ -99,6 +99,8 @@ public sealed class CapstanNode : IAsyncDisposable
             .AddSingleton(Ledger).AddSingleton(ConfigRepo).AddSingleton(ConfigLoader).AddSingleton(Config).AddSingleton(Rooms)
             .AddSingleton(Feed).AddSingleton(Outbox).AddSingleton(Confirmations).AddSingleton(Metrics).AddSingleton(Registry)
             .AddSingleton(Tokens).AddSingleton(Reloader).AddSingleton(Jobs).AddSingleton(Jobs.Jobs).AddSingleton(Egress);
+        services.AddSingleton<IDatabase>(Database);
+        services.AddSingleton<Leadership.ILeadership, Leadership.SoloLeadership>(); // one node leads itself; a test or a replica set registers its own after this
         services.AddSingleton<ConfigWriter>();
         services.AddSingleton<Secrets.SecretStore>();
         services.AddSingleton<IHostedService>(Reloader);

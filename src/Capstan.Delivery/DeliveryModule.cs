@@ -28,7 +28,7 @@ public static class DeliveryModule
     public static IServiceCollection AddDelivery(this IServiceCollection services, DeliveryOptions? options = null)
     {
         services.AddSingleton(options ?? new DeliveryOptions());
-        services.AddSingleton<DeliveryStore>();
+        services.AddSingleton<IDeliveryStore, DeliveryStore>();
         services.AddSingleton<ProcessTarget>();
         services.AddSingleton<ITarget>(sp => sp.GetRequiredService<ProcessTarget>());
         services.AddSingleton<RequestThreads>();

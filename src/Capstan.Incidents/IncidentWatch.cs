@@ -1,4 +1,5 @@
 using Capstan.Core.Config;
+using Capstan.Core.Leadership;
 using Capstan.Core.Ledger;
 using Capstan.Incidents.Config;
 using Capstan.Incidents.Desk;
@@ -24,9 +25,11 @@ public sealed class IncidentWatch : BackgroundService
     private readonly DeliveryQueue queue;
     private readonly IncidentsOptions options;
     private readonly ILogger _log;
+    private readonly ILeadership leadership;
 
-    public IncidentWatch(IncidentDesk desk, Escalation escalation, EventRouter events, DeliveryQueue queue, IncidentsOptions options, ConfigState config, Redactor redactor, ILogger<IncidentWatch>? log = null)
+    public IncidentWatch(IncidentDesk desk, Escalation escalation, EventRouter events, DeliveryQueue queue, IncidentsOptions options, ConfigState config, Redactor redactor, ILeadership leadership, ILogger<IncidentWatch>? log = null)
     {
+        this.leadership = leadership;
         _log = log ?? NullLogger<IncidentWatch>.Instance;
         this.desk = desk;
         this.escalation = escalation;
@@ -67,6 +70,12 @@ public sealed class IncidentWatch : BackgroundService
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         if (!options.Background) return;
+        // Only the leader routes, escalates and delivers: a page or a webhook goes out once per deployment.
+        await leadership.WhileLeaderAsync(WatchAsync, stoppingToken);
+    }
+
+    private async Task WatchAsync(CancellationToken stoppingToken)
+    {
         while (!stoppingToken.IsCancellationRequested)
         {
             try { await TickAsync(stoppingToken); }

@@ -30,6 +30,7 @@ public static class IncidentsModule
     {
         services.AddSingleton(options ?? new IncidentsOptions());
         services.AddSingleton<IncidentStore>();
+        services.AddSingleton<IIncidentStore>(sp => sp.GetRequiredService<IncidentStore>()); // the web pages still ask for the class until they move into this module
         services.AddSingleton<OnCallRoster>();
         services.AddSingleton<DeliveryQueue>();
         services.AddSingleton<Notifier>();

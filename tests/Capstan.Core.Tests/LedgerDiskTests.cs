@@ -154,7 +154,7 @@ public sealed class LedgerDiskTests : IAsyncLifetime
         await using var c = new SqliteConnection($"Data Source={DbPath};Pooling=False");
         await c.OpenAsync();
         await c.ExecuteAsync("PRAGMA journal_mode=WAL; CREATE TABLE schema_migrations (id INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)");
-        foreach (var m in SqliteMigrations.All.Where(m => m.Id <= 4))
+        foreach (var m in CoreMigrations.Sqlite.Where(m => m.Id <= 4))
         {
             await c.ExecuteAsync(m.Sql);
             await c.ExecuteAsync("INSERT INTO schema_migrations (id, name, applied_at) VALUES (@Id, @Name, '2026-12-01T00:00:00.0000000Z')", new { m.Id, m.Name });

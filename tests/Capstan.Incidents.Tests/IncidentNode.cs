@@ -90,7 +90,7 @@ public sealed class IncidentNode : IAsyncDisposable
     public T Get<T>() where T : notnull => Services.GetRequiredService<T>();
 
     public IncidentDesk Desk => Get<IncidentDesk>();
-    public IncidentStore Store => Get<IncidentStore>();
+    public IIncidentStore Store => Get<IIncidentStore>();
 
     /// <summary>Runs one background pass (routes, escalation, reminders, the notification queue) at the clock's time.</summary>
     public Task<int> TickAsync() => Get<IncidentWatch>().TickAsync(CancellationToken.None);

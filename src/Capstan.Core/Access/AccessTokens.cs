@@ -28,7 +28,7 @@ public sealed record IssuedToken(TokenInfo Info, string Secret);
 /// Per-person tokens (API bearer tokens, browser sessions, one-time sign-in links). Only a SHA-256 of each
 /// secret is stored, so a copy of the database does not let anyone sign in.
 /// </summary>
-public sealed class AccessTokens(SqliteDatabase db, TimeProvider clock)
+public sealed class AccessTokens(IDatabase db, TimeProvider clock)
 {
     /// <summary>How long a validated token is trusted without asking the database again (revocations in this process apply at once).</summary>
     public static readonly TimeSpan CacheLifetime = TimeSpan.FromSeconds(5);
@@ -40,7 +40,7 @@ public sealed class AccessTokens(SqliteDatabase db, TimeProvider clock)
         var secret = $"cap_{id}_{Base64Url(RandomNumberGenerator.GetBytes(24))}";
         var now = clock.GetUtcNow();
         var info = new TokenInfo(id, person, kind, label, now, lifetime is null ? null : now + lifetime, null, null);
-        await using var c = await db.OpenAsync(ct);
+        await using var c = await db.OpenConnectionAsync(ct);
         await c.ExecuteAsync("INSERT INTO access_tokens (id, person, kind, secret_hash, label, created_at, expires_at) VALUES (@id, @person, @kind, @hash, @label, @created, @expires)",
             new { id, person, kind = kind.ToString(), hash = Hash(secret), label, created = now.ToString("O"), expires = info.ExpiresAt?.ToString("O") });
         return new IssuedToken(info, secret);
@@ -58,7 +58,7 @@ public sealed class AccessTokens(SqliteDatabase db, TimeProvider clock)
         var now0 = clock.GetUtcNow();
         if (!consume && kind is null && _valid.TryGetValue(hash, out var cached) && cached.Until > now0 && (cached.Token.ExpiresAt is null || cached.Token.ExpiresAt > now0))
             return (cached.Token, null);
-        await using var c = await db.OpenAsync(ct);
+        await using var c = await db.OpenConnectionAsync(ct);
         var row = await c.QueryFirstOrDefaultAsync<Row>("SELECT id, person, kind, label, created_at, expires_at, used_at, revoked_at FROM access_tokens WHERE secret_hash = @h", new { h = hash });
         if (row is null) return (null, "This token is not known: it may be mistyped or forged. Create a new one with `capstan token create`.");
         var t = row.ToInfo();
@@ -85,7 +85,7 @@ public sealed class AccessTokens(SqliteDatabase db, TimeProvider clock)
 
     public async Task<IReadOnlyList<TokenInfo>> ListAsync(string? person, CancellationToken ct)
     {
-        await using var c = await db.OpenAsync(ct);
+        await using var c = await db.OpenConnectionAsync(ct);
         var rows = await c.QueryAsync<Row>("SELECT id, person, kind, label, created_at, expires_at, used_at, revoked_at FROM access_tokens WHERE (@person IS NULL OR person = @person) AND kind = 'Api' ORDER BY created_at", new { person });
         return rows.Select(r => r.ToInfo()).ToList();
     }
@@ -94,7 +94,7 @@ public sealed class AccessTokens(SqliteDatabase db, TimeProvider clock)
     public async Task<int> RevokeAsync(string? id, string? person, CancellationToken ct)
     {
         _valid.Clear();
-        await using var c = await db.OpenAsync(ct);
+        await using var c = await db.OpenConnectionAsync(ct);
         return await c.ExecuteAsync("UPDATE access_tokens SET revoked_at = @now WHERE revoked_at IS NULL AND kind <> 'LocalAdmin' AND (id = @id OR person = @person)",
             new { id, person, now = clock.GetUtcNow().ToString("O") });
     }

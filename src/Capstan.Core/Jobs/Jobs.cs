@@ -6,7 +6,7 @@ using Dapper;
 namespace Capstan.Core.Jobs;
 
 /// <summary>The durable store of jobs in the data folder's database, and the read model for chat and the web.</summary>
-public sealed class Jobs(SqliteDatabase db, TimeProvider clock)
+public sealed class Jobs(IDatabase db, TimeProvider clock)
 {
     /// <summary>Lines of output kept per job; beyond this the job notes that output was cut.</summary>
     public const int MaxOutputLines = 100_000;
@@ -15,7 +15,7 @@ public sealed class Jobs(SqliteDatabase db, TimeProvider clock)
 
     internal async Task<JobRecord> CreateAsync(JobRequest request, CancellationToken ct)
     {
-        await using var c = await db.OpenAsync(ct);
+        await using var c = await db.OpenConnectionAsync(ct);
         var now = clock.GetUtcNow();
         var id = await c.ExecuteScalarAsync<long>(
             "INSERT INTO jobs (kind, title, actor, room, thread, state, status, resume, timeout_ms, created_at) VALUES (@Kind, @Title, @Actor, @Room, @Thread, 'Running', '', @Resume, @Timeout, @At) RETURNING id",
@@ -27,7 +27,7 @@ public sealed class Jobs(SqliteDatabase db, TimeProvider clock)
     public async Task<JobView?> GetAsync(string id, CancellationToken ct, long fromLine = 0)
     {
         if (!JobId.TryParse(id, out var number)) return null;
-        await using var c = await db.OpenAsync(ct);
+        await using var c = await db.OpenConnectionAsync(ct);
         var row = await c.QuerySingleOrDefaultAsync<Row>($"SELECT {Columns}, result FROM jobs WHERE id = @number", new { number });
         if (row is null) return null;
         fromLine = Math.Max(0, fromLine);
@@ -42,20 +42,20 @@ public sealed class Jobs(SqliteDatabase db, TimeProvider clock)
     /// <summary>Running jobs first, then the most recent finished ones.</summary>
     public async Task<IReadOnlyList<JobRecord>> ListAsync(int recent, CancellationToken ct)
     {
-        await using var c = await db.OpenAsync(ct);
+        await using var c = await db.OpenConnectionAsync(ct);
         var rows = await c.QueryAsync<Row>($"SELECT {Columns} FROM jobs ORDER BY CASE state WHEN 'Running' THEN 0 ELSE 1 END, id DESC LIMIT @recent", new { recent });
         return rows.Select(r => r.ToRecord()).ToList();
     }
 
     internal async Task<IReadOnlyList<JobRecord>> RunningAsync(CancellationToken ct)
     {
-        await using var c = await db.OpenAsync(ct);
+        await using var c = await db.OpenConnectionAsync(ct);
         return (await c.QueryAsync<Row>($"SELECT {Columns} FROM jobs WHERE state = 'Running' ORDER BY id")).Select(r => r.ToRecord()).ToList();
     }
 
     internal async Task<IReadOnlyList<JobRecord>> ResumableAsync(string kind, CancellationToken ct)
     {
-        await using var c = await db.OpenAsync(ct);
+        await using var c = await db.OpenConnectionAsync(ct);
         return (await c.QueryAsync<Row>($"SELECT {Columns} FROM jobs WHERE state = 'Interrupted' AND kind = @kind AND resume IS NOT NULL ORDER BY id", new { kind }))
             .Select(r => r.ToRecord()).ToList();
     }
@@ -63,27 +63,27 @@ public sealed class Jobs(SqliteDatabase db, TimeProvider clock)
     /// <summary>Puts an interrupted job back to running; false when someone else already did.</summary>
     internal async Task<bool> ReopenAsync(long number, CancellationToken ct)
     {
-        await using var c = await db.OpenAsync(ct);
+        await using var c = await db.OpenConnectionAsync(ct);
         return await c.ExecuteAsync("UPDATE jobs SET state = 'Running', summary = NULL, ended_at = NULL WHERE id = @number AND state = 'Interrupted'", new { number }) == 1;
     }
 
     /// <summary>How many output lines a job has kept (a resumed job appends after them).</summary>
     internal async Task<long> OutputCountAsync(long number, CancellationToken ct)
     {
-        await using var c = await db.OpenAsync(ct);
+        await using var c = await db.OpenConnectionAsync(ct);
         return await c.ExecuteScalarAsync<long>("SELECT count(*) FROM job_output WHERE job = @number", new { number });
     }
 
     internal async Task SetMessageAsync(long number, string messageId, CancellationToken ct)
     {
-        await using var c = await db.OpenAsync(ct);
+        await using var c = await db.OpenConnectionAsync(ct);
         await c.ExecuteAsync("UPDATE jobs SET progress_message = @messageId WHERE id = @number", new { number, messageId });
     }
 
     /// <summary>Saves progress and appends output lines in one transaction.</summary>
     internal async Task SaveProgressAsync(long number, double? percent, string status, string? resume, IReadOnlyList<string> lines, long firstSeq, CancellationToken ct)
     {
-        await using var c = await db.OpenAsync(ct);
+        await using var c = await db.OpenConnectionAsync(ct);
         await using var tx = await c.BeginTransactionAsync(ct);
         await c.ExecuteAsync("UPDATE jobs SET percent = @percent, status = @status, resume = COALESCE(@resume, resume) WHERE id = @number", new { number, percent, status, resume }, tx);
         for (var i = 0; i < lines.Count; i++)
@@ -93,7 +93,7 @@ public sealed class Jobs(SqliteDatabase db, TimeProvider clock)
 
     internal async Task FinishAsync(long number, JobState state, string summary, Table? table, IReadOnlyList<JobTable>? tables, CancellationToken ct)
     {
-        await using var c = await db.OpenAsync(ct);
+        await using var c = await db.OpenConnectionAsync(ct);
         var result = table is null && tables is not { Count: > 0 } ? null : JsonSerializer.Serialize(new StoredResult(
             table?.Columns.ToList(), table?.Rows.Select(r => r.ToList()).ToList(),
             tables is { Count: > 0 } ? tables.Select(t => new StoredTable(t.Name, t.Table.Columns.ToList(), t.Table.Rows.Select(r => r.ToList()).ToList())).ToList() : null));

@@ -3,11 +3,18 @@ using Microsoft.Data.Sqlite;
 
 namespace Capstan.Core.Storage;
 
-/// <summary>The embedded SQLite database in the data folder: opens connections and applies this dialect's migrations.</summary>
-public sealed class SqliteDatabase
+/// <summary>
+/// The embedded SQLite database in the data folder: opens connections, speaks SQLite's dialect and applies each
+/// owner's SQLite migrations. The one place (with <see cref="Ledger.SqliteLedgerStore"/>, whose append path is
+/// built on SQLite's WAL) that knows the database is SQLite.
+/// </summary>
+public sealed class SqliteDatabase : IDatabase
 {
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, Lazy<Task>> _migrated = new(StringComparer.Ordinal);
+
     public string Path { get; }
     public string ConnectionString { get; }
+    public StoreDialect Sql { get; } = new SqliteDialect();
 
     public SqliteDatabase(string path)
     {
@@ -30,6 +37,8 @@ public sealed class SqliteDatabase
         return c;
     }
 
+    public async Task<System.Data.Common.DbConnection> OpenConnectionAsync(CancellationToken ct) => await OpenAsync(ct);
+
     /// <summary>Opens a connection whose commits are synced to disk before they return (for the ledger).</summary>
     public async Task<SqliteConnection> OpenDurableAsync(CancellationToken ct)
     {
@@ -38,38 +47,63 @@ public sealed class SqliteDatabase
         return c;
     }
 
-    /// <summary>Creates or upgrades the schema. Each migration runs once, in order, inside a transaction.</summary>
-    public async Task MigrateAsync(CancellationToken ct)
+    /// <summary>Creates or upgrades Core's schema (the ledger, access tokens, jobs).</summary>
+    public Task MigrateAsync(CancellationToken ct) => MigrateAsync(CoreMigrations.All, ct);
+
+    public async Task MigrateAsync(ModuleMigrations migrations, CancellationToken ct)
+    {
+        var run = _migrated.GetOrAdd(migrations.Owner, _ => new Lazy<Task>(() => ApplyAsync(migrations.For(Sql.Name), CancellationToken.None)));
+        try { await run.Value.WaitAsync(ct); }
+        catch (Exception) when (run.Value.IsFaulted)
+        {
+            _migrated.TryRemove(new(migrations.Owner, run)); // the next caller tries again (and sees the same error if it persists)
+            throw;
+        }
+    }
+
+    /// <summary>Each migration runs once, in order, inside a transaction that checks again that no other process ran it first.</summary>
+    private async Task ApplyAsync(IReadOnlyList<Migration> list, CancellationToken ct)
     {
         Directory.CreateDirectory(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(Path))!);
         await using var c = await OpenAsync(ct);
         await c.ExecuteAsync("PRAGMA journal_mode=WAL;");
         await c.ExecuteAsync("CREATE TABLE IF NOT EXISTS schema_migrations (id INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)");
         var applied = (await c.QueryAsync<long>("SELECT id FROM schema_migrations")).ToHashSet();
-        foreach (var m in SqliteMigrations.All.Where(m => !applied.Contains(m.Id)).OrderBy(m => m.Id))
+        foreach (var m in list.Where(m => !applied.Contains(m.Id)).OrderBy(m => m.Id))
         {
-            await using var tx = await c.BeginTransactionAsync(ct);
-            await c.ExecuteAsync(m.Sql, transaction: tx);
-            await c.ExecuteAsync("INSERT INTO schema_migrations (id, name, applied_at) VALUES (@Id, @Name, @At)",
-                new { m.Id, m.Name, At = DateTimeOffset.UtcNow.ToString("O") }, tx);
-            await tx.CommitAsync(ct);
+            await using (var tx = await c.BeginTransactionAsync(ct))
+            {
+                if (await c.ExecuteScalarAsync<long>("SELECT count(*) FROM schema_migrations WHERE id = @Id", new { m.Id }, tx) > 0) continue;
+                await c.ExecuteAsync(m.Sql, transaction: tx);
+                if (m.Code is not null) await m.Code(c, tx);
+                await c.ExecuteAsync("INSERT INTO schema_migrations (id, name, applied_at) VALUES (@Id, @Name, @At)",
+                    new { m.Id, m.Name, At = DateTimeOffset.UtcNow.ToString("O") }, tx);
+                await tx.CommitAsync(ct);
+            }
+            if (applied.Count > 0 && m.AfterUpgrade is not null) await c.ExecuteAsync(m.AfterUpgrade);
         }
-        // An existing ledger rewritten by "ledger-compact" leaves its old pages free inside the file: give them back once.
-        if (applied.Count > 0 && !applied.Contains(LedgerCompact))
-            await c.ExecuteAsync("VACUUM;");
     }
-
-    /// <summary>The migration that rewrote the ledger in its compact layout.</summary>
-    private const long LedgerCompact = 5;
 }
 
-/// <summary>One schema change, written for one SQL dialect.</summary>
-public sealed record Migration(long Id, string Name, string Sql);
-
-/// <summary>SQLite's migrations. PostgreSQL keeps its own list with the same ids.</summary>
-public static class SqliteMigrations
+/// <summary>SQLite's fragments: NOCASE collation, and BEGIN IMMEDIATE for a transaction that writes.</summary>
+public sealed class SqliteDialect : StoreDialect
 {
-    public static readonly IReadOnlyList<Migration> All =
+    public override string Name => "sqlite";
+
+    public override string EqualsIgnoringCase(string column, string parameter) => $"{column} = {parameter} COLLATE NOCASE";
+
+    public override async Task<System.Data.Common.DbTransaction> BeginWriteAsync(System.Data.Common.DbConnection connection, CancellationToken ct) =>
+        // Microsoft.Data.Sqlite begins a non-deferred transaction (BEGIN IMMEDIATE) for Serializable: the write lock is taken at once.
+        await connection.BeginTransactionAsync(System.Data.IsolationLevel.Serializable, ct);
+}
+
+/// <summary>Core's migrations (the ledger, access tokens, jobs): ids 1–99. A PostgreSQL list would keep the same ids.</summary>
+public static class CoreMigrations
+{
+    /// <summary>Core's SQLite migrations, as earlier versions applied them (same ids and names, so an existing folder runs none again).</summary>
+    public static IReadOnlyList<Migration> Sqlite => SqliteList;
+
+    private static readonly IReadOnlyList<Migration> SqliteList =
     [
         new(1, "ledger", """
             CREATE TABLE ledger (
@@ -189,6 +223,11 @@ public static class SqliteMigrations
             CREATE TABLE ledger_keys_mark (seq INTEGER NOT NULL);
             INSERT INTO ledger_keys_mark (seq) VALUES (0);
 
-            """ + Ledger.SqliteLedgerStore.ProjectKeys),
+            """ + Ledger.SqliteLedgerStore.ProjectKeys,
+            // An existing ledger rewritten in the compact layout leaves its old pages free inside the file: give them back once.
+            AfterUpgrade: "VACUUM;"),
     ];
+
+    /// <summary>Core's migrations in every dialect it has (declared after the lists it names: statics initialise in order).</summary>
+    public static readonly ModuleMigrations All = new("Core", new Dictionary<string, IReadOnlyList<Migration>> { ["sqlite"] = SqliteList });
 }

@@ -44,10 +44,10 @@ public sealed record BoardChange(string App, string Environment);
 public sealed class DeliveryBoard
 {
     private readonly Reconciler _reconciler;
-    private readonly DeliveryStore _store;
+    private readonly IDeliveryStore _store;
     private readonly ConfigState _config;
 
-    public DeliveryBoard(Reconciler reconciler, DeliveryStore store, ConfigState config)
+    public DeliveryBoard(Reconciler reconciler, IDeliveryStore store, ConfigState config)
     {
         _reconciler = reconciler;
         _store = store;

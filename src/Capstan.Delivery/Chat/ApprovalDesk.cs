@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using Capstan.Core.Commands;
 using Capstan.Core.Config;
 using Capstan.Core.Conversation;
+using Capstan.Core.Leadership;
 using Capstan.Core.Ledger;
 using Capstan.Core.Policy;
 using Capstan.Delivery.Apps;
@@ -15,7 +16,8 @@ namespace Capstan.Delivery.Chat;
 /// someone else with permission 'approve' for that environment approves it (or denies it, or it expires).
 /// Requests are kept in the database, so they survive a restart; <c>cancel ID</c> withdraws one.
 /// </summary>
-public sealed class ApprovalDesk(DeliveryStore store, ConfigState config, ChangeRequests changes, Ledger ledger, Outbox outbox, TimeProvider clock)
+public sealed class ApprovalDesk(IDeliveryStore store, ConfigState config, ChangeRequests changes, Ledger ledger, Outbox outbox, TimeProvider clock,
+    ILeadership leadership)
     : BackgroundService, ICancellationSource
 {
     public const string ApprovePermission = "approve";
@@ -114,7 +116,10 @@ public sealed class ApprovalDesk(DeliveryStore store, ConfigState config, Change
         return n;
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    // Only the leader expires requests, so a replica never says "expired" in a thread a second time.
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) => leadership.WhileLeaderAsync(ExpireWhileLeaderAsync, stoppingToken);
+
+    private async Task ExpireWhileLeaderAsync(CancellationToken stoppingToken)
     {
         while (!stoppingToken.IsCancellationRequested)
         {

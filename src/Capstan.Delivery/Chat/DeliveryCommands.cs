@@ -101,7 +101,7 @@ public sealed class DeliveryCommands : ICommandModule
         var env = ctx.Command.Get<string>("env");
         var slot = new Slot(app.Name, env);
         var current = cfg.DesiredVersionOf(slot);
-        var history = await ctx.Service<DeliveryStore>().DeploymentsAsync(app.Name, env, 200, ctx.Cancellation);
+        var history = await ctx.Service<IDeliveryStore>().DeploymentsAsync(app.Name, env, 200, ctx.Cancellation);
         var healthyBefore = history.Where(d => d.Outcome == DeploymentRecord.Healthy).Select(d => d.Version).ToList();
         var version = ctx.Command.Find<string>("version");
         if (version is null)

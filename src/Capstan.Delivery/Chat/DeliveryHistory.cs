@@ -5,7 +5,7 @@ using Capstan.Delivery.Reconciliation;
 namespace Capstan.Delivery.Chat;
 
 /// <summary>Answers <c>history APP [in ENV]</c> with the app's deployments (the core history command delegates here).</summary>
-public sealed class DeliveryHistory(DeliveryStore store) : IHistorySource
+public sealed class DeliveryHistory(IDeliveryStore store) : IHistorySource
 {
     public bool Knows(string subject, CommandContext context) => context.Config.Find<DeliveryConfig>()?.Apps.ContainsKey(subject) ?? false;
 

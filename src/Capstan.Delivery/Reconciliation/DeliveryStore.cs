@@ -28,35 +28,17 @@ public sealed record RequestThread(string RequestId, string Room, string Thread,
 /// <summary>
 /// The delivery module's own tables in the node's database: deployments (history and last deploy),
 /// approval requests, and the threads that follow requests (so progress continues after a restart).
+/// Written in the SQL every dialect shares; what differs comes from <see cref="IDatabase.Sql"/>.
 /// </summary>
-public sealed class DeliveryStore(SqliteDatabase db)
+public sealed class DeliveryStore(IDatabase db) : IDeliveryStore
 {
-    private volatile bool _ready;
+    /// <summary>Creates or upgrades the tables (a command can arrive before the reconciler has started).</summary>
+    public Task EnsureAsync(CancellationToken ct) => db.MigrateAsync(Migrations.DeliveryMigrations.All, ct);
 
-    public async Task EnsureAsync(CancellationToken ct)
+    private async Task<System.Data.Common.DbConnection> OpenAsync(CancellationToken ct)
     {
-        if (_ready) return;
-        await using var c = await db.OpenAsync(ct);
-        await c.ExecuteAsync("""
-            CREATE TABLE IF NOT EXISTS delivery_deployments (
-              id INTEGER PRIMARY KEY AUTOINCREMENT, app TEXT NOT NULL, env TEXT NOT NULL, version TEXT NOT NULL, commit_sha TEXT NOT NULL,
-              by TEXT NOT NULL, at TEXT NOT NULL, outcome TEXT NOT NULL, detail TEXT NOT NULL, request TEXT NULL);
-            CREATE INDEX IF NOT EXISTS delivery_deployments_slot ON delivery_deployments(app, env, id);
-            CREATE TABLE IF NOT EXISTS delivery_approvals (
-              id TEXT PRIMARY KEY, action TEXT NOT NULL, app TEXT NOT NULL, env TEXT NOT NULL, version TEXT NOT NULL, requester TEXT NOT NULL,
-              room TEXT NOT NULL, thread TEXT NOT NULL, request_id TEXT NOT NULL, created_at TEXT NOT NULL, expires_at TEXT NOT NULL,
-              state TEXT NOT NULL, decided_by TEXT NULL, reason TEXT NULL, message TEXT NOT NULL);
-            CREATE TABLE IF NOT EXISTS delivery_threads (
-              request_id TEXT PRIMARY KEY, room TEXT NOT NULL, thread TEXT NOT NULL, message_id TEXT NOT NULL, headline TEXT NOT NULL, at TEXT NOT NULL);
-            """);
-        _ready = true;
-    }
-
-    /// <summary>A connection, the tables created first if needed (a command can arrive before the reconciler has started).</summary>
-    private async Task<Microsoft.Data.Sqlite.SqliteConnection> OpenAsync(CancellationToken ct)
-    {
-        if (!_ready) await EnsureAsync(ct);
-        return await db.OpenAsync(ct);
+        await EnsureAsync(ct);
+        return await db.OpenConnectionAsync(ct);
     }
 
     public async Task<DeploymentRecord> AddDeploymentAsync(DeploymentRecord r, CancellationToken ct)
@@ -64,7 +46,7 @@ public sealed class DeliveryStore(SqliteDatabase db)
         await using var c = await OpenAsync(ct);
         var id = await c.ExecuteScalarAsync<long>("""
             INSERT INTO delivery_deployments (app, env, version, commit_sha, by, at, outcome, detail, request)
-            VALUES (@App, @Environment, @Version, @Commit, @By, @At, @Outcome, @Detail, @Request); SELECT last_insert_rowid();
+            VALUES (@App, @Environment, @Version, @Commit, @By, @At, @Outcome, @Detail, @Request) RETURNING id
             """, new { r.App, r.Environment, r.Version, r.Commit, r.By, At = r.At.ToString("O"), r.Outcome, r.Detail, r.Request });
         return r with { Id = id };
     }
@@ -120,7 +102,7 @@ public sealed class DeliveryStore(SqliteDatabase db)
     public async Task<ApprovalRequest?> ApprovalAsync(string id, CancellationToken ct)
     {
         await using var c = await OpenAsync(ct);
-        var row = await c.QuerySingleOrDefaultAsync<ApprovalRow>(ApprovalSelect + " WHERE id = @id COLLATE NOCASE", new { id });
+        var row = await c.QuerySingleOrDefaultAsync<ApprovalRow>(ApprovalSelect + " WHERE " + db.Sql.EqualsIgnoringCase("id", "@id"), new { id });
         return row?.ToRequest();
     }
 
@@ -141,7 +123,10 @@ public sealed class DeliveryStore(SqliteDatabase db)
     public async Task SaveThreadAsync(RequestThread t, CancellationToken ct)
     {
         await using var c = await OpenAsync(ct);
-        await c.ExecuteAsync("INSERT OR REPLACE INTO delivery_threads VALUES (@RequestId, @Room, @Thread, @MessageId, @Headline, @At)",
+        await c.ExecuteAsync("""
+            INSERT INTO delivery_threads (request_id, room, thread, message_id, headline, at) VALUES (@RequestId, @Room, @Thread, @MessageId, @Headline, @At)
+            ON CONFLICT (request_id) DO UPDATE SET room = excluded.room, thread = excluded.thread, message_id = excluded.message_id, headline = excluded.headline, at = excluded.at
+            """,
             new { t.RequestId, t.Room, t.Thread, t.MessageId, t.Headline, At = t.At.ToString("O") });
     }
 

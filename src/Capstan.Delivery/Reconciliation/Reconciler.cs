@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using Capstan.Core.Commands;
 using Capstan.Core.Config;
 using Capstan.Core.Conversation;
+using Capstan.Core.Leadership;
 using Capstan.Delivery.Apps;
 using Capstan.Delivery.Targets;
 using Microsoft.Extensions.Hosting;
@@ -30,12 +31,13 @@ public sealed partial class Reconciler(
     ConfigReloader reloader,
     ConfigRepo repo,
     ITarget target,
-    DeliveryStore store,
+    IDeliveryStore store,
     RequestThreads threads,
     Core.Ledger.Ledger ledger,
     Outbox outbox,
     TimeProvider clock,
     DeliveryOptions options,
+    Core.Leadership.ILeadership leadership,
     ILogger<Reconciler>? log = null) : BackgroundService
 {
     private readonly ILogger _log = log ?? NullLogger<Reconciler>.Instance;
@@ -163,7 +165,10 @@ public sealed partial class Reconciler(
     private static string HoldReason(string version, DateTimeOffset at, string revert) =>
         $"automatic rollback of {version} at {at.UtcDateTime:yyyy-MM-dd HH:mm} UTC (revert {revert})";
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    // Only the leader reconciles: replicas sharing a database would otherwise apply the same release twice.
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) => leadership.WhileLeaderAsync(LeadAsync, stoppingToken);
+
+    private async Task LeadAsync(CancellationToken stoppingToken)
     {
         using var link = stoppingToken.Register(() => _stopping.Cancel());
         await PrepareAsync(stoppingToken);

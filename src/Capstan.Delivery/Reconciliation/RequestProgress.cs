@@ -41,7 +41,7 @@ public sealed class RequestProgress(Outbox outbox, RoomMessage message, string h
 }
 
 /// <summary>Maps request ids (the <c>Capstan-Request</c> commit trailer) to the thread that follows them, in memory and on disk.</summary>
-public sealed class RequestThreads(Outbox outbox, DeliveryStore store, TimeProvider clock)
+public sealed class RequestThreads(Outbox outbox, IDeliveryStore store, TimeProvider clock)
 {
     private readonly ConcurrentDictionary<string, RequestProgress> _open = new(StringComparer.Ordinal);
 

@@ -25,7 +25,7 @@ internal sealed record AlertItem(string Fingerprint, string Status, IReadOnlyDic
 /// arrives out of order never undoes a newer one. A resolved group is recorded and, if the policy says so, resolves
 /// the incident.
 /// </summary>
-public sealed class AlertIntake(IncidentDesk desk, IncidentStore store, Ledger ledger, OnCallRoster roster, TimeProvider clock)
+public sealed class AlertIntake(IncidentDesk desk, IIncidentStore store, Ledger ledger, OnCallRoster roster, TimeProvider clock)
 {
     public const string Actor = "alertmanager";
     public const int MaxBytes = 1_000_000;

@@ -100,7 +100,7 @@ public sealed class OnCallCommands : ICommandModule
         else return CommandResult.Invalid($"'{untilText}' is neither a time (2026-12-02T09:00Z) nor a duration (8h).");
         if (until <= now) return CommandResult.Invalid($"{until:yyyy-MM-dd HH:mm} UTC is already past; an override must end in the future.");
         if (until - now > TimeSpan.FromDays(31)) return CommandResult.Invalid("An override can last at most 31 days; change the rotation in capstan.yaml for longer.");
-        var store = ctx.Service<IncidentStore>();
+        var store = ctx.Service<IIncidentStore>();
         var previous = await ctx.Service<OnCallRoster>().WhoAsync(schedule, now, ctx.Cancellation);
         var o = await store.AddOverrideAsync(schedule.Team, people[person].Id, now, until, ctx.Actor.Person!.Id, ctx.Cancellation);
         await ctx.Service<Ledger>().AppendAsync("oncall.override", ctx.Actor.LedgerName, ctx.Room, ctx.Thread, new { team = schedule.Team, person = o.Person, from = o.From, until = o.Until, previous = previous.Person });

@@ -21,7 +21,7 @@ public sealed record DeskResult(bool Ok, string Text, Incident? Incident = null,
 /// room, and notified to exactly the people it concerns. Changes to one incident are serialised, and the
 /// store's compare-and-set updates keep two replicas' changes consistent too.
 /// </summary>
-public sealed class IncidentDesk(IncidentStore store, Ledger ledger, Outbox outbox, RoomDirectory rooms, ConfigState config, Notifier notifier, OnCall.OnCallRoster roster, TimeProvider clock)
+public sealed class IncidentDesk(IIncidentStore store, Ledger ledger, Outbox outbox, RoomDirectory rooms, ConfigState config, Notifier notifier, OnCall.OnCallRoster roster, TimeProvider clock)
 {
     private readonly ConcurrentDictionary<long, SemaphoreSlim> _locks = new();
     private volatile bool _roomsOpened;
@@ -31,7 +31,7 @@ public sealed class IncidentDesk(IncidentStore store, Ledger ledger, Outbox outb
 
     public IncidentsConfig Settings => config.Current.Find<IncidentsConfig>() ?? IncidentsSection.Default;
 
-    public IncidentStore Store => store;
+    public IIncidentStore Store => store;
 
     /// <summary>Opens the rooms of every incident (after a restart the room directory starts empty).</summary>
     public async Task OpenRoomsAsync(CancellationToken ct)

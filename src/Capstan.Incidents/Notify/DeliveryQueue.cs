@@ -17,7 +17,7 @@ namespace Capstan.Incidents.Notify;
 /// for someone's quiet hours. Enqueuing never waits for a receiver; a background pass delivers. Webhook calls reach
 /// only what the egress rules allow (checked on every connection) and follow no redirect.
 /// </summary>
-public sealed class DeliveryQueue(IncidentStore store, ConfigState config, Outbox outbox, RoomDirectory rooms, Ledger ledger, EgressGuard egress, TimeProvider clock)
+public sealed class DeliveryQueue(IIncidentStore store, ConfigState config, Outbox outbox, RoomDirectory rooms, Ledger ledger, EgressGuard egress, TimeProvider clock)
 {
     public const string SignatureHeader = "X-Capstan-Signature";
     public static readonly TimeSpan FirstRetry = TimeSpan.FromSeconds(5);

@@ -12,7 +12,7 @@ namespace Capstan.Incidents.OnCall;
 /// notified when its time comes (a gap in a schedule pages the team's fallback and says so); and the commander
 /// is reminded when an update is due. Runs on the injected clock, so tests move time by hand.
 /// </summary>
-public sealed class Escalation(IncidentDesk desk, IncidentStore store, Notifier notifier, OnCallRoster roster, Outbox outbox, TimeProvider clock)
+public sealed class Escalation(IncidentDesk desk, IIncidentStore store, Notifier notifier, OnCallRoster roster, Outbox outbox, TimeProvider clock)
 {
     public async Task TickAsync(CancellationToken ct)
     {

@@ -11,7 +11,7 @@ public sealed record OnCallAnswer(string Team, string? Person, string Why, bool 
 }
 
 /// <summary>Works out who is on call from the schedules in capstan.yaml and the overrides people set from chat.</summary>
-public sealed class OnCallRoster(IncidentStore store)
+public sealed class OnCallRoster(IIncidentStore store)
 {
     public async Task<OnCallAnswer> WhoAsync(Schedule schedule, DateTimeOffset at, CancellationToken ct)
     {

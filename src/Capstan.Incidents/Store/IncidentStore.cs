@@ -1,61 +1,25 @@
 using System.Globalization;
 using Capstan.Core.Storage;
 using Dapper;
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
+using Capstan.Incidents.Migrations;
 
 namespace Capstan.Incidents.Store;
 
 /// <summary>
 /// The incidents module's tables in the node's database: incidents, who was notified of each, tasks, alert
-/// groups and alerts, on-call overrides and the durable notification queue. Created on first use.
+/// groups and alerts, on-call overrides and the durable notification queue. Created on first use
+/// (<see cref="IncidentMigrations"/>); written in the SQL every dialect shares, what differs comes from <see cref="IDatabase.Sql"/>.
 /// </summary>
-public sealed class IncidentStore(SqliteDatabase db)
+public sealed class IncidentStore(IDatabase db) : IIncidentStore
 {
-    private volatile bool _ready;
-    private readonly SemaphoreSlim _create = new(1, 1);
-
     private const string IncidentColumns = "number, title, severity, status, commander, comms, scribe, apps, environment, room, opened_at, acked_at, resolved_at, summary, last_update_at, reminded_at, escalation_level, postmortem, opened_by";
 
-    public async Task<SqliteConnection> OpenAsync(CancellationToken ct)
+    /// <summary>A connection, the module's tables created or upgraded first when needed.</summary>
+    private async Task<DbConnection> OpenAsync(CancellationToken ct)
     {
-        if (!_ready)
-        {
-            await _create.WaitAsync(ct);
-            try
-            {
-                if (!_ready)
-                {
-                    await using var c0 = await db.OpenAsync(ct);
-                    await c0.ExecuteAsync("""
-                        CREATE TABLE IF NOT EXISTS incidents (
-                          number INTEGER PRIMARY KEY, title TEXT NOT NULL, severity TEXT NOT NULL, status TEXT NOT NULL, commander TEXT NOT NULL,
-                          comms TEXT NULL, scribe TEXT NULL, apps TEXT NOT NULL, environment TEXT NOT NULL, room TEXT NOT NULL, opened_at TEXT NOT NULL,
-                          acked_at TEXT NULL, resolved_at TEXT NULL, summary TEXT NULL, last_update_at TEXT NOT NULL, reminded_at TEXT NULL,
-                          escalation_level INTEGER NOT NULL DEFAULT 0, postmortem TEXT NULL, opened_by TEXT NOT NULL);
-                        CREATE TABLE IF NOT EXISTS incident_notified (
-                          number INTEGER NOT NULL, target TEXT NOT NULL, severity TEXT NOT NULL, at TEXT NOT NULL, PRIMARY KEY (number, target));
-                        CREATE TABLE IF NOT EXISTS incident_tasks (
-                          id INTEGER PRIMARY KEY AUTOINCREMENT, number INTEGER NOT NULL, text TEXT NOT NULL, owner TEXT NULL, created_by TEXT NOT NULL,
-                          at TEXT NOT NULL, done INTEGER NOT NULL DEFAULT 0);
-                        CREATE TABLE IF NOT EXISTS alert_groups (
-                          group_key TEXT PRIMARY KEY, incident INTEGER NULL, status TEXT NOT NULL, updated_at TEXT NOT NULL);
-                        CREATE TABLE IF NOT EXISTS alert_alerts (
-                          group_key TEXT NOT NULL, fingerprint TEXT NOT NULL, status TEXT NOT NULL, starts_at TEXT NOT NULL, ends_at TEXT NULL,
-                          summary TEXT NOT NULL, PRIMARY KEY (group_key, fingerprint));
-                        CREATE TABLE IF NOT EXISTS oncall_overrides (
-                          id INTEGER PRIMARY KEY AUTOINCREMENT, team TEXT NOT NULL, person TEXT NOT NULL, from_at TEXT NOT NULL, until_at TEXT NOT NULL, by TEXT NOT NULL);
-                        CREATE TABLE IF NOT EXISTS notify_queue (
-                          id INTEGER PRIMARY KEY AUTOINCREMENT, channel TEXT NOT NULL, target TEXT NOT NULL, event TEXT NOT NULL, body TEXT NOT NULL,
-                          attempts INTEGER NOT NULL DEFAULT 0, next_at TEXT NOT NULL, state TEXT NOT NULL, last_error TEXT NULL, created_at TEXT NOT NULL,
-                          delivered_at TEXT NULL);
-                        CREATE INDEX IF NOT EXISTS notify_queue_due ON notify_queue(state, next_at);
-                        """);
-                    _ready = true;
-                }
-            }
-            finally { _create.Release(); }
-        }
-        return await db.OpenAsync(ct);
+        await db.MigrateAsync(IncidentMigrations.All, ct);
+        return await db.OpenConnectionAsync(ct);
     }
 
     public static string Time(DateTimeOffset t) => t.UtcDateTime.ToString("O", CultureInfo.InvariantCulture);
@@ -68,7 +32,7 @@ public sealed class IncidentStore(SqliteDatabase db)
     public async Task<Incident> CreateAsync(string title, string severity, string commander, IReadOnlyList<string> apps, string environment, DateTimeOffset at, string openedBy, CancellationToken ct)
     {
         await using var c = await OpenAsync(ct);
-        await using var tx = (SqliteTransaction)await c.BeginTransactionAsync(System.Data.IsolationLevel.Serializable, ct);
+        await using var tx = await db.Sql.BeginWriteAsync(c, ct);
         var number = await c.ExecuteScalarAsync<long>("SELECT COALESCE(MAX(number), 0) + 1 FROM incidents", transaction: tx);
         await c.ExecuteAsync($"INSERT INTO incidents ({IncidentColumns}) VALUES (@number, @title, @severity, 'open', @commander, NULL, NULL, @apps, @environment, @room, @at, NULL, NULL, NULL, @at, NULL, 0, NULL, @openedBy)",
             new { number, title, severity, commander, apps = string.Join(',', apps), environment, room = IncidentId.Room(number), at = Time(at), openedBy }, tx);
@@ -89,7 +53,7 @@ public sealed class IncidentStore(SqliteDatabase db)
         return await QueryIncidentsAsync(c, (openOnly ? "WHERE status <> 'resolved' " : "") + "ORDER BY number DESC LIMIT @limit", new { limit });
     }
 
-    private static async Task<List<Incident>> QueryIncidentsAsync(SqliteConnection c, string where, object args)
+    private static async Task<List<Incident>> QueryIncidentsAsync(DbConnection c, string where, object args)
     {
         var rows = await c.QueryAsync($"SELECT {IncidentColumns} FROM incidents {where}", args);
         return rows.Select(r => (IDictionary<string, object?>)r).Select(r => new Incident(
@@ -174,7 +138,7 @@ public sealed class IncidentStore(SqliteDatabase db)
         await using var c = await OpenAsync(ct);
         var fresh = new List<string>();
         foreach (var t in targets.Distinct(StringComparer.OrdinalIgnoreCase))
-            if (await c.ExecuteAsync("INSERT OR IGNORE INTO incident_notified (number, target, severity, at) VALUES (@number, @t, @severity, @at)", new { number, t, severity, at = Time(at) }) == 1)
+            if (await c.ExecuteAsync("INSERT INTO incident_notified (number, target, severity, at) VALUES (@number, @t, @severity, @at) ON CONFLICT DO NOTHING", new { number, t, severity, at = Time(at) }) == 1)
                 fresh.Add(t);
         return fresh;
     }
@@ -190,7 +154,7 @@ public sealed class IncidentStore(SqliteDatabase db)
     public async Task<IncidentTask> AddTaskAsync(long number, string text, string? owner, string by, DateTimeOffset at, CancellationToken ct)
     {
         await using var c = await OpenAsync(ct);
-        var id = await c.ExecuteScalarAsync<long>("INSERT INTO incident_tasks (number, text, owner, created_by, at) VALUES (@number, @text, @owner, @by, @at); SELECT last_insert_rowid();",
+        var id = await c.ExecuteScalarAsync<long>("INSERT INTO incident_tasks (number, text, owner, created_by, at) VALUES (@number, @text, @owner, @by, @at) RETURNING id",
             new { number, text, owner, by, at = Time(at) });
         return new IncidentTask(id, number, text, owner, by, at, false);
     }
@@ -264,7 +228,7 @@ public sealed class IncidentStore(SqliteDatabase db)
     public async Task<OnCallOverride> AddOverrideAsync(string team, string person, DateTimeOffset from, DateTimeOffset until, string by, CancellationToken ct)
     {
         await using var c = await OpenAsync(ct);
-        var id = await c.ExecuteScalarAsync<long>("INSERT INTO oncall_overrides (team, person, from_at, until_at, by) VALUES (@team, @person, @f, @u, @by); SELECT last_insert_rowid();",
+        var id = await c.ExecuteScalarAsync<long>("INSERT INTO oncall_overrides (team, person, from_at, until_at, by) VALUES (@team, @person, @f, @u, @by) RETURNING id",
             new { team, person, f = Time(from), u = Time(until), by });
         return new OnCallOverride(id, team, person, from, until, by);
     }
@@ -283,7 +247,7 @@ public sealed class IncidentStore(SqliteDatabase db)
     public async Task<long> EnqueueAsync(string channel, string target, string evt, string body, DateTimeOffset at, DateTimeOffset due, CancellationToken ct)
     {
         await using var c = await OpenAsync(ct);
-        return await c.ExecuteScalarAsync<long>("INSERT INTO notify_queue (channel, target, event, body, next_at, state, created_at) VALUES (@channel, @target, @evt, @body, @due, 'pending', @at); SELECT last_insert_rowid();",
+        return await c.ExecuteScalarAsync<long>("INSERT INTO notify_queue (channel, target, event, body, next_at, state, created_at) VALUES (@channel, @target, @evt, @body, @due, 'pending', @at) RETURNING id",
             new { channel, target, evt, body, at = Time(at), due = Time(due) });
     }
 

@@ -3,6 +3,7 @@ using System.Text.Json;
 using Capstan.Core.Commands;
 using Capstan.Core.Config;
 using Capstan.Core.Conversation;
+using Capstan.Core.Leadership;
 using Capstan.Core.Ledger;
 using Capstan.Indicators.Charts;
 using Capstan.Indicators.Chat;
@@ -21,14 +22,17 @@ namespace Capstan.Indicators.Digests;
 /// once, late; older missed ones are not piled up).
 /// </summary>
 public sealed class DigestSchedule(ConfigState config, DoraQuery dora, DeliveryHistory history, IndicatorValues values, Outbox outbox, Ledger ledger,
-    TimeProvider clock, IndicatorsOptions options) : BackgroundService
+    TimeProvider clock, IndicatorsOptions options, ILeadership leadership) : BackgroundService
 {
     public const string PostedKind = "indicators.digest";
     private readonly ConcurrentDictionary<string, DateTimeOffset> _last = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _gate = new(1, 1);
     private bool _loaded;
 
-    protected override async Task ExecuteAsync(CancellationToken ct)
+    // Only the leader posts digests: each is posted once per deployment, not once per replica.
+    protected override Task ExecuteAsync(CancellationToken ct) => leadership.WhileLeaderAsync(PostWhileLeaderAsync, ct);
+
+    private async Task PostWhileLeaderAsync(CancellationToken ct)
     {
         while (!ct.IsCancellationRequested)
         {
