@@ -14,7 +14,7 @@ namespace Capstan.Incidents.Tests;
 
 /// <summary>
 /// A real Capstan node with the incidents module in a temp folder: SQLite ledger, bare Git config repo, the
-/// background pass off, and a manual clock the test moves (passes are run by hand with <see cref="TickAsync"/>).
+/// background pass off unless <c>options</c> turn it on, and a manual clock the test moves (passes are run by hand with <see cref="TickAsync"/>).
 /// </summary>
 public sealed class IncidentNode : IAsyncDisposable
 {
@@ -40,14 +40,17 @@ public sealed class IncidentNode : IAsyncDisposable
     }
 
     /// <summary>Opens a node; with <paramref name="yaml"/>, capstan.yaml's incidents/oncall/notifications are replaced by it first.</summary>
-    public static async Task<IncidentNode> StartAsync(string? yaml = null, string? root = null, ManualClock? clock = null)
+    public static async Task<IncidentNode> StartAsync(string? yaml = null, string? root = null, ManualClock? clock = null,
+        IncidentsOptions? options = null, Action<IServiceCollection>? replace = null)
     {
         root ??= Path.Combine(Path.GetTempPath(), "capstan-incidents-" + Guid.NewGuid().ToString("N")[..10]);
         clock ??= new ManualClock(Start);
         var node = await CapstanNode.OpenAsync(DataFolder.At(root), [IncidentsModule.Section], clock, CancellationToken.None);
         new CoreCommands().Register(node.Registry);
         IncidentsModule.Register(node.Registry);
-        var services = node.AddTo(new ServiceCollection()).AddIncidents(new IncidentsOptions { Background = false }).BuildServiceProvider();
+        var collection = node.AddTo(new ServiceCollection()).AddIncidents(options ?? new IncidentsOptions { Background = false });
+        replace?.Invoke(collection);
+        var services = collection.BuildServiceProvider();
         var t = new IncidentNode(root, clock, node, services);
         if (yaml is not null)
         {
