@@ -13,8 +13,9 @@ public sealed class LeadershipTests
         var leadership = new FakeLeadership();
         await using var t = await DeliveryNode.StartAsync(replace: s => s.AddSingleton<ILeadership>(leadership));
 
-        // Not the leader: the reconciler is parked before its first pass, so the seeded version is not started anywhere.
-        await leadership.AskedAsync(1, DeliveryNode.Patience);
+        // Not the leader: both delivery loops (the reconciler and approval expiry) are parked before their first pass,
+        // so the seeded version is not started anywhere.
+        await leadership.AskedAsync(2, DeliveryNode.Patience);
         Assert.Null(t.Board.Cell("demo", "dev")?.LiveVersion);
         Assert.Null(t.Board.Cell("demo", "staging")?.LiveVersion);
         Assert.Empty(await t.LedgerAsync("delivery.apply"));

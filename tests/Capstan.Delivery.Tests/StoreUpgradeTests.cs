@@ -1,7 +1,6 @@
-using Capstan.Core.Storage;
 using Capstan.Delivery.Reconciliation;
+using Capstan.Testing;
 using Dapper;
-using Microsoft.Data.Sqlite;
 
 namespace Capstan.Delivery.Tests;
 
@@ -12,14 +11,8 @@ public sealed class StoreUpgradeTests
     public async Task A_folder_from_before_delivery_migrations_keeps_its_deployments_and_approvals_and_gains_the_parked_column()
     {
         var root = DeliveryNode.NewRoot();
-        var path = Path.Combine(root, "capstan.db");
-        Directory.CreateDirectory(root);
-        await new SqliteDatabase(path).MigrateAsync(default); // Core's migrations, unchanged since
-        await using (var c = new SqliteConnection($"Data Source={path};Pooling=False"))
-        {
-            await c.OpenAsync();
-            // The delivery tables as earlier versions created them on first use (delivery_processes from before parking).
-            await c.ExecuteAsync("""
+        // The delivery tables as earlier versions created them on first use (delivery_processes from before parking).
+        var path = await EarlierFolder.WriteAsync(root, """
                 CREATE TABLE delivery_deployments (
                   id INTEGER PRIMARY KEY AUTOINCREMENT, app TEXT NOT NULL, env TEXT NOT NULL, version TEXT NOT NULL, commit_sha TEXT NOT NULL,
                   by TEXT NOT NULL, at TEXT NOT NULL, outcome TEXT NOT NULL, detail TEXT NOT NULL, request TEXT NULL);
@@ -39,8 +32,7 @@ public sealed class StoreUpgradeTests
                 INSERT INTO delivery_approvals VALUES ('A2B3C', 'deploy', 'demo', 'prod', '1.0.0', 'bob', 'ops', 't1', 'r1',
                   '2026-11-30T09:00:00.0000000+00:00', '2026-11-30T10:00:00.0000000+00:00', 'denied', 'alice', 'not today', 'deploy demo 1.0.0 to prod');
                 """);
-        }
-        var coreApplied = await AppliedAsync(path);
+        var coreApplied = await EarlierFolder.AppliedAsync(path);
 
         await using var t = await DeliveryNode.StartAsync(root, start: false);
         var store = t.Get<IDeliveryStore>();
@@ -49,18 +41,10 @@ public sealed class StoreUpgradeTests
         var approval = await store.ApprovalAsync("a2b3c", default); // looked up ignoring case, as before
         Assert.Equal(("denied", "not today"), (approval!.State, approval.Reason));
 
-        var applied = await AppliedAsync(path);
+        var applied = await EarlierFolder.AppliedAsync(path);
         Assert.Equal(coreApplied, applied.Where(a => a.Key < 100).ToDictionary()); // Core's migrations were not run again
         Assert.Equal(["delivery", "delivery-processes"], applied.Where(a => a.Key is >= 100 and < 200).Select(a => a.Value.Name).ToArray());
-        await using var after = new SqliteConnection($"Data Source={path};Pooling=False");
-        await after.OpenAsync();
+        await using var after = await EarlierFolder.OpenAsync(path);
         Assert.Contains("parked", await after.QueryAsync<string>("SELECT name FROM pragma_table_info('delivery_processes')"));
-    }
-
-    private static async Task<Dictionary<long, (string Name, string At)>> AppliedAsync(string path)
-    {
-        await using var c = new SqliteConnection($"Data Source={path};Pooling=False");
-        await c.OpenAsync();
-        return (await c.QueryAsync<(long Id, string Name, string At)>("SELECT id, name, applied_at FROM schema_migrations")).ToDictionary(r => r.Id, r => (r.Name, r.At));
     }
 }

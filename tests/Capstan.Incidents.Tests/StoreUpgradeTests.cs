@@ -1,6 +1,5 @@
-using Capstan.Core.Storage;
+using Capstan.Testing;
 using Dapper;
-using Microsoft.Data.Sqlite;
 
 namespace Capstan.Incidents.Tests;
 
@@ -11,14 +10,8 @@ public sealed class StoreUpgradeTests
     public async Task A_folder_from_before_incident_migrations_keeps_its_incidents_and_numbers_the_next_one_after_them()
     {
         var root = Path.Combine(Path.GetTempPath(), "capstan-incidents-" + Guid.NewGuid().ToString("N")[..10]);
-        var path = Path.Combine(root, "capstan.db");
-        Directory.CreateDirectory(root);
-        await new SqliteDatabase(path).MigrateAsync(default); // Core's migrations, unchanged since
-        await using (var c = new SqliteConnection($"Data Source={path};Pooling=False"))
-        {
-            await c.OpenAsync();
-            // The incidents table as earlier versions created it on first use, with one resolved incident in it.
-            await c.ExecuteAsync("""
+        // The incidents table as earlier versions created it on first use, with one resolved incident in it.
+        var path = await EarlierFolder.WriteAsync(root, """
                 CREATE TABLE incidents (
                   number INTEGER PRIMARY KEY, title TEXT NOT NULL, severity TEXT NOT NULL, status TEXT NOT NULL, commander TEXT NOT NULL,
                   comms TEXT NULL, scribe TEXT NULL, apps TEXT NOT NULL, environment TEXT NOT NULL, room TEXT NOT NULL, opened_at TEXT NOT NULL,
@@ -27,7 +20,6 @@ public sealed class StoreUpgradeTests
                 INSERT INTO incidents VALUES (1, 'disk full on db-1', 'sev3', 'resolved', 'carol', NULL, NULL, 'api', 'prod', 'inc-1',
                   '2026-11-30T09:00:00.0000000Z', '2026-11-30T09:05:00.0000000Z', '2026-11-30T09:30:00.0000000Z', 'cleaned /var/log', '2026-11-30T09:30:00.0000000Z', NULL, 0, NULL, 'carol');
                 """);
-        }
 
         await using var t = await IncidentNode.StartAsync(TestConfig.Yaml(), root: root);
         var old = await t.Store.GetAsync(1, default);
@@ -35,8 +27,7 @@ public sealed class StoreUpgradeTests
         var reply = await t.RunAsync("carol", "incident open \"checkout latency\" sev2");
         Assert.Contains("INC-2", reply);
 
-        await using var after = new SqliteConnection($"Data Source={path};Pooling=False");
-        await after.OpenAsync();
+        await using var after = await EarlierFolder.OpenAsync(path);
         Assert.Equal(["incidents"], (await after.QueryAsync<string>("SELECT name FROM schema_migrations WHERE id >= 200 AND id < 300")).ToArray());
         Assert.Contains("notify_queue", await after.QueryAsync<string>("SELECT name FROM sqlite_master WHERE type = 'table'")); // the tables it lacked exist now
     }
