@@ -145,7 +145,7 @@ public sealed class DeliverySection : IConfigSection
             var target = main.Text(targetNode, $"environments.{info.Name}.target") ?? TargetRegistry.Default;
             if (!TargetRegistry.BuiltIn.Contains(target))
             {
-                main.Fail(targetNode, ArgumentKind.Unknown("target", target, TargetRegistry.BuiltIn) + $" (environments.{info.Name}.target names where its apps run)");
+                main.Fail(targetNode, ArgumentKind.Unknown("target", target, TargetRegistry.BuiltIn) + $". environments.{info.Name}.target names where its apps run; leave it out for the process target.");
                 target = TargetRegistry.Default;
             }
             result[info.Name] = new EnvironmentPolicy(info.Name, info.Protected, info.Room, autoRollback, selfHeal, target);
