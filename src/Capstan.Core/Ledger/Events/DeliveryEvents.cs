@@ -10,7 +10,6 @@ public sealed record ApplyStarted(string App, string Environment, string Version
 {
     public const string Kind = "delivery.apply";
     static string ILedgerEvent.EventKind => Kind;
-    static int ILedgerEvent.EventVersion => 1;
 }
 
 /// <summary>A deployment finished healthy (<c>delivery.healthy</c>); <see cref="Took"/> in seconds.</summary>
@@ -18,7 +17,6 @@ public sealed record DeploymentSucceeded(string App, string Environment, string 
 {
     public const string Kind = "delivery.healthy";
     static string ILedgerEvent.EventKind => Kind;
-    static int ILedgerEvent.EventVersion => 1;
 }
 
 /// <summary>A deployment failed its start or health check (<c>delivery.failed</c>).</summary>
@@ -26,7 +24,6 @@ public sealed record DeploymentFailed(string App, string Environment, string Ver
 {
     public const string Kind = "delivery.failed";
     static string ILedgerEvent.EventKind => Kind;
-    static int ILedgerEvent.EventVersion => 1;
 }
 
 /// <summary>Capstan reverted the commit that caused a failure (<c>delivery.rollback</c>): <see cref="Revert"/> reverts <see cref="Reverted"/>.</summary>
@@ -34,7 +31,6 @@ public sealed record RolledBack(string App, string Environment, string Version, 
 {
     public const string Kind = "delivery.rollback";
     static string ILedgerEvent.EventKind => Kind;
-    static int ILedgerEvent.EventVersion => 1;
 }
 
 /// <summary>A running app's health changed (<c>delivery.health</c>): Healthy, Degraded, … from <see cref="Was"/>.</summary>
@@ -42,7 +38,6 @@ public sealed record HealthChanged(string App, string Environment, string Health
 {
     public const string Kind = "delivery.health";
     static string ILedgerEvent.EventKind => Kind;
-    static int ILedgerEvent.EventVersion => 1;
 }
 
 /// <summary>
@@ -53,7 +48,6 @@ public sealed record DriftDetected(string App, string Environment, string Versio
 {
     public const string Kind = "delivery.drift";
     static string ILedgerEvent.EventKind => Kind;
-    static int ILedgerEvent.EventVersion => 1;
 }
 
 /// <summary>After a start, what already ran (or was started again) was taken over (<c>delivery.adopted</c>); <see cref="Instance"/> as in <see cref="DriftDetected"/>.</summary>
@@ -61,7 +55,6 @@ public sealed record SlotAdopted(string App, string Environment, string Version,
 {
     public const string Kind = "delivery.adopted";
     static string ILedgerEvent.EventKind => Kind;
-    static int ILedgerEvent.EventVersion => 1;
 }
 
 /// <summary>A newer change cancelled an apply before it finished (<c>delivery.superseded</c>).</summary>
@@ -69,7 +62,6 @@ public sealed record ApplySuperseded(string App, string Environment, string Vers
 {
     public const string Kind = "delivery.superseded";
     static string ILedgerEvent.EventKind => Kind;
-    static int ILedgerEvent.EventVersion => 1;
 }
 
 /// <summary>An app was removed from an environment and stopped (<c>delivery.removed</c>).</summary>
@@ -77,7 +69,6 @@ public sealed record SlotRemoved(string App, string Environment, string? Version
 {
     public const string Kind = "delivery.removed";
     static string ILedgerEvent.EventKind => Kind;
-    static int ILedgerEvent.EventVersion => 1;
 }
 
 /// <summary>
@@ -89,7 +80,6 @@ public sealed record DeliveryError(string Step, string? App = null, string? Envi
 {
     public const string Kind = "delivery.error";
     static string ILedgerEvent.EventKind => Kind;
-    static int ILedgerEvent.EventVersion => 1;
 }
 
 /// <summary>A deploy, rollback or promotion asked for in chat was committed to the config repo (<c>delivery.commit</c>).</summary>
@@ -97,7 +87,6 @@ public sealed record ChangeCommitted(string? Request, string Action, string App,
 {
     public const string Kind = "delivery.commit";
     static string ILedgerEvent.EventKind => Kind;
-    static int ILedgerEvent.EventVersion => 1;
 }
 
 /// <summary>A change to a protected environment waits for a second person (<c>delivery.approval.requested</c>).</summary>
@@ -105,7 +94,6 @@ public sealed record ApprovalRequested(string Id, string? Request, string Action
 {
     public const string Kind = "delivery.approval.requested";
     static string ILedgerEvent.EventKind => Kind;
-    static int ILedgerEvent.EventVersion => 1;
 }
 
 /// <summary>An approval request was approved (<c>delivery.approval.approved</c>).</summary>
@@ -113,7 +101,6 @@ public sealed record ApprovalApproved(string Id, string? Request, string Subject
 {
     public const string Kind = "delivery.approval.approved";
     static string ILedgerEvent.EventKind => Kind;
-    static int ILedgerEvent.EventVersion => 1;
 }
 
 /// <summary>An approval request was denied (<c>delivery.approval.denied</c>).</summary>
@@ -121,7 +108,6 @@ public sealed record ApprovalDenied(string Id, string? Request, string? Reason, 
 {
     public const string Kind = "delivery.approval.denied";
     static string ILedgerEvent.EventKind => Kind;
-    static int ILedgerEvent.EventVersion => 1;
 }
 
 /// <summary>The requester withdrew an approval request (<c>delivery.approval.cancelled</c>).</summary>
@@ -129,7 +115,6 @@ public sealed record ApprovalCancelled(string Id, string? Request, string Subjec
 {
     public const string Kind = "delivery.approval.cancelled";
     static string ILedgerEvent.EventKind => Kind;
-    static int ILedgerEvent.EventVersion => 1;
 }
 
 /// <summary>An approval request ran out of time (<c>delivery.approval.expired</c>).</summary>
@@ -137,7 +122,6 @@ public sealed record ApprovalExpired(string Id, string? Request, string Subject)
 {
     public const string Kind = "delivery.approval.expired";
     static string ILedgerEvent.EventKind => Kind;
-    static int ILedgerEvent.EventVersion => 1;
 }
 
 /// <summary>An environment was frozen (<c>delivery.lock</c>).</summary>
@@ -145,7 +129,6 @@ public sealed record EnvironmentLocked(string Environment, string Reason, string
 {
     public const string Kind = "delivery.lock";
     static string ILedgerEvent.EventKind => Kind;
-    static int ILedgerEvent.EventVersion => 1;
 }
 
 /// <summary>An environment's freeze was lifted (<c>delivery.unlock</c>).</summary>
@@ -153,5 +136,4 @@ public sealed record EnvironmentUnlocked(string Environment, string? Commit, str
 {
     public const string Kind = "delivery.unlock";
     static string ILedgerEvent.EventKind => Kind;
-    static int ILedgerEvent.EventVersion => 1;
 }

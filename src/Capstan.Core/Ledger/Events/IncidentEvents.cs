@@ -8,7 +8,6 @@ public sealed record IncidentOpened(string Incident, string Title, string Severi
 {
     public const string Kind = "incident.opened";
     static string ILedgerEvent.EventKind => Kind;
-    static int ILedgerEvent.EventVersion => 1;
 }
 
 /// <summary>An incident's severity changed (<c>incident.severity</c>), "up" or "down".</summary>
@@ -16,7 +15,6 @@ public sealed record IncidentSeverityChanged(string Incident, string From, strin
 {
     public const string Kind = "incident.severity";
     static string ILedgerEvent.EventKind => Kind;
-    static int ILedgerEvent.EventVersion => 1;
 }
 
 /// <summary>Someone acknowledged an incident (<c>incident.acknowledged</c>), <see cref="Seconds"/> after it opened; by resolving it when <see cref="ByResolving"/>.</summary>
@@ -24,7 +22,6 @@ public sealed record IncidentAcknowledged(string Incident, string Severity, int 
 {
     public const string Kind = "incident.acknowledged";
     static string ILedgerEvent.EventKind => Kind;
-    static int ILedgerEvent.EventVersion => 1;
 }
 
 /// <summary>An incident was resolved (<c>incident.resolved</c>), <see cref="Seconds"/> after it opened.</summary>
@@ -32,7 +29,6 @@ public sealed record IncidentResolved(string Incident, string? Summary, string S
 {
     public const string Kind = "incident.resolved";
     static string ILedgerEvent.EventKind => Kind;
-    static int ILedgerEvent.EventVersion => 1;
 }
 
 /// <summary>A resolved incident was opened again (<c>incident.reopened</c>).</summary>
@@ -40,5 +36,4 @@ public sealed record IncidentReopened(string Incident, string Severity) : ILedge
 {
     public const string Kind = "incident.reopened";
     static string ILedgerEvent.EventKind => Kind;
-    static int ILedgerEvent.EventVersion => 1;
 }

@@ -10,5 +10,4 @@ public sealed record JobFinished(string Job, [property: JsonPropertyName("kind")
 {
     public const string Kind = "job.finished";
     static string ILedgerEvent.EventKind => Kind;
-    static int ILedgerEvent.EventVersion => 1;
 }

@@ -14,8 +14,8 @@ public interface ILedgerEvent
     /// <summary>The entry's kind, as stored ("delivery.healthy").</summary>
     static abstract string EventKind { get; }
 
-    /// <summary>The version of the fields; raised when a field's meaning changes (readers of older entries then know).</summary>
-    static abstract int EventVersion { get; }
+    /// <summary>The version of the fields: 1 until a field's meaning changes (a record then says which version it is).</summary>
+    static virtual int EventVersion => 1;
 }
 
 /// <summary>Typed appends and reads of <see cref="ILedgerEvent"/> records.</summary>
