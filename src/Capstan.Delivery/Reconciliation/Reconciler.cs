@@ -331,10 +331,11 @@ public sealed partial class Reconciler(
                 return false;
             }
             Summarize(s, diff);
+            // The drift entry is appended (synchronously, before the report's first wait) ahead of the restart's entries.
+            if (diff.Drift is not null) _ = ReportInBackground(diff);
             if (diff.Action == SlotAction.Apply) StartApply(s, diff.Release!, diff.Reason!);
             else if (diff.Action == SlotAction.Remove) StartRemoval(s);
         }
-        if (diff.Drift is not null) _ = ReportInBackground(diff);
         return diff.Action is SlotAction.Apply or SlotAction.Remove;
     }
 
