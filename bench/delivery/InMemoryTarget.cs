@@ -4,20 +4,23 @@ using Capstan.Delivery.Targets;
 
 namespace Capstan.Bench.Delivery;
 
-/// <summary>A target where everything already runs as desired: isolates the reconciler's own cost from process start-up.</summary>
+/// <summary>
+/// A target where everything already runs as desired: isolates the reconciler's own cost from process start-up. It
+/// stands in for the process target (the environments' default), so it takes that target's name.
+/// </summary>
 public sealed class InMemoryTarget : ITarget
 {
-    private readonly ConcurrentDictionary<Slot, LiveInstance> _live = new();
+    private readonly ConcurrentDictionary<Slot, LiveState> _live = new();
 
-    public string Kind => "memory";
+    public string Kind => Capstan.Delivery.Targets.Process.ProcessTarget.Name;
     public IReadOnlyCollection<Slot> Slots => (IReadOnlyCollection<Slot>)_live.Keys;
     public event Action<DriftNotice>? Drifted { add { } remove { } }
 
     public void Running(Release r) =>
-        _live[r.Slot] = new LiveInstance(r.Slot, r.Version.Version, r.SpecHash, r.Commit, 1, 1, DateTimeOffset.UnixEpoch, true);
+        _live[r.Slot] = new LiveState(r.Slot, r.Version.Version, r.SpecHash, r.Commit, "http://127.0.0.1:1", new TargetInstance("memory 1", 1), DateTimeOffset.UnixEpoch, true);
 
     public Task AdoptAsync(CancellationToken ct) => Task.CompletedTask;
-    public LiveInstance? Live(Slot slot) => _live.GetValueOrDefault(slot);
+    public Task<LiveState?> LiveAsync(Slot slot, CancellationToken ct) => Task.FromResult(_live.GetValueOrDefault(slot));
 
     public Task<DeployOutcome> DeployAsync(Release release, Action<string>? progress, CancellationToken ct)
     {

@@ -31,6 +31,7 @@ public static class DeliveryModule
         services.AddSingleton<IDeliveryStore, DeliveryStore>();
         services.AddSingleton<ProcessTarget>();
         services.AddSingleton<ITarget>(sp => sp.GetRequiredService<ProcessTarget>());
+        services.AddSingleton(sp => new TargetRegistry(sp.GetServices<ITarget>()));
         services.AddSingleton<RequestThreads>();
         services.AddSingleton<Reconciler>();
         services.AddSingleton<IHostedService>(sp => sp.GetRequiredService<Reconciler>());

@@ -68,7 +68,7 @@ public sealed class ApplyBackoffTests
             public string Kind => inner.Kind;
             public IReadOnlyCollection<Slot> Slots => inner.Slots;
             public Task AdoptAsync(CancellationToken ct) => inner.AdoptAsync(ct);
-            public LiveInstance? Live(Slot slot) => inner.Live(slot);
+            public Task<LiveState?> LiveAsync(Slot slot, CancellationToken ct) => inner.LiveAsync(slot, ct);
 
             public Task<DeployOutcome> DeployAsync(Release release, Action<string>? progress, CancellationToken ct)
             {

@@ -61,6 +61,23 @@ public sealed class ConfigTests
     }
 
     [Fact]
+    public void Each_environment_names_its_target_and_an_unknown_one_is_reported_with_file_and_line()
+    {
+        var files = Seed();
+        const string staging = "  staging: { room: ops, autoRollback: true, selfHeal: true }";
+        Assert.Contains(staging, files["capstan.yaml"]);
+        files["capstan.yaml"] = files["capstan.yaml"].Replace(staging, "  staging: { room: ops, autoRollback: true, selfHeal: true, target: process }");
+        var cfg = Loader.Load("x", DateTimeOffset.UnixEpoch, files).Get<DeliveryConfig>();
+        Assert.Equal("process", cfg.Policy("staging").Target);
+        Assert.Equal("process", cfg.Policy("dev").Target); // the default
+
+        files["capstan.yaml"] = files["capstan.yaml"].Replace("target: process", "target: procss");
+        var errors = Errors(files);
+        Assert.Contains(errors, e => e.StartsWith("capstan.yaml:", StringComparison.Ordinal)
+            && e.Contains("unknown target 'procss' — did you mean 'process'? Known targets: process. environments.staging.target names where its apps run", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Semantic_versions_sort_by_number_and_pre_releases_come_first()
     {
         var sorted = new[] { "1.10.0", "1.2.0", "1.2.0-rc.1", "0.9.9" }.OrderBy(v => v, SemanticVersionOrder.Instance).ToArray();

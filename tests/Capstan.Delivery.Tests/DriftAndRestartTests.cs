@@ -11,8 +11,8 @@ public sealed class DriftAndRestartTests
         await using var t = await DeliveryNode.StartAsync();
         var staging = await t.HealthyAsync("staging", "1.0.0");
         var dev = await t.HealthyAsync("dev", "1.0.0");
-        var stagingPid = t.Reconciler.View(new("demo", "staging"))!.Live!.Pid;
-        var devPid = t.Reconciler.View(new("demo", "dev"))!.Live!.Pid;
+        var stagingPid = (int)t.Reconciler.View(new("demo", "staging"))!.Live!.Instance.Number!.Value;
+        var devPid = (int)t.Reconciler.View(new("demo", "dev"))!.Live!.Instance.Number!.Value;
 
         // staging (selfHeal: true): killed outside Capstan → reported in its room → restarted.
         Process.GetProcessById(stagingPid).Kill();
@@ -21,7 +21,7 @@ public sealed class DriftAndRestartTests
         await t.MessageAsync(m => m.Text.Contains("demo 1.0.0 is running again in staging (self-heal"), "the self-heal notice", room: "ops");
         var healed = await t.HealthyAsync("staging", "1.0.0");
         Assert.NotEqual(staging.Url, healed.Url);
-        Assert.NotEqual(stagingPid, t.Reconciler.View(new("demo", "staging"))!.Live!.Pid);
+        Assert.NotEqual(stagingPid, t.Reconciler.View(new("demo", "staging"))!.Live!.Instance.Number);
         Assert.Contains(await t.LedgerAsync("delivery.drift"), e => e.Data.Contains("\"environment\":\"staging\""));
 
         // dev (selfHeal: false): reported, left down, until someone syncs.

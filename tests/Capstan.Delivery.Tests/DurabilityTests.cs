@@ -35,7 +35,7 @@ public sealed partial class DurabilityTests
         await t.SayAsync("bob", "deploy demo 1.3.0 to staging");
         await t.CellAsync("staging", c => c.Held && c.DesiredVersion == "1.0.0" && c.Sync == SyncState.Synced, "rolled back and held");
 
-        var pid = t.Reconciler.View(new("demo", "staging"))!.Live!.Pid;
+        var pid = (int)t.Reconciler.View(new("demo", "staging"))!.Live!.Instance.Number!.Value;
         Process.GetProcessById(pid).Kill();
         var drift = await t.MessageAsync(m => m.Text.StartsWith("Drift: demo 1.0.0 (pid " + pid, StringComparison.Ordinal), "the drift notice");
         Assert.Contains("on hold after an automatic rollback", drift.Text);

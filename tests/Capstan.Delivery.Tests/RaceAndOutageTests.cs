@@ -51,9 +51,9 @@ public sealed class RaceAndOutageTests
         Directory.Move(repo, away);
         try
         {
-            var pid = t.Reconciler.View(new("demo", "staging"))!.Live!.Pid;
+            var pid = (int)t.Reconciler.View(new("demo", "staging"))!.Live!.Instance.Number!.Value;
             Process.GetProcessById(pid).Kill();
-            await t.CellAsync("staging", c => c.Health == HealthState.Healthy && c.Sync == SyncState.Synced && t.Reconciler.View(new("demo", "staging"))!.Live!.Pid != pid, "self-healed without the repo");
+            await t.CellAsync("staging", c => c.Health == HealthState.Healthy && c.Sync == SyncState.Synced && t.Reconciler.View(new("demo", "staging"))!.Live!.Instance.Number != pid, "self-healed without the repo");
         }
         finally
         {

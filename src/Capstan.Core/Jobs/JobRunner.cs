@@ -4,6 +4,7 @@ using System.Text;
 using Capstan.Core.Commands;
 using Capstan.Core.Conversation;
 using Capstan.Core.Ledger;
+using Capstan.Core.Ledger.Events;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -25,7 +26,7 @@ public sealed class JobRunner(Jobs jobs, Outbox outbox, Ledger.Ledger ledger, Re
     private readonly ILogger _log = log ?? NullLogger<JobRunner>.Instance;
 
     public const string Started = "job.started";
-    public const string Finished = "job.finished";
+    public const string Finished = JobFinished.Kind;
 
     private readonly ConcurrentDictionary<long, Running> _running = new();
     private readonly Lock _recoverGate = new();
@@ -112,7 +113,7 @@ public sealed class JobRunner(Jobs jobs, Outbox outbox, Ledger.Ledger ledger, Re
             // A closing line in the thread: platforms notify people of new messages, not of edits, and
             // `capstan say` knows from it that the job has ended (and how).
             await outbox.PostAsync(job.Room, job.Thread, new Reply($"{job.Id} {Word(state)}: {summary}" + (inFull.Count > 0 ? $" — {PageFor(job.Id)}" : ""), tone), message.Id);
-            await ledger.AppendAsync(Finished, job.Actor, job.Room, job.Thread, new { job = job.Id, kind = job.Kind, state = state.ToString().ToLowerInvariant(), summary, seconds = Math.Round(took.TotalSeconds, 3) });
+            await ledger.AppendAsync(new JobFinished(job.Id, job.Kind, state.ToString().ToLowerInvariant(), summary, Math.Round(took.TotalSeconds, 3)), job.Actor, job.Room, job.Thread);
         }
         catch (Exception ex)
         {
@@ -218,7 +219,7 @@ public sealed class JobRunner(Jobs jobs, Outbox outbox, Ledger.Ledger ledger, Re
         {
             const string why = "Capstan stopped while this job ran";
             await jobs.FinishAsync(job.Number, JobState.Interrupted, why, null, null, CancellationToken.None);
-            await ledger.AppendAsync(Finished, job.Actor, job.Room, job.Thread, new { job = job.Id, kind = job.Kind, state = "interrupted", summary = why });
+            await ledger.AppendAsync(new JobFinished(job.Id, job.Kind, "interrupted", why), job.Actor, job.Room, job.Thread);
             if (job.ProgressMessage is { } m)
                 await outbox.EditAsync(ProgressMessage(job, m), new Reply($"Job {job.Id} · {job.Title} — interrupted: {why}. What it did: {PageFor(job.Id)} (or `job {job.Id}`).", ReplyTone.Warning));
         }

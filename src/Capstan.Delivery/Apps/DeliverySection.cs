@@ -1,5 +1,6 @@
 using Capstan.Core.Commands;
 using Capstan.Core.Config;
+using Capstan.Delivery.Targets;
 using YamlDotNet.RepresentationModel;
 
 namespace Capstan.Delivery.Apps;
@@ -7,7 +8,7 @@ namespace Capstan.Delivery.Apps;
 /// <summary>
 /// Reads the delivery part of a config commit: <c>apps/APP.yaml</c> (how to run and check each app),
 /// <c>environments/ENV/APP.yaml</c> (the version each environment should run), <c>locks/ENV.yaml</c>
-/// (environment freezes), the <c>delivery:</c> key and the per-environment keys <c>autoRollback</c> and <c>selfHeal</c>.
+/// (environment freezes), the <c>delivery:</c> key and the per-environment keys <c>autoRollback</c>, <c>selfHeal</c> and <c>target</c>.
 /// Every problem is reported with file:line.
 /// </summary>
 public sealed class DeliverySection : IConfigSection
@@ -23,7 +24,7 @@ public sealed class DeliverySection : IConfigSection
 
     public IReadOnlyList<string> TopLevelKeys => ["delivery"];
 
-    public IReadOnlyList<string> EnvironmentKeys => ["autoRollback", "selfHeal"];
+    public IReadOnlyList<string> EnvironmentKeys => ["autoRollback", "selfHeal", "target"];
 
     public static string AppFile(string app) => $"{AppsFolder}{app}.yaml";
     public static string DesiredFile(Slot slot) => $"{EnvironmentsFolder}{slot.Environment}/{slot.App}.yaml";
@@ -140,7 +141,14 @@ public sealed class DeliverySection : IConfigSection
             var m = envMap is null ? null : main.Get(envMap, info.Name) as YamlMappingNode;
             var autoRollback = main.Bool(main.Get(m, "autoRollback"), $"environments.{info.Name}.autoRollback") ?? true;
             var selfHeal = main.Bool(main.Get(m, "selfHeal"), $"environments.{info.Name}.selfHeal") ?? true;
-            result[info.Name] = new EnvironmentPolicy(info.Name, info.Protected, info.Room, autoRollback, selfHeal);
+            var targetNode = main.Get(m, "target");
+            var target = main.Text(targetNode, $"environments.{info.Name}.target") ?? TargetRegistry.Default;
+            if (!TargetRegistry.BuiltIn.Contains(target))
+            {
+                main.Fail(targetNode, ArgumentKind.Unknown("target", target, TargetRegistry.BuiltIn) + $". environments.{info.Name}.target names where its apps run; leave it out for the process target.");
+                target = TargetRegistry.Default;
+            }
+            result[info.Name] = new EnvironmentPolicy(info.Name, info.Protected, info.Room, autoRollback, selfHeal, target);
         }
         return result;
     }

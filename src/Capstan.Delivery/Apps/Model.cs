@@ -30,8 +30,8 @@ public sealed record VersionSpec(string Version, string? Artifact, string? Sha25
 /// <summary>The version an environment should run, from <c>environments/ENV/APP.yaml</c>.</summary>
 public sealed record DesiredVersion(Slot Slot, string Version, string File);
 
-/// <summary>What an environment's policy says the reconciler may do on its own.</summary>
-public sealed record EnvironmentPolicy(string Name, bool Protected, string? Room, bool AutoRollback, bool SelfHeal);
+/// <summary>What an environment's policy says the reconciler may do on its own, and the target its apps run on.</summary>
+public sealed record EnvironmentPolicy(string Name, bool Protected, string? Room, bool AutoRollback, bool SelfHeal, string Target = Targets.TargetRegistry.Default);
 
 /// <summary>A freeze on an environment: deploys from chat are refused until someone unlocks it.</summary>
 public sealed record EnvironmentLock(string Environment, string By, string Reason, DateTimeOffset At, string File);

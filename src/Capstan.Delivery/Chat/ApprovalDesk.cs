@@ -4,6 +4,7 @@ using Capstan.Core.Config;
 using Capstan.Core.Conversation;
 using Capstan.Core.Leadership;
 using Capstan.Core.Ledger;
+using Capstan.Core.Ledger.Events;
 using Capstan.Core.Policy;
 using Capstan.Delivery.Apps;
 using Capstan.Delivery.Reconciliation;
@@ -32,17 +33,8 @@ public sealed class ApprovalDesk(IDeliveryStore store, ConfigState config, Chang
             ctx.Room, ctx.Thread, ctx.RequestId, now, now + cfg.Settings.ApprovalTimeout, ApprovalRequest.Pending, null, null, change.Message);
         await store.EnsureAsync(ctx.Cancellation);
         await store.AddApprovalAsync(request, ctx.Cancellation);
-        await ledger.AppendAsync("delivery.approval.requested", request.Requester, ctx.Room, ctx.Thread, new
-        {
-            id,
-            request = ctx.RequestId,
-            action = change.Action,
-            app = change.Slot.App,
-            environment = change.Slot.Environment,
-            version = change.Version,
-            expiresAt = request.ExpiresAt,
-            subject = change.Message,
-        });
+        await ledger.AppendAsync(new ApprovalRequested(id, ctx.RequestId, change.Action, change.Slot.App, change.Slot.Environment, change.Version, request.ExpiresAt, change.Message),
+            request.Requester, ctx.Room, ctx.Thread);
         var approvers = Approvers(ctx.Config.Policy, change.Slot.Environment, request.Requester);
         return CommandResult.Pending(
             $"{change.Slot.Environment} is protected: `{change.Message}` needs a second person. Approval request {id} " +
@@ -66,7 +58,7 @@ public sealed class ApprovalDesk(IDeliveryStore store, ConfigState config, Chang
         if (!theirs.Allowed) return CommandResult.Refuse($"Cannot approve {id}: it would be committed in {requester.Id}'s name, and {theirs.Reason}");
         if (!await store.DecideAsync(request.Id, "approved", ctx.Actor.Person!.Id, null, ctx.Cancellation))
             return CommandResult.Refuse($"{id} was decided by someone else a moment ago.");
-        await ledger.AppendAsync("delivery.approval.approved", ctx.Actor.Person.Id, ctx.Room, ctx.Thread, new { id, request = request.RequestId, subject = request.Message });
+        await ledger.AppendAsync(new ApprovalApproved(id, request.RequestId, request.Message), ctx.Actor.Person.Id, ctx.Room, ctx.Thread);
         var committed = await changes.CommitAsync(change, requester, [ctx.Actor.Person], request.RequestId, request.Room, request.Thread, ctx.Cancellation);
         if (committed.Outcome == CommandOutcome.Refused) return committed;
         return CommandResult.Ok($"Approved {id}: `{request.Message}` (asked by {request.Requester}) is committed; its progress is shown in the request's thread in #{request.Room}.");
@@ -78,7 +70,7 @@ public sealed class ApprovalDesk(IDeliveryStore store, ConfigState config, Chang
         if (request is null) return problem!;
         if (!await store.DecideAsync(request.Id, "denied", ctx.Actor.Person!.Id, reason, ctx.Cancellation))
             return CommandResult.Refuse($"{id} was decided by someone else a moment ago.");
-        await ledger.AppendAsync("delivery.approval.denied", ctx.Actor.Person.Id, ctx.Room, ctx.Thread, new { id, request = request.RequestId, reason, subject = request.Message });
+        await ledger.AppendAsync(new ApprovalDenied(id, request.RequestId, reason, request.Message), ctx.Actor.Person.Id, ctx.Room, ctx.Thread);
         if (request.Room != ctx.Room || request.Thread != ctx.Thread)
             await outbox.PostAsync(request.Room, request.Thread, new Reply($"{ctx.Actor.Person.Id} denied {id} (`{request.Message}`): {reason}", ReplyTone.Warning));
         return CommandResult.Ok($"Denied {id} (`{request.Message}`, asked by {request.Requester}): {reason}. Nothing was committed.");
@@ -95,7 +87,7 @@ public sealed class ApprovalDesk(IDeliveryStore store, ConfigState config, Chang
             return CommandResult.Refuse($"{request.Id} was asked for by {request.Requester}; only they (or an admin) can cancel it. To refuse it, `deny {request.Id} REASON`.");
         if (!await store.DecideAsync(request.Id, "cancelled", ctx.Actor.LedgerName, null, ctx.Cancellation))
             return CommandResult.Refuse($"{request.Id} was decided a moment ago.");
-        await ledger.AppendAsync("delivery.approval.cancelled", ctx.Actor.LedgerName, ctx.Room, ctx.Thread, new { id = request.Id, request = request.RequestId, subject = request.Message });
+        await ledger.AppendAsync(new ApprovalCancelled(request.Id, request.RequestId, request.Message), ctx.Actor.LedgerName, ctx.Room, ctx.Thread);
         return CommandResult.Ok($"Cancelled {request.Id}: `{request.Message}` will not be committed.");
     }
 
@@ -109,7 +101,7 @@ public sealed class ApprovalDesk(IDeliveryStore store, ConfigState config, Chang
             if (r.ExpiresAt > clock.GetUtcNow()) continue;
             if (!await store.DecideAsync(r.Id, "expired", null, null, ct)) continue;
             n++;
-            await ledger.AppendAsync("delivery.approval.expired", "capstan", r.Room, r.Thread, new { id = r.Id, request = r.RequestId, subject = r.Message });
+            await ledger.AppendAsync(new ApprovalExpired(r.Id, r.RequestId, r.Message), "capstan", r.Room, r.Thread);
             await outbox.PostAsync(r.Room, r.Thread, new Reply(
                 $"Approval request {r.Id} (`{r.Message}`, asked by {r.Requester}) expired at {r.ExpiresAt:HH:mm} UTC without a decision; nothing was committed. Ask again if it is still needed.", ReplyTone.Warning));
         }

@@ -1,6 +1,7 @@
 using Capstan.Core.Commands;
 using Capstan.Core.Config;
 using Capstan.Core.Ledger;
+using Capstan.Core.Ledger.Events;
 using Capstan.Core.Policy;
 using Capstan.Delivery.Apps;
 using Capstan.Delivery.Reconciliation;
@@ -57,17 +58,8 @@ public sealed class ChangeRequests(ConfigWriter writer, ConfigReloader reloader,
             await progress.StepAsync($"nothing to commit: {slot.App} is already set to {change.Version} in {slot.Environment}.{failed}");
             return new CommandResult(CommandOutcome.Succeeded, []);
         }
-        await ledger.AppendAsync("delivery.commit", requester.Id, room, thread, new
-        {
-            request = requestId,
-            action = change.Action,
-            app = slot.App,
-            environment = slot.Environment,
-            version = change.Version,
-            commit = commit.Sha,
-            approvers = approvers.Select(a => a.Id),
-            subject = change.Message,
-        });
+        await ledger.AppendAsync(new ChangeCommitted(requestId, change.Action, slot.App, slot.Environment, change.Version, commit.Sha, approvers.Select(a => a.Id), change.Message),
+            requester.Id, room, thread);
         await progress.StepAsync($"committed {commit.ShortSha}", first: true);
         // Bring the commit into force now rather than at the next poll: the reconciler is woken by it.
         await reloader.RefreshAsync(ct);

@@ -196,7 +196,7 @@ public sealed class DeliveryCommands : ICommandModule
         var slot = new Slot(ctx.Command.Get<string>("app"), ctx.Command.Get<string>("env"));
         var n = ctx.Command.FindValue<int>("lines") ?? 20;
         if (n is < 1 or > 500) return CommandResult.Invalid($"logs shows 1 to 500 lines; {n} is out of range.");
-        var lines = await ctx.Service<ITarget>().LogsAsync(slot, n, ctx.Cancellation);
+        var lines = await ctx.Service<Reconciler>().LogsAsync(slot, n, ctx.Cancellation);
         if (lines.Count == 0) return CommandResult.Info($"{slot.App} has written nothing in {slot.Environment} yet.");
         return CommandResult.Info($"Last {lines.Count} line(s) of {slot.App} in {slot.Environment}:\n```\n{string.Join("\n", lines)}\n```");
     }

@@ -3,6 +3,7 @@ using Capstan.Core.Commands;
 using Capstan.Core.Config;
 using Capstan.Core.Conversation;
 using Capstan.Core.Leadership;
+using Capstan.Core.Ledger.Events;
 using Capstan.Delivery.Apps;
 using Capstan.Delivery.Targets;
 using Microsoft.Extensions.Hosting;
@@ -16,21 +17,23 @@ public sealed record PassReport(string Commit, int Slots, int Started, TimeSpan 
 
 /// <summary>One app in one environment as the reconciler sees it now.</summary>
 public sealed record SlotView(
-    Slot Slot, string? DesiredVersion, LiveInstance? Live, SyncState Sync, HealthState Health, string Detail,
+    Slot Slot, string? DesiredVersion, LiveState? Live, SyncState Sync, HealthState Health, string Detail,
     ChangeCause? Cause, DeploymentRecord? LastDeploy, bool Held, string? HeldReason, bool Applying);
 
 /// <summary>
 /// Makes what runs match the config repo's HEAD. Each pass reads as its steps: fetch (the configuration in
-/// force) → render (the release every app/environment should run) → diff (against the target's live state)
-/// → apply (start new → healthy → stop old, one apply per slot at a time, a newer change cancelling an older
-/// one's health wait) → assess health → report (ledger, the requesting thread, the environment's room, the board).
-/// Config changes and drift wake it at once; polling is the fallback.
+/// force) → render (the release every app/environment should run) → observe (each slot's live state, from the
+/// environment's target) → diff (what the slot needs) → apply (start new → healthy → stop old, one apply per slot at a
+/// time, a newer change cancelling an older one's health wait); health is assessed beside the passes. Every step returns
+/// a result record; <see cref="Summarize"/> alone turns results into the slot's state and <see cref="ReportAsync"/> alone
+/// into ledger entries and messages (the requesting thread, the environment's room). Config changes and drift wake it at
+/// once; polling is the fallback.
 /// </summary>
 public sealed partial class Reconciler(
     ConfigState config,
     ConfigReloader reloader,
     ConfigRepo repo,
-    ITarget target,
+    TargetRegistry targets,
     IDeliveryStore store,
     RequestThreads threads,
     Core.Ledger.Ledger ledger,
@@ -76,6 +79,7 @@ public sealed partial class Reconciler(
             s.FailedKey = null;
             s.Force = force;
             s.LastProbe = 0;
+            s.ObserveRetryAt = null;
         }
         Nudge();
     }
@@ -97,7 +101,7 @@ public sealed partial class Reconciler(
             limit.CancelAfter(budget);
             try
             {
-                var reading = await target.ProbeAsync(r.Slot, r.App.Health, limit.Token);
+                var reading = await targets.For(Config, r.Slot).ProbeAsync(r.Slot, r.App.Health, limit.Token);
                 return new AppReading(r.Slot.Environment, reading.State == HealthState.Healthy, clock.GetElapsedTime(started),
                     $"{r.Version.Version}: {(reading.Detail.Length > 0 ? reading.Detail : reading.State.ToString().ToLowerInvariant())}");
             }
@@ -107,6 +111,9 @@ public sealed partial class Reconciler(
             }
         }));
     }
+
+    /// <summary>The last lines an app wrote in an environment, from the environment's target.</summary>
+    public Task<IReadOnlyList<string>> LogsAsync(Slot slot, int lines, CancellationToken ct) => targets.For(Config, slot).LogsAsync(slot, lines, ct);
 
     /// <summary>The apps the configuration in force declares.</summary>
     public IReadOnlyCollection<string> DeclaredApps => (config.Current.Find<DeliveryConfig>() ?? DeliveryConfig.Empty).Apps.Keys.ToList();
@@ -124,16 +131,21 @@ public sealed partial class Reconciler(
         {
             if (_started) return;
             await store.EnsureAsync(ct);
-            await target.AdoptAsync(ct);
+            foreach (var target in targets.All) await target.AdoptAsync(ct);
             foreach (var d in await store.LastHealthyAsync(ct))
                 State(new Slot(d.App, d.Environment)).LastDeploy = d;
             await RestoreHoldsAsync(ct);
             // Adoption is a note, not a deployment: what ran before the restart is simply still there.
-            foreach (var slot in target.Slots)
-                if (target.Live(slot) is { Running: true } live)
-                    await AdoptedAsync(slot, live, "still running");
+            foreach (var target in targets.All)
+                foreach (var slot in target.Slots)
+                    if (await target.LiveAsync(slot, ct) is { Running: true } live)
+                    {
+                        var s = State(slot);
+                        lock (s) s.Live = live;
+                        await ReportAsync(new Adopted(slot, live, "still running"));
+                    }
             config.Changed += _ => Nudge();
-            target.Drifted += _ => Nudge();
+            foreach (var target in targets.All) target.Drifted += Drifted;
             _started = true;
         }
         finally
@@ -162,6 +174,23 @@ public sealed partial class Reconciler(
         }
     }
 
+    /// <summary>A target saw what it runs stop or change: the board shows it at once, the next pass (now) acts on it.</summary>
+    private void Drifted(DriftNotice notice)
+    {
+        if (_slots.TryGetValue(notice.Slot, out var s))
+        {
+            bool changed;
+            lock (s)
+            {
+                var before = s.Signature();
+                s.Live = notice.Instance;
+                changed = s.Signature() != before;
+            }
+            if (changed) SlotChanged?.Invoke(notice.Slot);
+        }
+        Nudge();
+    }
+
     private static string HoldReason(string version, DateTimeOffset at, string revert) =>
         $"automatic rollback of {version} at {at.UtcDateTime:yyyy-MM-dd HH:mm} UTC (revert {revert})";
 
@@ -187,7 +216,7 @@ public sealed partial class Reconciler(
             catch (Exception ex)
             {
                 _log.LogError(ex, "A reconcile pass failed; retrying in {Interval}", options.PollInterval);
-                await ledger.AppendAsync("delivery.error", "capstan", null, null, new { step = "reconcile", error = ex.GetType().Name, detail = ex.Message });
+                await ledger.AppendAsync(new DeliveryError("reconcile", Error: ex.GetType().Name, Detail: ex.Message), "capstan");
                 try { await Task.Delay(options.PollInterval, clock, stoppingToken); }
                 catch (OperationCanceledException) { break; }
             }
@@ -201,7 +230,7 @@ public sealed partial class Reconciler(
         // stops next (or that die of the same Ctrl+C) are never restarted, superseded or reported as drift.
         _halting = true;
         // Then the target: an apply interrupted by shutdown leaves its new process for the next start to claim.
-        await target.ShutdownAsync();
+        foreach (var target in targets.All) await target.ShutdownAsync();
         await _stopping.CancelAsync();
         await base.StopAsync(cancellationToken);
         var running = _slots.Values.Select(s => s.Applying).OfType<Task>().ToArray();
@@ -220,10 +249,10 @@ public sealed partial class Reconciler(
             if (snapshot.Commit != _renderedCommit) Render(snapshot);
             var starts = 0;
             var slots = new HashSet<Slot>(_desired.Keys);
-            slots.UnionWith(target.Slots);
+            slots.UnionWith(targets.Slots);
             slots.UnionWith(_slots.Keys);
             foreach (var slot in slots)
-                if (Diff(slot, snapshot)) starts++;
+                if (await StepAsync(slot, ct)) starts++;
             return new PassReport(snapshot.Commit, slots.Count, starts, clock.GetElapsedTime(started));
         }
         finally
@@ -269,79 +298,87 @@ public sealed partial class Reconciler(
         _renderedCommit = snapshot.Commit;
     }
 
-    // diff → apply: decides what a slot needs and starts it. Returns true when an apply or removal started.
-    private bool Diff(Slot slot, ConfigSnapshot snapshot)
+    // observe → diff → apply for one slot. Returns true when an apply or removal started. A failure to observe is
+    // recorded and retried after a back-off; the other slots go on.
+    private async Task<bool> StepAsync(Slot slot, CancellationToken ct)
     {
         if (_halting) return false;
         var s = State(slot);
         _desired.TryGetValue(slot, out var desired);
-        var live = target.Live(slot);
-        var policy = Config.Policy(slot.Environment);
-        var before = s.Signature(live);
-        var started = false;
+        var target = targets.For(Config, slot);
+        LiveState? live;
         lock (s)
         {
             s.Desired = desired;
-            if (desired is null)
-            {
-                if (live is null && s.Applying is null && !target.Slots.Contains(slot))
-                {
-                    _slots.TryRemove(slot, out _);
-                    SlotChanged?.Invoke(slot);
-                    return false;
-                }
-                if (s.Applying is null) { StartRemoval(s); started = true; }
-            }
-            else if (s.Applying is not null)
-            {
-                if (s.ApplyingKey != desired.Key) { StartApply(s, desired, "change"); started = true; }
-            }
-            else if (live is not null && live.Key == desired.Key)
-            {
-                s.FailedKey = null;
-                if (live.Running)
-                {
-                    s.Sync = SyncState.Synced;
-                    if (s.Health is HealthState.Progressing or HealthState.Missing) s.Health = HealthState.Unknown;
-                    s.Force = false;
-                }
-                else if (live.Parked)
-                {
-                    // Capstan stopped it when it last stopped: start it again as it was, recorded as an adoption.
-                    StartApply(s, desired, "resume");
-                    started = true;
-                }
-                else if (s.RetryAt is { } retry && clock.GetUtcNow() < retry && !s.Force)
-                {
-                    s.Sync = SyncState.Failed;
-                    s.Health = HealthState.Missing;
-                }
-                else
-                {
-                    s.Sync = SyncState.OutOfSync;
-                    s.Health = HealthState.Missing;
-                    s.Detail = $"{live.Version} {live.Ended ?? "is not running"}";
-                    var heal = s.Force || (policy.SelfHeal && !s.Held);
-                    if (!s.DriftReported) { s.DriftReported = true; ReportDriftAsync(slot, live, policy, heal, s.Held).ContinueWith(t => _log.LogError(t.Exception, "Drift of {App} in {Environment} could not be reported", slot.App, slot.Environment), CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default); }
-                    if (heal) { StartApply(s, desired, s.Force ? "sync" : "self-heal"); started = true; }
-                }
-            }
-            else if ((s.FailedKey == desired.Key || (s.RetryAt is { } retry && clock.GetUtcNow() < retry)) && !s.Force)
-            {
-                s.Sync = SyncState.Failed;
-                if (live is null || !live.Running) s.Health = HealthState.Missing;
-            }
-            else
-            {
-                // Nothing runs, no commit since this start touched the slot, and the last healthy deploy was this version:
-                // what ran before Capstan stopped (a data folder from before parking, or a lost record). Resume it.
-                var resume = !s.Force && live is null && s.Cause is null && s.LastDeploy is { } last && last.Version == desired.Version.Version;
-                StartApply(s, desired, resume ? "resume" : s.Force ? "sync" : "change");
-                started = true;
-            }
+            if (s.ObserveRetryAt is { } wait && clock.GetUtcNow() < wait) return false;
         }
-        if (s.Signature(target.Live(slot)) != before) SlotChanged?.Invoke(slot);
-        return started;
+        try { live = await target.LiveAsync(slot, ct); }
+        catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
+        {
+            int attempt;
+            lock (s) attempt = s.ObserveErrors + 1;
+            var failed = new ObserveFailed(slot, ex, attempt, ApplyBackoff.After(attempt));
+            _log.LogError(ex, "Asking the {Target} target about {App} in {Environment} failed; trying again in {Delay}", target.Kind, slot.App, slot.Environment, failed.RetryIn);
+            Summarize(s, failed);
+            await ReportAsync(failed);
+            return false;
+        }
+        DiffResult diff;
+        lock (s)
+        {
+            diff = Diff(s, desired, live, target);
+            s.ObserveErrors = 0;
+            s.ObserveRetryAt = null;
+            if (diff.Action == SlotAction.Forget)
+            {
+                _slots.TryRemove(slot, out _);
+                SlotChanged?.Invoke(slot);
+                return false;
+            }
+            Summarize(s, diff);
+            // The drift entry is appended (synchronously, before the report's first wait) ahead of the restart's entries.
+            if (diff.Drift is not null) _ = ReportInBackground(diff);
+            if (diff.Action == SlotAction.Apply) StartApply(s, diff.Release!, diff.Reason!);
+            else if (diff.Action == SlotAction.Remove) StartRemoval(s);
+        }
+        return diff.Action is SlotAction.Apply or SlotAction.Remove;
+    }
+
+    /// <summary>Drift is reported beside the pass, so a slow chat platform never delays the restart.</summary>
+    private Task ReportInBackground(StepResult result) =>
+        ReportAsync(result).ContinueWith(t => _log.LogError(t.Exception, "{Result} for {App} in {Environment} could not be reported", result.GetType().Name, result.Slot.App, result.Slot.Environment),
+            CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+
+    // diff: what a slot needs, from what it should run, what runs, and its bookkeeping (the caller holds its lock).
+    private DiffResult Diff(SlotState s, Release? desired, LiveState? live, ITarget target)
+    {
+        var slot = s.Slot;
+        if (desired is null)
+        {
+            if (live is null && s.Applying is null && !target.Slots.Contains(slot)) return new(slot, SlotAction.Forget, live);
+            return new(slot, s.Applying is null ? SlotAction.Remove : SlotAction.None, live);
+        }
+        if (s.Applying is not null)
+            return s.ApplyingKey != desired.Key ? new(slot, SlotAction.Apply, live, desired, "change") : new(slot, SlotAction.None, live);
+        var retrying = s.RetryAt is { } retry && clock.GetUtcNow() < retry;
+        if (live is not null && live.Key == desired.Key)
+        {
+            if (live.Running) return new(slot, SlotAction.InSync, live, ClearFailure: true);
+            // Capstan stopped it when it last stopped: start it again as it was, recorded as an adoption.
+            if (live.Parked) return new(slot, SlotAction.Apply, live, desired, "resume", ClearFailure: true);
+            if (retrying && !s.Force) return new(slot, SlotAction.Backoff, live, ClearFailure: true, Missing: true);
+            var heal = s.Force || (Config.Policy(slot.Environment).SelfHeal && !s.Held);
+            var drift = s.DriftReported ? null : new DriftFound(live, heal, s.Held);
+            return heal
+                ? new(slot, SlotAction.Apply, live, desired, s.Force ? "sync" : "self-heal", ClearFailure: true, Drift: drift)
+                : new(slot, SlotAction.Down, live, ClearFailure: true, Drift: drift);
+        }
+        if ((s.FailedKey == desired.Key || retrying) && !s.Force)
+            return new(slot, SlotAction.Backoff, live, Missing: live is null || !live.Running);
+        // Nothing runs, no commit since this start touched the slot, and the last healthy deploy was this version:
+        // what ran before Capstan stopped (a data folder from before parking, or a lost record). Resume it.
+        var resume = !s.Force && live is null && s.Cause is null && s.LastDeploy is { } last && last.Version == desired.Version.Version;
+        return new(slot, SlotAction.Apply, live, desired, resume ? "resume" : s.Force ? "sync" : "change");
     }
 
     private SlotState State(Slot slot) => _slots.GetOrAdd(slot, k => new SlotState(k));
@@ -349,7 +386,7 @@ public sealed partial class Reconciler(
     private SlotView View(SlotState s)
     {
         lock (s)
-            return new SlotView(s.Slot, s.Desired?.Version.Version, target.Live(s.Slot), s.Sync, s.Health, s.Detail, s.Cause, s.LastDeploy, s.Held, s.HeldReason, s.Applying is not null);
+            return new SlotView(s.Slot, s.Desired?.Version.Version, s.Live, s.Status.Sync, s.Status.Health, s.Status.Detail, s.Cause, s.LastDeploy, s.Held, s.HeldReason, s.Applying is not null);
     }
 
     private string RoomOf(string environment) => Config.Policy(environment).Room ?? config.Current.Policy.DefaultRoom;
@@ -361,34 +398,6 @@ public sealed partial class Reconciler(
         if (!cause.ByPerson) return "capstan";
         var person = config.Current.Policy.People.Values.FirstOrDefault(p => string.Equals(p.Email, cause.AuthorEmail, StringComparison.OrdinalIgnoreCase));
         return person?.Id ?? cause.AuthorEmail;
-    }
-
-    private sealed class SlotState(Slot slot)
-    {
-        public Slot Slot { get; } = slot;
-        public Release? Desired;
-        public ChangeCause? Cause;
-        public Task? Applying;
-        public CancellationTokenSource? ApplyCts;
-        public string? ApplyingKey;
-        public string? FailedKey;
-        public bool Held;
-        public string? HeldReason;
-        public bool Force;
-        public bool DriftReported;
-        public SyncState Sync = SyncState.OutOfSync;
-        public HealthState Health = HealthState.Unknown;
-        public string Detail = "";
-        public long LastProbe;
-        /// <summary>Applies that threw in a row (storage or I/O), and when the next may start.</summary>
-        public int ApplyErrors;
-        public DateTimeOffset? RetryAt;
-        public DeploymentRecord? LastDeploy;
-
-        public string Signature(LiveInstance? live)
-        {
-            lock (this) return $"{Desired?.Key}|{live?.Key}|{live?.Running}|{live?.Pid}|{Sync}|{Health}|{Detail}|{Held}|{Applying is null}|{LastDeploy?.Id}";
-        }
     }
 
     private static Reply Say(string text, ReplyTone tone) => new(text, tone);

@@ -5,19 +5,21 @@ using Capstan.Delivery.Apps;
 namespace Capstan.Delivery.Targets;
 
 /// <summary>
-/// Where apps run. The reconciler only talks to this interface: the built-in process supervisor is one
-/// target; a Kubernetes target plugs in behind the same calls.
+/// Where apps run. The reconciler only talks to this interface, through <see cref="TargetRegistry"/>: each environment
+/// names its target (<c>target: process</c> by default). The built-in process supervisor (<c>Targets/Process/</c>) is
+/// one target; a Kubernetes target is another folder behind the same calls. Nothing above a target knows how it runs
+/// an app (a process id, a pod): it sees a <see cref="LiveState"/>.
 /// </summary>
 public interface ITarget
 {
-    /// <summary>The target's kind, for status and the ledger ("process", "kubernetes").</summary>
+    /// <summary>The target's name, as environments name it in capstan.yaml and the ledger records it ("process", "kubernetes").</summary>
     string Kind { get; }
 
     /// <summary>Finds what already runs (after a restart) so nothing is started twice.</summary>
     Task AdoptAsync(CancellationToken ct);
 
-    /// <summary>What runs for a slot now, from the target's own bookkeeping (cheap; no I/O).</summary>
-    LiveInstance? Live(Slot slot);
+    /// <summary>What runs for a slot now, as the target sees it; null when nothing runs or is recorded.</summary>
+    Task<LiveState?> LiveAsync(Slot slot, CancellationToken ct);
 
     /// <summary>Every slot that has something running or recorded.</summary>
     IReadOnlyCollection<Slot> Slots { get; }
@@ -31,7 +33,7 @@ public interface ITarget
     /// <summary>Checks the health of what runs for a slot now.</summary>
     Task<HealthReading> ProbeAsync(Slot slot, HealthSpec health, CancellationToken ct);
 
-    /// <summary>The last lines the slot's processes wrote.</summary>
+    /// <summary>The last lines the slot's app wrote.</summary>
     Task<IReadOnlyList<string>> LogsAsync(Slot slot, int lines, CancellationToken ct);
 
     /// <summary>Stops watching (Capstan is stopping); what runs keeps running unless configured otherwise.</summary>
@@ -60,13 +62,22 @@ public sealed record Release(Slot Slot, AppSpec App, VersionSpec Version, string
 }
 
 /// <summary>
-/// What runs for a slot: version, identity, address, and whether it is still running. <paramref name="Parked"/>: Capstan
-/// itself stopped it when it stopped, so the next start resumes it (not drift, not a new deployment).
+/// What runs for a slot, as its target reports it: version, address, which instance, and whether it is still running.
+/// <paramref name="Parked"/>: Capstan itself stopped it when it stopped, so the next start resumes it (not drift, not a
+/// new deployment).
 /// </summary>
-public sealed record LiveInstance(Slot Slot, string Version, string SpecHash, string Commit, int Pid, int Port, DateTimeOffset StartedAt, bool Running, string? Ended = null, bool Parked = false)
+public sealed record LiveState(Slot Slot, string Version, string SpecHash, string Commit, string Url, TargetInstance Instance, DateTimeOffset StartedAt, bool Running, string? Ended = null, bool Parked = false)
 {
     public string Key => $"{Version}@{SpecHash}";
-    public string Url => $"http://127.0.0.1:{Port}";
+}
+
+/// <summary>
+/// Which instance runs, in the target's words: <see cref="Name"/> for people ("pid 4242", "pod web-7d9f"), and
+/// <see cref="Number"/> when the target numbers its instances (the ledger has recorded it as <c>pid</c> since the first version).
+/// </summary>
+public sealed record TargetInstance(string Name, long? Number)
+{
+    public override string ToString() => Name;
 }
 
 /// <summary>Health as Argo CD users know it.</summary>
@@ -79,7 +90,7 @@ public enum SyncState { Synced, OutOfSync, Progressing, Failed }
 public sealed record HealthReading(HealthState State, string Detail);
 
 /// <summary>How a deploy on the target ended.</summary>
-public sealed record DeployOutcome(bool Healthy, string Detail, LiveInstance? Instance, TimeSpan Took);
+public sealed record DeployOutcome(bool Healthy, string Detail, LiveState? Instance, TimeSpan Took);
 
 /// <summary>Something ran differently from what Capstan left it doing.</summary>
-public sealed record DriftNotice(Slot Slot, LiveInstance Instance, string What);
+public sealed record DriftNotice(Slot Slot, LiveState Instance, string What);

@@ -3,6 +3,7 @@ using Capstan.Core.Commands;
 using Capstan.Core.Config;
 using Capstan.Core.Conversation;
 using Capstan.Core.Ledger;
+using Capstan.Core.Ledger.Events;
 using Capstan.Incidents.Config;
 using Capstan.Incidents.Notify;
 using Capstan.Incidents.Store;
@@ -69,6 +70,8 @@ public sealed class IncidentDesk(IIncidentStore store, Ledger ledger, Outbox out
 
     private Task<LedgerEntry> RecordAsync(string kind, string actor, Incident i, object data) => ledger.AppendAsync(kind, actor, i.Room, null, data);
 
+    private Task<LedgerEntry> RecordAsync<T>(T e, string actor, Incident i) where T : ILedgerEvent => ledger.AppendAsync(e, actor, i.Room);
+
     /// <summary>Declares an incident: its room, the declarer (or the named person) as commander, the severity's routing notified.</summary>
     public async Task<DeskResult> OpenAsync(string title, string severity, string by, string? commander, IReadOnlyList<string> apps, string? environment, string source, CancellationToken ct)
     {
@@ -80,18 +83,7 @@ public sealed class IncidentDesk(IIncidentStore store, Ledger ledger, Outbox out
         var now = clock.GetUtcNow();
         var incident = await store.CreateAsync(title.Trim(), level.Name, commander ?? by, apps, env, now, by, ct);
         rooms.Open(incident.Room, Topic(incident));
-        await RecordAsync("incident.opened", by, incident, new
-        {
-            incident = incident.Id,
-            title = incident.Title,
-            severity = level.Name,
-            apps,
-            environment = env,
-            commander = incident.Commander,
-            room = incident.Room,
-            source,
-            meaning = level.Meaning,
-        });
+        await RecordAsync(new IncidentOpened(incident.Id, incident.Title, level.Name, apps, env, incident.Commander, incident.Room, source, level.Meaning), by, incident);
         var text = $"🚨 {incident.Id} [{level.Name}] {incident.Title} — declared by {by}; commander {incident.Commander}. " +
             $"{level.Meaning}. Join #{incident.Room}" + (apps.Count > 0 ? $"; affects {string.Join(", ", apps)} in {env}." : ".");
         await outbox.PostAsync(incident.Room, null, new Reply(text + (level.UpdateEvery is { } u ? $" Updates are due every {DurationText.Format(u)} (`incident update TEXT`)." : ""), ReplyTone.Warning));
@@ -190,7 +182,7 @@ public sealed class IncidentDesk(IIncidentStore store, Ledger ledger, Outbox out
         var up = from is null || level.Rank < from.Rank;
         var updated = (await store.GetAsync(number, ct))!;
         rooms.Open(updated.Room, Topic(updated));
-        await RecordAsync("incident.severity", by, updated, new { incident = i.Id, from = i.Severity, to = level.Name, reason, direction = up ? "up" : "down" });
+        await RecordAsync(new IncidentSeverityChanged(i.Id, i.Severity, level.Name, reason, up ? "up" : "down"), by, updated);
         var text = $"{(up ? "⬆️" : "⬇️")} {i.Id} {i.Title}: {i.Severity} → {level.Name} ({(up ? "upgraded" : "downgraded")} by {by}" + (reason is null ? ")" : $": {reason})") + $". {level.Meaning}.";
         await outbox.PostAsync(updated.Room, null, new Reply(text, up ? ReplyTone.Warning : ReplyTone.Info));
         var notified = await NotifyAsync(updated, "incident.reclassified", text, level, by, ct);
@@ -272,7 +264,7 @@ public sealed class IncidentDesk(IIncidentStore store, Ledger ledger, Outbox out
             return new(true, $"{i.Id} was already acknowledged at {i.AcknowledgedAt:HH:mm} UTC.", i, false);
         var updated = (await store.GetAsync(number, ct))!;
         rooms.Open(updated.Room, Topic(updated));
-        await RecordAsync("incident.acknowledged", by, updated, new { incident = i.Id, severity = i.Severity, seconds = (int)(now - i.OpenedAt).TotalSeconds });
+        await RecordAsync(new IncidentAcknowledged(i.Id, i.Severity, (int)(now - i.OpenedAt).TotalSeconds), by, updated);
         var text = $"✋ {i.Id} acknowledged by {by} after {DurationText.Format(now - i.OpenedAt)}; escalation stops.";
         await outbox.PostAsync(updated.Room, null, new Reply(text));
         await RouteEventAsync(updated, "incident.acknowledged", text, ct);
@@ -290,8 +282,8 @@ public sealed class IncidentDesk(IIncidentStore store, Ledger ledger, Outbox out
         var updated = (await store.GetAsync(number, ct))!;
         rooms.Open(updated.Room, Topic(updated));
         if (i.AcknowledgedAt is null)
-            await RecordAsync("incident.acknowledged", by, updated, new { incident = i.Id, severity = i.Severity, seconds = (int)(now - i.OpenedAt).TotalSeconds, byResolving = true });
-        await RecordAsync("incident.resolved", by, updated, new { incident = i.Id, summary, severity = i.Severity, seconds = (int)(now - i.OpenedAt).TotalSeconds });
+            await RecordAsync(new IncidentAcknowledged(i.Id, i.Severity, (int)(now - i.OpenedAt).TotalSeconds, ByResolving: true), by, updated);
+        await RecordAsync(new IncidentResolved(i.Id, summary, i.Severity, (int)(now - i.OpenedAt).TotalSeconds), by, updated);
         var text = $"✅ {i.Id} {i.Title} resolved by {by} after {DurationText.Format(now - i.OpenedAt)}" + (summary is null ? "." : $": {summary.TrimEnd('.')}.") +
             $" `incident postmortem {i.Id}` drafts the review.";
         await outbox.PostAsync(updated.Room, null, new Reply(text, ReplyTone.Success));
@@ -307,7 +299,7 @@ public sealed class IncidentDesk(IIncidentStore store, Ledger ledger, Outbox out
         if (!await store.ReopenAsync(number, clock.GetUtcNow(), ct)) return new(true, $"{i.Id} is not resolved; nothing to reopen.", i, false);
         var updated = (await store.GetAsync(number, ct))!;
         rooms.Open(updated.Room, Topic(updated));
-        await RecordAsync("incident.reopened", by, updated, new { incident = i.Id, severity = i.Severity });
+        await RecordAsync(new IncidentReopened(i.Id, i.Severity), by, updated);
         var text = $"🔁 {i.Id} {i.Title} reopened by {by}; commander {updated.Commander}.";
         await outbox.PostAsync(updated.Room, null, new Reply(text, ReplyTone.Warning));
         await RouteEventAsync(updated, "incident.reopened", text, ct);

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Capstan.Core.Commands;
 using Capstan.Core.Ledger;
+using Capstan.Core.Ledger.Events;
 
 namespace Capstan.Incidents.Figures;
 
@@ -22,12 +23,12 @@ public sealed class IncidentFigures(Ledger ledger, TimeProvider clock)
 {
     public async Task<IReadOnlyList<IncidentTimes>> TimesAsync(DateTimeOffset since, CancellationToken ct)
     {
-        var opened = await AllAsync("incident.opened", since, ct);
+        var opened = await AllAsync(IncidentOpened.Kind, since, ct);
         if (opened.Count == 0) return [];
         var from = opened.Min(e => e.At);
-        var acked = await AllAsync("incident.acknowledged", from, ct);
-        var resolved = await AllAsync("incident.resolved", from, ct);
-        var reopened = await AllAsync("incident.reopened", from, ct);
+        var acked = await AllAsync(IncidentAcknowledged.Kind, from, ct);
+        var resolved = await AllAsync(IncidentResolved.Kind, from, ct);
+        var reopened = await AllAsync(IncidentReopened.Kind, from, ct);
         // Each entry's JSON is read once: the first acknowledgement, the last resolution and reopening per incident.
         var firstAck = acked.GroupBy(Id).ToDictionary(g => g.Key, g => g.First().At);
         var lastResolve = resolved.GroupBy(Id).ToDictionary(g => g.Key, g => g.Last().At);
@@ -40,9 +41,7 @@ public sealed class IncidentFigures(Ledger ledger, TimeProvider clock)
             var lastResolved = At(lastResolve, id);
             var lastReopened = At(lastReopen, id);
             if (lastReopened is { } ro && lastResolved is { } rs && ro > rs) lastResolved = null; // open again: not resolved yet
-            using var d = JsonDocument.Parse(o.Data);
-            var sev = d.RootElement.TryGetProperty("severity", out var s) ? s.GetString() ?? "" : "";
-            return new IncidentTimes(id, sev, o.At, ack - o.At, lastResolved - o.At);
+            return new IncidentTimes(id, o.As<IncidentOpened>().Severity ?? "", o.At, ack - o.At, lastResolved - o.At);
         }).ToList();
     }
 

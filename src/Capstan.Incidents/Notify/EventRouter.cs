@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Threading.Channels;
 using Capstan.Core.Ledger;
+using Capstan.Core.Ledger.Events;
 
 namespace Capstan.Incidents.Notify;
 
@@ -28,12 +29,10 @@ public sealed class EventRouter : IDisposable
     {
         switch (e.Kind)
         {
-            case "delivery.failed": return "deploy.failed";
-            case "delivery.approval.requested": return "approval.requested";
-            case "delivery.drift": return "drift.detected";
-            case "job.finished":
-                using (var d = JsonDocument.Parse(e.Data))
-                    return d.RootElement.TryGetProperty("state", out var s) && s.GetString() == "failed" ? "job.failed" : null;
+            case DeploymentFailed.Kind: return "deploy.failed";
+            case ApprovalRequested.Kind: return "approval.requested";
+            case DriftDetected.Kind: return "drift.detected";
+            case JobFinished.Kind: return e.As<JobFinished>().State == "failed" ? "job.failed" : null;
             default: return null;
         }
     }
@@ -51,24 +50,37 @@ public sealed class EventRouter : IDisposable
         while (_pending.Reader.TryRead(out var e))
         {
             var evt = EventOf(e)!;
-            using var d = JsonDocument.Parse(e.Data);
-            var root = d.RootElement;
-            string? S(string name) => root.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
-            var apps = S("app") is { } app ? new[] { app } : [];
+            var (app, text) = Describe(e);
+            var apps = app is not null ? new[] { app } : [];
             var targets = _notifier.Routed(evt, null, apps);
             if (targets.Count == 0) continue;
-            var text = evt switch
-            {
-                "deploy.failed" => $"❌ Deploy failed: {S("subject") ?? $"{S("app")} {S("version")} in {S("environment")}"}" + (S("reason") is { } r ? $" — {r}" : ""),
-                "approval.requested" => $"🙋 Approval requested by {e.Actor}: {S("subject") ?? $"{S("action")} {S("app")} {S("version")} to {S("environment")}"}. `approve {S("id")}` or `deny {S("id")}`.",
-                "drift.detected" => $"🧭 Drift detected: {S("subject") ?? $"{S("app")} in {S("environment")} no longer matches the config repo"}",
-                _ => $"💥 Job {S("job")} ({S("kind")}) failed: {S("summary")}",
-            };
+            using var d = JsonDocument.Parse(e.Data);
+            var root = d.RootElement;
             var recipients = await _notifier.ExpandAsync(targets, null, ct);
             await _notifier.SendAsync(new Notice(evt, text, null, apps, new { source = e.Kind, seq = e.Seq, actor = e.Actor, data = root.Clone() }), recipients, ct);
             n++;
         }
         return n;
+    }
+
+    /// <summary>The app an event is about and the sentence that announces it.</summary>
+    private static (string? App, string Text) Describe(LedgerEntry e)
+    {
+        switch (e.Kind)
+        {
+            case DeploymentFailed.Kind:
+                var f = e.As<DeploymentFailed>();
+                return (f.App, $"❌ Deploy failed: {f.Subject ?? $"{f.App} {f.Version} in {f.Environment}"}" + (f.Reason is { } r ? $" — {r}" : ""));
+            case ApprovalRequested.Kind:
+                var a = e.As<ApprovalRequested>();
+                return (a.App, $"🙋 Approval requested by {e.Actor}: {a.Subject ?? $"{a.Action} {a.App} {a.Version} to {a.Environment}"}. `approve {a.Id}` or `deny {a.Id}`.");
+            case DriftDetected.Kind:
+                var drift = e.As<DriftDetected>();
+                return (drift.App, $"🧭 Drift detected: {drift.Subject ?? $"{drift.App} in {drift.Environment} no longer matches the config repo"}");
+            default:
+                var j = e.As<JobFinished>();
+                return (null, $"💥 Job {j.Job} ({j.JobKind}) failed: {j.Summary}");
+        }
     }
 
     public void Dispose() => _ledger.Appended -= OnAppended;

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Capstan.Core.Ledger;
+using Capstan.Core.Ledger.Events;
 using Capstan.Incidents.Store;
 
 namespace Capstan.Incidents.Timeline;
@@ -21,8 +22,8 @@ public sealed class IncidentTimeline(Ledger ledger, TimeProvider clock)
     private static readonly HashSet<string> Hidden = ["policy.decision", "command.confirmation", "chat.edit", "incident.marked", "chat.refused"];
 
     private static readonly HashSet<string> DeliveryKinds =
-        ["delivery.commit", "delivery.healthy", "delivery.failed", "delivery.rollback", "delivery.drift", "delivery.approval.requested",
-         "delivery.approval.approved", "delivery.approval.denied", "delivery.approval.expired", "delivery.lock", "delivery.unlock", "delivery.removed"];
+        [ChangeCommitted.Kind, DeploymentSucceeded.Kind, DeploymentFailed.Kind, RolledBack.Kind, DriftDetected.Kind, ApprovalRequested.Kind,
+         ApprovalApproved.Kind, ApprovalDenied.Kind, ApprovalExpired.Kind, EnvironmentLocked.Kind, EnvironmentUnlocked.Kind, SlotRemoved.Kind];
 
     public async Task<IReadOnlyList<TimelineEntry>> BuildAsync(Incident incident, CancellationToken ct)
     {

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Capstan.Core.Ledger;
+using Capstan.Core.Ledger.Events;
 
 namespace Capstan.Indicators.History;
 
@@ -66,42 +67,66 @@ public sealed class DeliveryHistory(Ledger ledger)
 
     private void Delivery(LedgerEntry e)
     {
-        if (e.Kind is not ("delivery.healthy" or "delivery.failed" or "delivery.rollback" or "delivery.health" or "delivery.commit")) return;
-        using var doc = JsonDocument.Parse(e.Data);
-        var d = doc.RootElement;
-        var app = Str(d, "app");
-        var env = Str(d, "environment");
-        if (app is null || env is null) return;
-        var key = (app, env);
-        _touched.Add(key);
-        if (_deploys.TryGetValue(key, out var seen) && seen.Count > 0 && e.At < seen[^1].At) _allTouched = true; // written out of order: links may move
         switch (e.Kind)
         {
-            case "delivery.healthy" or "delivery.failed":
-                var reason = Str(d, "reason") ?? "change";
-                if (reason == "self-heal") return; // a restart of what already ran is not a deployment
-                Add(_deploys, key, new Deployment(e.Seq, app, env, Str(d, "version") ?? "?", Str(d, "commit"), e.At, e.Kind == "delivery.healthy", reason), x => x.At);
+            case DeploymentSucceeded.Kind:
+                var ok = e.As<DeploymentSucceeded>();
+                Deployed(e, ok.App, ok.Environment, ok.Version, ok.Commit, ok.Reason, healthy: true);
                 break;
-            case "delivery.rollback":
-                var revert = Str(d, "revert");
-                if (revert is not null) _reverts.Add(revert);
-                Add(_rollbacks, key, new Rollback(e.Seq, app, env, Str(d, "version") ?? "?", e.At, Str(d, "reverted"), revert), x => x.At);
+            case DeploymentFailed.Kind:
+                var failed = e.As<DeploymentFailed>();
+                Deployed(e, failed.App, failed.Environment, failed.Version, failed.Commit, failed.Reason, healthy: false);
                 break;
-            case "delivery.health":
-                Add(_health, key, new HealthChange(e.Seq, app, env, e.At, Str(d, "health") ?? "", Str(d, "was") ?? ""), x => x.At);
+            case RolledBack.Kind:
+                var r = e.As<RolledBack>();
+                if (Touch(e, r.App, r.Environment) is not { } rk) return;
+                if (r.Revert is not null) _reverts.Add(r.Revert);
+                Add(_rollbacks, rk, new Rollback(e.Seq, r.App, r.Environment, r.Version ?? "?", e.At, r.Reverted, r.Revert), x => x.At);
                 break;
-            case "delivery.commit":
-                if (Str(d, "commit") is { } sha)
-                    _commits[sha] = new ChangeCommit(e.Seq, Str(d, "action") ?? "deploy", app, env, Str(d, "version") ?? "?", sha, e.At);
+            case HealthChanged.Kind:
+                var h = e.As<HealthChanged>();
+                if (Touch(e, h.App, h.Environment) is not { } hk) return;
+                Add(_health, hk, new HealthChange(e.Seq, h.App, h.Environment, e.At, h.Health ?? "", h.Was ?? ""), x => x.At);
+                break;
+            case ChangeCommitted.Kind:
+                var c = e.As<ChangeCommitted>();
+                if (Touch(e, c.App, c.Environment) is null) return;
+                if (c.Commit is { } sha)
+                    _commits[sha] = new ChangeCommit(e.Seq, c.Action ?? "deploy", c.App, c.Environment, c.Version ?? "?", sha, e.At);
                 break;
         }
     }
 
+    private void Deployed(LedgerEntry e, string? app, string? env, string? version, string? commit, string? reason, bool healthy)
+    {
+        if (Touch(e, app, env) is not { } key) return;
+        reason ??= "change";
+        if (reason == "self-heal") return; // a restart of what already ran is not a deployment
+        Add(_deploys, key, new Deployment(e.Seq, key.App, key.Env, version ?? "?", commit, e.At, healthy, reason), x => x.At);
+    }
+
+    /// <summary>The slot an entry is about (marked as changed), or null when it names none.</summary>
+    private (string App, string Env)? Touch(LedgerEntry e, string? app, string? env)
+    {
+        if (app is null || env is null) return null;
+        var key = (app, env);
+        _touched.Add(key);
+        if (_deploys.TryGetValue(key, out var seen) && seen.Count > 0 && e.At < seen[^1].At) _allTouched = true; // written out of order: links may move
+        return key;
+    }
+
     private void IncidentEntry(LedgerEntry e)
     {
-        using var doc = JsonDocument.Parse(e.Data);
-        var d = doc.RootElement;
-        if (Str(d, "incident") is not { } id) return;
+        var id = e.Kind switch
+        {
+            IncidentOpened.Kind => e.As<IncidentOpened>().Incident,
+            IncidentSeverityChanged.Kind => e.As<IncidentSeverityChanged>().Incident,
+            IncidentAcknowledged.Kind => e.As<IncidentAcknowledged>().Incident,
+            IncidentResolved.Kind => e.As<IncidentResolved>().Incident,
+            IncidentReopened.Kind => e.As<IncidentReopened>().Incident,
+            _ => Str(e, "incident"), // other incident entries still create the incident when it is first seen
+        };
+        if (id is null) return;
         if (!_incidents.TryGetValue(id, out var i))
         {
             i = new Incident(id) { Opened = e.At };
@@ -109,24 +134,24 @@ public sealed class DeliveryHistory(Ledger ledger)
         }
         switch (e.Kind)
         {
-            case "incident.opened":
+            case IncidentOpened.Kind:
+                var o = e.As<IncidentOpened>();
                 i.Opened = e.At;
-                i.Title = Str(d, "title") ?? "";
-                i.Severity = Str(d, "severity") ?? "";
-                i.Environment = Str(d, "environment");
-                i.Apps = d.TryGetProperty("apps", out var apps) && apps.ValueKind == JsonValueKind.Array
-                    ? apps.EnumerateArray().Select(a => a.GetString()).OfType<string>().ToList() : [];
+                i.Title = o.Title ?? "";
+                i.Severity = o.Severity ?? "";
+                i.Environment = o.Environment;
+                i.Apps = o.Apps?.OfType<string>().ToList() ?? [];
                 break;
-            case "incident.severity":
-                if (Str(d, "to") is { } to) i.Severity = to;
+            case IncidentSeverityChanged.Kind:
+                if (e.As<IncidentSeverityChanged>().To is { } to) i.Severity = to;
                 break;
-            case "incident.acknowledged":
+            case IncidentAcknowledged.Kind:
                 i.Acknowledged ??= e.At;
                 break;
-            case "incident.resolved":
+            case IncidentResolved.Kind:
                 i.Resolved = e.At;
                 break;
-            case "incident.reopened":
+            case IncidentReopened.Kind:
                 i.Resolved = null;
                 break;
         }
@@ -186,8 +211,11 @@ public sealed class DeliveryHistory(Ledger ledger)
         list.Insert(lo, item);
     }
 
-    private static string? Str(JsonElement d, string name) =>
-        d.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+    private static string? Str(LedgerEntry e, string name)
+    {
+        using var doc = JsonDocument.Parse(e.Data);
+        return doc.RootElement.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+    }
 }
 
 /// <summary>An immutable snapshot of the delivery history, per (app, environment).</summary>

@@ -50,13 +50,22 @@ public sealed class ProcessTarget : ITarget, IAsyncDisposable
         _artifacts = new ArtifactStore(data.Root, Path.Combine(root, "artifacts"));
     }
 
-    public string Kind => "process";
+    /// <summary>Where an app this target started listens: the loopback address and the port it was given.</summary>
+    public static string UrlOf(int port) => $"http://127.0.0.1:{port}";
+
+    /// <summary>The name environments use for this target (<c>target: process</c>, the default).</summary>
+    public const string Name = "process";
+
+    public string Kind => Name;
 
     public event Action<DriftNotice>? Drifted;
 
     public IReadOnlyCollection<Slot> Slots => _slots.Where(kv => kv.Value.Current is not null || kv.Value.Candidates.Count > 0).Select(kv => kv.Key).ToList();
 
-    public LiveInstance? Live(Slot slot) => _slots.TryGetValue(slot, out var s) ? s.Current?.ToLive() : null;
+    public Task<LiveState?> LiveAsync(Slot slot, CancellationToken ct) => Task.FromResult(Live(slot));
+
+    /// <summary>What runs for a slot, from this target's own bookkeeping (no I/O: the supervisor watches its children).</summary>
+    public LiveState? Live(Slot slot) => _slots.TryGetValue(slot, out var s) ? s.Current?.ToLive() : null;
 
     public async Task AdoptAsync(CancellationToken ct)
     {
@@ -474,6 +483,7 @@ public sealed class ProcessTarget : ITarget, IAsyncDisposable
             return ProcessIdentity.IsAlive(Record.Pid, Record.StartMark);
         }
 
-        public LiveInstance ToLive() => new(Record.Slot, Record.Version, Record.SpecHash, Record.Commit, Record.Pid, Record.Port, Record.StartedAt, Running, Ended, Parked && !Running);
+        public LiveState ToLive() => new(Record.Slot, Record.Version, Record.SpecHash, Record.Commit, UrlOf(Record.Port), new TargetInstance($"pid {Record.Pid}", Record.Pid),
+            Record.StartedAt, Running, Ended, Parked && !Running);
     }
 }
