@@ -5,6 +5,7 @@ using Capstan.Core.Commands;
 using Capstan.Core.Config;
 using Capstan.Core.Conversation;
 using Capstan.Core.Ledger;
+using Capstan.Core.Modules;
 using Capstan.Incidents.Desk;
 using Capstan.Incidents.Store;
 using Microsoft.Extensions.DependencyInjection;
@@ -46,7 +47,7 @@ public sealed class IncidentNode : IAsyncDisposable
         clock ??= new ManualClock(Start);
         var node = await CapstanNode.OpenAsync(DataFolder.At(root), [IncidentsModule.Section], clock, CancellationToken.None);
         new CoreCommands().Register(node.Registry);
-        IncidentsModule.Register(node.Registry);
+        node.Registry.Register(new IncidentsModule());
         var services = node.AddTo(new ServiceCollection()).AddIncidents(new IncidentsOptions { Background = false }).BuildServiceProvider();
         var t = new IncidentNode(root, clock, node, services);
         if (yaml is not null)
