@@ -5,6 +5,7 @@ using Capstan.Bench.Delivery;
 using Capstan.Core;
 using Capstan.Core.Commands;
 using Capstan.Core.Config;
+using Capstan.Core.Modules;
 using Capstan.Delivery;
 using Capstan.Delivery.Apps;
 using Capstan.Delivery.Board;
@@ -37,7 +38,7 @@ static async Task Latency(int n)
 {
     var root = Root();
     var node = await CapstanNode.OpenAsync(DataFolder.At(root), [DeliveryModule.Section], TimeProvider.System, CancellationToken.None);
-    DeliveryModule.Register(node.Registry);
+    node.Registry.Register(new DeliveryModule());
     await using var services = node.AddTo(new ServiceCollection()).AddDelivery(new DeliveryOptions { StopAppsOnShutdown = true }).BuildServiceProvider();
     var hosted = services.GetServices<IHostedService>().ToList();
     foreach (var h in hosted) await h.StartAsync(CancellationToken.None);

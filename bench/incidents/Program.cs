@@ -10,6 +10,7 @@ using Capstan.Core;
 using Capstan.Core.Access;
 using Capstan.Core.Config;
 using Capstan.Core.Ledger;
+using Capstan.Core.Modules;
 using Capstan.Incidents;
 using Capstan.Incidents.Alerts;
 using Capstan.Incidents.Desk;
@@ -17,8 +18,8 @@ using Capstan.Incidents.Figures;
 using Capstan.Incidents.Postmortems;
 using Capstan.Incidents.Store;
 using Capstan.Incidents.Timeline;
+using Capstan.Web;
 using Capstan.Web.Api;
-using Capstan.Web.Incidents;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
@@ -35,7 +36,8 @@ var yaml = node.ConfigRepo.ReadFiles(node.ConfigRepo.HeadSha()!)["capstan.yaml"]
 await node.ConfigRepo.CommitAsync(new ConfigChange("bench: alert token", ConfigRepo.CapstanCommitter, _ => new Dictionary<string, string?> { ["capstan.yaml"] = yaml }), CancellationToken.None);
 await node.Reloader.RefreshAsync(CancellationToken.None);
 if (node.Config.Rejected is { } r) throw new InvalidOperationException(string.Join("\n", r.Errors));
-IncidentsModule.Register(node.Registry);
+var module = new IncidentsModule();
+node.Registry.Register(module);
 var services = node.AddTo(new ServiceCollection()).AddIncidents(new IncidentsOptions { Background = false }).BuildServiceProvider();
 foreach (var h in services.GetServices<IHostedService>()) await h.StartAsync(CancellationToken.None);
 
@@ -46,11 +48,11 @@ T S<T>() where T : notnull => services.GetRequiredService<T>();
 builder.Services.AddSingleton(S<AccessTokens>()).AddSingleton(S<ConfigState>()).AddSingleton(S<Ledger>())
     .AddSingleton(S<IncidentStore>()).AddSingleton(S<IncidentDesk>()).AddSingleton(S<IncidentFigures>()).AddSingleton(S<IncidentTimeline>())
     .AddSingleton(S<PostmortemWriter>()).AddSingleton(S<AlertIntake>())
-    .AddCapstanAuthentication();
+    .AddSingleton(new WebSite([module])).AddCapstanAuthentication();
 var app = builder.Build();
 app.UseAuthentication();
 app.UseAuthorization();
-app.MapIncidents();
+module.MapEndpoints(app);
 app.MapPost("/hooks/null", async (HttpContext http) =>
 {
     using var doc = await JsonDocument.ParseAsync(http.Request.Body);

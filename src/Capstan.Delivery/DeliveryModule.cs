@@ -1,22 +1,20 @@
 using Capstan.Core.Commands;
 using Capstan.Core.Config;
+using Capstan.Core.Modules;
 using Capstan.Delivery.Apps;
-using Capstan.Delivery.Board;
 using Capstan.Delivery.Chat;
-using Capstan.Delivery.Reconciliation;
-using Capstan.Delivery.Targets;
-using Capstan.Delivery.Targets.Process;
+using Capstan.Delivery.Web;
+using Capstan.Web;
+using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 
 namespace Capstan.Delivery;
 
 /// <summary>
-/// The delivery module's one entry point for the composition root:
-/// <c>CapstanNode.OpenAsync(data, [DeliveryModule.Section, …])</c>, <c>services.AddDelivery()</c> after
-/// <c>node.AddTo(services)</c>, and <c>DeliveryModule.Register(node.Registry)</c>.
+/// The delivery module: apps and environments in the config repo, the reconciler and the process target, approvals,
+/// GitFlow commands on source repos, and the dashboard.
 /// </summary>
-public static class DeliveryModule
+public sealed class DeliveryModule : IWebModule
 {
     /// <summary>The config section: apps/, environments/, locks/, <c>delivery:</c> and the environment keys autoRollback and selfHeal.</summary>
     public static readonly IConfigSection Section = new DeliverySection();
@@ -24,32 +22,17 @@ public static class DeliveryModule
     /// <summary>The <c>repos:</c> section: source repositories GitFlow commands work on.</summary>
     public static readonly IConfigSection Sources = new Sources.SourceReposSection();
 
-    /// <summary>Adds the reconciler (a hosted service), the process target, the board, approvals and history.</summary>
-    public static IServiceCollection AddDelivery(this IServiceCollection services, DeliveryOptions? options = null)
-    {
-        services.AddSingleton(options ?? new DeliveryOptions());
-        services.AddSingleton<IDeliveryStore, DeliveryStore>();
-        services.AddSingleton<ProcessTarget>();
-        services.AddSingleton<ITarget>(sp => sp.GetRequiredService<ProcessTarget>());
-        services.AddSingleton(sp => new TargetRegistry(sp.GetServices<ITarget>()));
-        services.AddSingleton<RequestThreads>();
-        services.AddSingleton<Reconciler>();
-        services.AddSingleton<IHostedService>(sp => sp.GetRequiredService<Reconciler>());
-        services.AddSingleton<DeliveryBoard>();
-        services.AddSingleton<IAppProbe, AppProbe>();
-        services.AddSingleton<ChangeRequests>();
-        services.AddSingleton<ApprovalDesk>();
-        services.AddSingleton<IHostedService>(sp => sp.GetRequiredService<ApprovalDesk>());
-        services.AddSingleton<ICancellationSource>(sp => sp.GetRequiredService<ApprovalDesk>());
-        services.AddSingleton<IHistorySource, DeliveryHistory>();
-        services.AddSingleton<Sources.SourceWorkspace>();
-        return services;
-    }
+    public string Name => "delivery";
+    public IReadOnlyList<IConfigSection> Sections => [Section, Sources];
+    public IReadOnlyList<ICommandModule> Commands => [new DeliveryCommands(), new Sources.FlowCommands()];
+    public IReadOnlyList<Type> Events => [];
+    public IReadOnlyList<NavigationLink> Navigation => [new("/dashboard", "Dashboard", 200)];
 
-    /// <summary>Adds the delivery commands to the registry.</summary>
-    public static void Register(CommandRegistry registry)
-    {
-        new DeliveryCommands().Register(registry);
-        new Sources.FlowCommands().Register(registry);
-    }
+    /// <summary>A server stops the apps it supervises when it is stopped; after a crash they keep running and are adopted at the next start.</summary>
+    public void AddServices(IServiceCollection services, ProcessRole role) =>
+        services.AddDelivery(new DeliveryOptions { StopAppsOnShutdown = role == ProcessRole.Server });
+
+    public Task PrepareAsync(IServiceProvider services, CancellationToken ct) => Task.CompletedTask;
+
+    public void MapEndpoints(IEndpointRouteBuilder app) => app.MapDashboard();
 }

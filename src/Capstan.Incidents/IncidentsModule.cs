@@ -1,55 +1,41 @@
 using Capstan.Core.Commands;
 using Capstan.Core.Config;
-using Capstan.Incidents.Alerts;
+using Capstan.Core.Modules;
 using Capstan.Incidents.Chat;
 using Capstan.Incidents.Config;
 using Capstan.Incidents.Desk;
-using Capstan.Incidents.Figures;
-using Capstan.Incidents.Notify;
-using Capstan.Incidents.OnCall;
-using Capstan.Incidents.Postmortems;
-using Capstan.Incidents.Store;
-using Capstan.Incidents.Timeline;
+using Capstan.Incidents.Web;
+using Capstan.Web;
+using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 
 namespace Capstan.Incidents;
 
 /// <summary>
-/// The incidents module's one entry point for the composition root:
-/// <c>CapstanNode.OpenAsync(data, [IncidentsModule.Section, …])</c>, <c>services.AddIncidents()</c> after
-/// <c>node.AddTo(services)</c>, and <c>IncidentsModule.Register(node.Registry)</c>.
+/// The incidents module: incidents, on-call, notifications and postmortems; the incidents pages, their API and the
+/// Alertmanager webhook.
 /// </summary>
-public static class IncidentsModule
+public sealed class IncidentsModule : IWebModule
 {
     /// <summary>The config section: <c>incidents:</c>, <c>oncall:</c> and <c>notifications:</c> in capstan.yaml.</summary>
     public static readonly IConfigSection Section = new IncidentsSection();
 
-    /// <summary>Adds the desk, timeline, postmortems, alert intake, on-call, notifications and the background pass.</summary>
-    public static IServiceCollection AddIncidents(this IServiceCollection services, IncidentsOptions? options = null)
+    public string Name => "incidents";
+    public IReadOnlyList<IConfigSection> Sections => [Section];
+    public IReadOnlyList<ICommandModule> Commands => [new IncidentCommands(), new OnCallCommands()];
+    public IReadOnlyList<Type> Events => [];
+    public IReadOnlyList<NavigationLink> Navigation => [new("/incidents", "Incidents", 300)];
+    public void AddServices(IServiceCollection services, ProcessRole role) => services.AddIncidents();
+
+    /// <summary>
+    /// Opens the incident and direct-message rooms of earlier runs, and registers the secrets in the configuration with
+    /// the redactor (the incidents watch does that when it is created); a server's hosted watch does both at start.
+    /// </summary>
+    public Task PrepareAsync(IServiceProvider services, CancellationToken ct)
     {
-        services.AddSingleton(options ?? new IncidentsOptions());
-        services.AddSingleton<IncidentStore>();
-        services.AddSingleton<IIncidentStore>(sp => sp.GetRequiredService<IncidentStore>()); // the web pages still ask for the class until they move into this module
-        services.AddSingleton<OnCallRoster>();
-        services.AddSingleton<DeliveryQueue>();
-        services.AddSingleton<Notifier>();
-        services.AddSingleton<IncidentDesk>();
-        services.AddSingleton<IncidentTimeline>();
-        services.AddSingleton<IncidentFigures>();
-        services.AddSingleton<PostmortemWriter>();
-        services.AddSingleton<AlertIntake>();
-        services.AddSingleton<Escalation>();
-        services.AddSingleton<EventRouter>();
-        services.AddSingleton<IncidentWatch>();
-        services.AddSingleton<IHostedService>(sp => sp.GetRequiredService<IncidentWatch>());
-        return services;
+        services.GetRequiredService<IncidentWatch>();
+        return services.GetRequiredService<IncidentDesk>().OpenRoomsAsync(ct);
     }
 
-    /// <summary>Adds the incident and on-call commands to the registry.</summary>
-    public static void Register(CommandRegistry registry)
-    {
-        new IncidentCommands().Register(registry);
-        new OnCallCommands().Register(registry);
-    }
+    public void MapEndpoints(IEndpointRouteBuilder app) => app.MapIncidents();
 }

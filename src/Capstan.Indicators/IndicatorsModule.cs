@@ -1,45 +1,30 @@
 using Capstan.Core.Commands;
 using Capstan.Core.Config;
-using Capstan.Core.Conversation;
-using Capstan.Indicators.Charts;
+using Capstan.Core.Modules;
 using Capstan.Indicators.Chat;
 using Capstan.Indicators.Config;
-using Capstan.Indicators.Custom;
-using Capstan.Indicators.Digests;
-using Capstan.Indicators.Dora;
-using Capstan.Indicators.History;
-using Capstan.Indicators.Sources;
+using Capstan.Indicators.Web;
+using Capstan.Web;
+using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 
 namespace Capstan.Indicators;
 
 /// <summary>
-/// The indicators module's one entry point for the composition root:
-/// <c>CapstanNode.OpenAsync(data, [IndicatorsModule.Section, …])</c>, <c>services.AddIndicators()</c> after
-/// <c>node.AddTo(services)</c>, and <c>IndicatorsModule.Register(node.Registry)</c>.
+/// The indicators module: DORA figures from the ledger and source repos, charts, custom indicators and digests;
+/// the indicators page and its API.
 /// </summary>
-public static class IndicatorsModule
+public sealed class IndicatorsModule : IWebModule
 {
     /// <summary>The config section: the <c>indicators:</c> key of capstan.yaml and indicators/*.yaml.</summary>
     public static readonly IConfigSection Section = new IndicatorsSection();
 
-    /// <summary>Adds the delivery history read model, source repo reading, DORA queries, charts, custom indicators and digests.</summary>
-    public static IServiceCollection AddIndicators(this IServiceCollection services, IndicatorsOptions? options = null)
-    {
-        services.AddSingleton(options ?? new IndicatorsOptions());
-        services.AddSingleton<DeliveryHistory>();
-        services.AddSingleton<SourceHistory>();
-        services.AddSingleton<DoraQuery>();
-        services.AddSingleton<DoraCharts>();
-        services.AddSingleton<IAttachmentSource>(sp => sp.GetRequiredService<DoraCharts>());
-        services.AddSingleton(sp => new IndicatorReader(sp.GetRequiredService<Core.Egress.EgressGuard>(), sp.GetRequiredService<Core.Ledger.Redactor>(), sp.GetRequiredService<TimeProvider>()));
-        services.AddSingleton<IndicatorValues>();
-        services.AddSingleton<DigestSchedule>();
-        services.AddSingleton<IHostedService>(sp => sp.GetRequiredService<DigestSchedule>());
-        return services;
-    }
-
-    /// <summary>Adds metrics dora, metrics explain dora and metrics to the registry.</summary>
-    public static void Register(CommandRegistry registry) => new MetricsCommands().Register(registry);
+    public string Name => "indicators";
+    public IReadOnlyList<IConfigSection> Sections => [Section];
+    public IReadOnlyList<ICommandModule> Commands => [new MetricsCommands()];
+    public IReadOnlyList<Type> Events => [];
+    public IReadOnlyList<NavigationLink> Navigation => [new("/indicators", "Indicators", 600)];
+    public void AddServices(IServiceCollection services, ProcessRole role) => services.AddIndicators();
+    public Task PrepareAsync(IServiceProvider services, CancellationToken ct) => Task.CompletedTask;
+    public void MapEndpoints(IEndpointRouteBuilder app) => app.MapIndicators();
 }

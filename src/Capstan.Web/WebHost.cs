@@ -1,9 +1,6 @@
+using Capstan.Core.Modules;
 using Capstan.Core.Telemetry;
 using Capstan.Web.Api;
-using Capstan.Web.Dashboard;
-using Capstan.Web.Incidents;
-using Capstan.Web.Indicators;
-using Capstan.Web.JobPages;
 using Capstan.Web.Metrics;
 using Capstan.Web.Security;
 using Microsoft.AspNetCore.Builder;
@@ -14,12 +11,16 @@ using OpenTelemetry.Metrics;
 
 namespace Capstan.Web;
 
-/// <summary>Adds Capstan's web UI, JSON API and /metrics to an ASP.NET Core application.</summary>
+/// <summary>
+/// Adds Capstan's web host to an ASP.NET Core application — sign-in, security headers, same-origin checks, the core
+/// JSON API and event stream, /metrics and the embedded assets — and every web module's pages and endpoints.
+/// </summary>
 public static class WebHost
 {
-    public static IServiceCollection AddCapstanWeb(this IServiceCollection services)
+    public static IServiceCollection AddCapstanWeb(this IServiceCollection services, CapstanModules modules)
     {
         services.AddCapstanAuthentication();
+        services.AddSingleton(new WebSite(modules.All));
         // A query value or body that cannot be bound is answered below with what was wrong, not an empty 400.
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         services.AddOpenTelemetry().WithMetrics(m => m
@@ -29,7 +30,7 @@ public static class WebHost
         return services;
     }
 
-    public static void MapCapstanWeb(this WebApplication app)
+    public static void MapCapstanWeb(this WebApplication app, CapstanModules modules)
     {
         app.Use(BrowserHeaders.AddAsync);
         app.Use(async (http, next) =>
@@ -50,10 +51,7 @@ public static class WebHost
         app.MapPrometheusScrapingEndpoint("/metrics");
         app.MapChatApi();
         app.MapSignIn();
-        app.MapPages();
-        app.MapDashboard();
-        app.MapJobs();
-        app.MapIncidents();
-        app.MapIndicators();
+        app.MapAssets();
+        foreach (var module in modules.All.OfType<IWebModule>()) module.MapEndpoints(app);
     }
 }

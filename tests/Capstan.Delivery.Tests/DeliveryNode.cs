@@ -4,6 +4,7 @@ using Capstan.Core.Commands;
 using Capstan.Core.Config;
 using Capstan.Core.Conversation;
 using Capstan.Core.Ledger;
+using Capstan.Core.Modules;
 using Capstan.Delivery.Board;
 using Capstan.Delivery.Chat;
 using Capstan.Delivery.Reconciliation;
@@ -67,7 +68,7 @@ public sealed class DeliveryNode : IAsyncDisposable
         clock ??= new ShiftedClock();
         var node = await CapstanNode.OpenAsync(DataFolder.At(root), [DeliveryModule.Section], clock, CancellationToken.None);
         new CoreCommands().Register(node.Registry);
-        DeliveryModule.Register(node.Registry);
+        node.Registry.Register(new DeliveryModule());
         var collection = node.AddTo(new ServiceCollection()).AddDelivery(new DeliveryOptions
         {
             CapstanCommand = ["dotnet", DemoHost],

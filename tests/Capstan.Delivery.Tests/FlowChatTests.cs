@@ -3,6 +3,7 @@ using Capstan.Core.Commands;
 using Capstan.Core.Config;
 using Capstan.Core.Conversation;
 using Capstan.Core.Git;
+using Capstan.Core.Modules;
 using Capstan.Delivery.Sources;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -30,7 +31,7 @@ public sealed class FlowChatTests : IAsyncLifetime
 
         _node = await CapstanNode.OpenAsync(DataFolder.At(Path.Combine(_root, "data")), [DeliveryModule.Section, DeliveryModule.Sources], TimeProvider.System, default);
         new CoreCommands().Register(_node.Registry);
-        DeliveryModule.Register(_node.Registry);
+        _node.Registry.Register(new DeliveryModule());
         _services = _node.AddTo(new ServiceCollection()).AddDelivery().BuildServiceProvider();
         await _node.ConfigRepo.CommitAsync(new ConfigChange("declare api", new CommitAuthor("Alice Admin", "alice@example.com"),
             f => new Dictionary<string, string?> { ["capstan.yaml"] = f["capstan.yaml"] + $"\nrepos:\n  api: {{ url: \"{Origin}\", description: The API }}\n" }), default);

@@ -5,6 +5,7 @@ using Capstan.Core.Commands;
 using Capstan.Core.Config;
 using Capstan.Core.Conversation;
 using Capstan.Core.Ledger;
+using Capstan.Core.Modules;
 using Capstan.Incidents.Desk;
 using Capstan.Incidents.Store;
 using Microsoft.Extensions.DependencyInjection;
@@ -47,7 +48,7 @@ public sealed class IncidentNode : IAsyncDisposable
         clock ??= new ManualClock(Start);
         var node = await CapstanNode.OpenAsync(DataFolder.At(root), [IncidentsModule.Section], clock, CancellationToken.None);
         new CoreCommands().Register(node.Registry);
-        IncidentsModule.Register(node.Registry);
+        node.Registry.Register(new IncidentsModule());
         var collection = node.AddTo(new ServiceCollection()).AddIncidents(options ?? new IncidentsOptions { Background = false });
         replace?.Invoke(collection);
         var services = collection.BuildServiceProvider();

@@ -10,8 +10,8 @@ using Capstan.Incidents.Figures;
 using Capstan.Incidents.Postmortems;
 using Capstan.Incidents.Store;
 using Capstan.Incidents.Timeline;
+using Capstan.Web;
 using Capstan.Web.Api;
-using Capstan.Web.Incidents;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
@@ -20,7 +20,7 @@ using Microsoft.Extensions.Logging;
 
 namespace Capstan.Incidents.Tests;
 
-/// <summary>Capstan.Web's incident endpoints (the Alertmanager hook, the JSON API) served over real HTTP on 127.0.0.1 for a test node.</summary>
+/// <summary>The incidents module's endpoints (the Alertmanager hook, the JSON API) served over real HTTP on 127.0.0.1 for a test node.</summary>
 public sealed class IncidentWeb : IAsyncDisposable
 {
     private readonly WebApplication _app;
@@ -34,18 +34,19 @@ public sealed class IncidentWeb : IAsyncDisposable
 
     public static async Task<IncidentWeb> StartAsync(IncidentNode t)
     {
+        var module = new IncidentsModule();
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
-        // The endpoints use the test node's own instances.
+        // The endpoints use the test node's own instances; the site holds the module's pages (the postmortem).
         builder.Services.AddSingleton(t.Get<AccessTokens>()).AddSingleton(t.Get<ConfigState>()).AddSingleton(t.Get<Ledger>())
             .AddSingleton(t.Get<IncidentStore>()).AddSingleton(t.Get<IncidentDesk>()).AddSingleton(t.Get<IncidentFigures>()).AddSingleton(t.Get<IncidentTimeline>())
             .AddSingleton(t.Get<PostmortemWriter>()).AddSingleton(t.Get<AlertIntake>())
-            .AddCapstanAuthentication();
+            .AddSingleton(new WebSite([module])).AddCapstanAuthentication();
         var app = builder.Build();
         app.UseAuthentication();
         app.UseAuthorization();
-        app.MapIncidents();
+        module.MapEndpoints(app);
         await app.StartAsync();
         return new IncidentWeb(app, app.Urls.First());
     }

@@ -5,6 +5,7 @@ using Capstan.Core.Commands;
 using Capstan.Core.Config;
 using Capstan.Core.Conversation;
 using Capstan.Core.Ledger;
+using Capstan.Core.Modules;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Capstan.Indicators.Tests;
@@ -43,7 +44,7 @@ public sealed class IndicatorsNode : IAsyncDisposable
         var clock = new ManualClock(now);
         var node = await CapstanNode.OpenAsync(DataFolder.At(root), [IndicatorsModule.Section, new ReposStandIn()], clock, CancellationToken.None);
         new CoreCommands().Register(node.Registry);
-        IndicatorsModule.Register(node.Registry);
+        node.Registry.Register(new IndicatorsModule());
         var services = node.AddTo(new ServiceCollection())
             .AddIndicators(new IndicatorsOptions { SourceRefresh = TimeSpan.Zero, SourceTimeout = TimeSpan.FromSeconds(30) }).BuildServiceProvider();
         return new IndicatorsNode(root, node, services, clock);

@@ -4,6 +4,7 @@ using Capstan.Core.Commands;
 using Capstan.Core.Config;
 using Capstan.Core.Conversation;
 using Capstan.Core.Jobs;
+using Capstan.Core.Modules;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
@@ -45,7 +46,7 @@ public sealed class RunbookNode : IAsyncDisposable
         root ??= Path.Combine(Path.GetTempPath(), "capstan-runbooks-" + Guid.NewGuid().ToString("N")[..10]);
         var node = await CapstanNode.OpenAsync(DataFolder.At(root), [RunbooksModule.Section], TimeProvider.System, CancellationToken.None);
         new CoreCommands().Register(node.Registry);
-        RunbooksModule.Register(node.Registry);
+        node.Registry.Register(new RunbooksModule());
         node.Jobs.ProgressInterval = TimeSpan.FromMilliseconds(50);
         var services = node.AddTo(new ServiceCollection()).AddRunbooks(options).BuildServiceProvider();
         var t = new RunbookNode(root, node, services);

@@ -38,11 +38,6 @@ public static class JobsApi
 
     public static void MapJobs(this IEndpointRouteBuilder app)
     {
-        if (!Pages.Navigation.Contains(("/jobs", "Jobs")))
-        {
-            var ledger = Pages.Navigation.IndexOf(("/ledger", "Ledger"));
-            Pages.Navigation.Insert(ledger < 0 ? Pages.Navigation.Count : ledger, ("/jobs", "Jobs"));
-        }
         app.MapGet("/jobs", () => Pages.Page("jobs.html"));
         app.MapGet("/jobs/{id}", () => Pages.Page("job.html"));
 

@@ -127,7 +127,7 @@ public static class AdminVerbs
             else throw new UsageException($"{dir} does not exist.");
             try
             {
-                var snapshot = new ConfigLoader(Composition.Sections()).Load("working-tree", Composition.Clock.GetUtcNow(), files);
+                var snapshot = new ConfigLoader(Composition.Modules.Sections).Load("working-tree", Composition.Clock.GetUtcNow(), files);
                 Console.Out.WriteLine($"Configuration is valid: {snapshot.Policy.People.Count} people, {snapshot.Policy.Roles.Count} roles, {snapshot.Policy.Environments.Count} environments.");
                 return 0;
             }
@@ -182,7 +182,7 @@ public static class AdminVerbs
         cmd.SetAction(async (parse, ct) =>
         {
             var data = DataFolder.At(parse.GetValue(Options.Data)!);
-            var gate = new PushGate(new ConfigLoader(Composition.Sections()));
+            var gate = new PushGate(new ConfigLoader(Composition.Modules.Sections));
             return await gate.CheckAsync(data.ConfigRepo, Console.In, Console.Error, ct);
         });
         return cmd;
@@ -230,7 +230,7 @@ public static class AdminVerbs
         var db = new SqliteDatabase(data.Database);
         await db.MigrateAsync(ct);
         var repo = await ConfigRepo.OpenOrCreateAsync(data.ConfigRepo, new Dictionary<string, string>(), ct, Composition.Clock);
-        var (config, newest) = LastGoodConfig.Find(repo, new ConfigLoader(Composition.Sections()), ct);
+        var (config, newest) = LastGoodConfig.Find(repo, new ConfigLoader(Composition.Modules.Sections), ct);
         if (newest is not null) Terminal.Error(LastGoodConfig.Notice(newest, config));
         var policy = config.Policy;
         var ledger = await Core.Ledger.Ledger.OpenAsync(new SqliteLedgerStore(db), Composition.Clock, new Redactor(), ct);

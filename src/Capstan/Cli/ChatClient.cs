@@ -7,6 +7,7 @@ using Capstan.Core.Config;
 using Capstan.Core.Conversation;
 using Capstan.Core.Ledger;
 using Capstan.Core.Logging;
+using Capstan.Core.Modules;
 using Capstan.Logging;
 using Capstan.Web.Api;
 using Microsoft.Extensions.DependencyInjection;
@@ -145,9 +146,9 @@ public sealed class InProcessChatClient : IChatClient
         var services = new ServiceCollection();
         services.AddLogging(log.Configure);
         node.AddTo(services);
-        Composition.AddModules(services);
+        Composition.Modules.AddServices(services, ProcessRole.CommandLine);
         var provider = services.BuildServiceProvider();
-        await Composition.PrepareAsync(provider, ct);
+        await Composition.Modules.PrepareAsync(provider, ct);
         return new InProcessChatClient(node, provider, dataLock, person, log);
     }
 

@@ -5,6 +5,7 @@ using Capstan.Core;
 using Capstan.Core.Access;
 using Capstan.Core.Ledger;
 using Capstan.Core.Logging;
+using Capstan.Core.Modules;
 using Capstan.Logging;
 using Capstan.Web;
 using Capstan.Web.Api;
@@ -69,10 +70,10 @@ public static class UpVerb
         log.Configure(builder.Logging);
         builder.WebHost.UseKestrel(k => k.Listen(address, port));
         node.AddTo(builder.Services);
-        Composition.AddModules(builder.Services, serving: true);
-        builder.Services.AddCapstanWeb();
+        Composition.Modules.AddServices(builder.Services, ProcessRole.Server);
+        builder.Services.AddCapstanWeb(Composition.Modules);
         await using var app = builder.Build();
-        app.MapCapstanWeb();
+        app.MapCapstanWeb(Composition.Modules);
         try
         {
             await app.StartAsync(ct);

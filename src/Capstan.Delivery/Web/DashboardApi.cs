@@ -3,19 +3,19 @@ using System.Threading.Channels;
 using Capstan.Core.Commands;
 using Capstan.Core.Ledger;
 using Capstan.Delivery.Board;
+using Capstan.Web;
 using Capstan.Web.Api;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 
-namespace Capstan.Web.Dashboard;
+namespace Capstan.Delivery.Web;
 
 /// <summary>The apps × environments dashboard: its page, JSON (GET /api/apps, /api/apps/{app}) and live updates.</summary>
 public static class DashboardApi
 {
     public static void MapDashboard(this IEndpointRouteBuilder app)
     {
-        if (!Pages.Navigation.Contains(("/dashboard", "Dashboard"))) Pages.Navigation.Insert(1, ("/dashboard", "Dashboard"));
         app.MapGet("/dashboard", () => Pages.Page("dashboard.html"));
 
         var api = app.MapGroup("/api/apps").RequireSignIn();

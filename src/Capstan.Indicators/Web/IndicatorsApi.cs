@@ -4,12 +4,13 @@ using Capstan.Indicators.Charts;
 using Capstan.Indicators.Config;
 using Capstan.Indicators.Dora;
 using Capstan.Indicators.History;
+using Capstan.Web;
 using Capstan.Web.Api;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 
-namespace Capstan.Web.Indicators;
+namespace Capstan.Indicators.Web;
 
 /// <summary>
 /// The indicators page and its JSON: GET /api/indicators/dora (the five figures and the weekly trend),
@@ -20,7 +21,6 @@ public static class IndicatorsApi
 {
     public static void MapIndicators(this IEndpointRouteBuilder app)
     {
-        if (!Pages.Navigation.Contains(("/indicators", "Indicators"))) Pages.Navigation.Add(("/indicators", "Indicators"));
         app.MapGet("/indicators", () => Pages.Page("indicators.html"));
 
         app.MapGet("/api/indicators/dora", async (string? app, string? env, string? since, string? until,

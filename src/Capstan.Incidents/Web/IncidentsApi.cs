@@ -6,13 +6,14 @@ using Capstan.Incidents.Notify;
 using Capstan.Incidents.Postmortems;
 using Capstan.Incidents.Store;
 using Capstan.Incidents.Timeline;
+using Capstan.Web;
 using Capstan.Web.Api;
 using Capstan.Web.Security;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 
-namespace Capstan.Web.Incidents;
+namespace Capstan.Incidents.Web;
 
 /// <summary>The body of POST /api/incidents.</summary>
 public sealed record OpenIncidentBody(string? Title, string? Severity, string? Apps, string? Commander, string? Environment);
@@ -31,7 +32,6 @@ public static class IncidentsApi
 {
     public static void MapIncidents(this IEndpointRouteBuilder app)
     {
-        if (!Pages.Navigation.Contains(("/incidents", "Incidents"))) Pages.Navigation.Insert(Math.Min(2, Pages.Navigation.Count), ("/incidents", "Incidents"));
         app.MapGet("/incidents", () => Pages.Page("incidents.html"));
         app.MapGet("/incidents/{n:long}", (long n) => Pages.Page("incident.html"));
         app.MapGet("/incidents/{n:long}/postmortem", async (long n, IncidentStore store, PostmortemWriter writer, CancellationToken ct) =>
