@@ -12,10 +12,10 @@ public sealed class CoreCommands : ICommandModule
     public const string ReadPermission = "read";
 
     private static readonly Argument<string> CommandName = new("command", ArgumentKind.Text);
-    private static readonly Argument<string> What = new("what", ArgumentKind.Text);
+    internal static readonly Argument<string> What = new("what", ArgumentKind.Text);
     private static readonly Argument<int> Count = new("count", ArgumentKind.Int);
-    private static readonly Argument<string> Place = new("place", ArgumentKind.Text);
-    private static readonly Argument<string> Person = new("person", ArgumentKind.Person);
+    internal static readonly Argument<string> Place = new("place", ArgumentKind.Text);
+    internal static readonly Argument<string> Person = new("person", ArgumentKind.Person);
     private static readonly Argument<string> Id = new("id", ArgumentKind.Text);
     private static readonly Argument<string> Who = new("who", ArgumentKind.Text);
 
