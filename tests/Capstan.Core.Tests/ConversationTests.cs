@@ -179,9 +179,9 @@ public sealed class ConversationTests
         t.Node.Registry.Add(new CommandSpec("probe", "Basics", "Record a probe reading")
             .Needs(CoreCommands.ReadPermission)
             .Example("probe")
-            .Runs(async ctx =>
+            .Runs<Ledger.Ledger>(async (ctx, ledger) =>
             {
-                var reading = await ctx.Service<Ledger.Ledger>().AppendAsync("probe.reading", ctx.Actor.LedgerName, ctx.Room, ctx.Thread, new { value = 42 });
+                var reading = await ledger.AppendAsync("probe.reading", ctx.Actor.LedgerName, ctx.Room, ctx.Thread, new { value = 42 });
                 return CommandResult.Info($"reading {reading.Seq} recorded");
             }));
         var result = await t.SayAsync("bob", "probe").WaitAsync(TimeSpan.FromSeconds(30));
@@ -190,6 +190,31 @@ public sealed class ConversationTests
         Assert.Equal([LedgerKinds.Message, LedgerKinds.Command, LedgerKinds.Decision, "probe.reading", LedgerKinds.Reply], entries.Select(e => e.Kind));
         Assert.Contains($"reading {entries[3].Seq} recorded", result.Replies[0].Text);
     }
+
+    [Fact]
+    public async Task A_handler_receives_the_services_it_names_and_one_nobody_registered_is_a_failure_that_names_it()
+    {
+        await using var t = await TestNode.StartAsync();
+        t.Node.Registry.Add(new CommandSpec("sources", "Basics", "Count history sources and read the ledger")
+            .Needs(CoreCommands.ReadPermission)
+            .Runs<IEnumerable<Unregistered>, Ledger.Ledger>((ctx, none, ledger) =>
+                Task.FromResult(CommandResult.Info($"{none.Count()} unregistered, ledger {(ledger == t.Node.Ledger ? "is the node's" : "is another")}"))));
+        t.Node.Registry.Add(new CommandSpec("unwired", "Basics", "Use a service no module registers")
+            .Needs(CoreCommands.ReadPermission)
+            .Runs<Unregistered>((ctx, _) => Task.FromResult(CommandResult.Info("ran"))));
+
+        var sources = await t.SayAsync("bob", "sources");
+        Assert.Equal("0 unregistered, ledger is the node's", sources.Replies[0].Text);
+
+        var unwired = await t.SayAsync("bob", "unwired");
+        Assert.Equal(CommandOutcome.Failed, unwired.Outcome);
+        Assert.StartsWith("'unwired' failed: Unregistered is not available; is its module registered? (ledger entry ", unwired.Replies[0].Text);
+        var errors = await t.Node.Ledger.QueryAsync(new LedgerQuery(Kind: "command.error", Limit: 10), default);
+        Assert.Contains(errors, e => e.Data.Contains("Unregistered is not available", StringComparison.Ordinal));
+    }
+
+    /// <summary>A service no module registers.</summary>
+    public sealed class Unregistered;
 
     [Fact]
     public async Task A_read_command_that_has_to_wait_shows_and_records_its_message_before_it_answers()

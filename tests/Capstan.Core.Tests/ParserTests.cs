@@ -9,18 +9,25 @@ public sealed class ParserTests
     private static readonly ConfigSnapshot Config = new ConfigLoader([]).Load("c0ffee", DateTimeOffset.UnixEpoch, DemoSeed.Files([]));
     private static readonly ArgumentContext Context = new(Config, ["ops", "dev"]);
 
+    private static readonly Argument<AppName> App = new("app", ArgumentKind.Named("app", _ => ["api", "web"]).As(name => new AppName(name)));
+    private static readonly Argument<string> Version = new("version", ArgumentKind.Version);
+    private static readonly Argument<EnvironmentName> Env = new("env", ArgumentKind.Environment);
+    private static readonly Argument<TimeSpan> Timeout = new("timeout", ArgumentKind.Duration);
+    private static readonly Argument<string> Reason = new("reason", ArgumentKind.Text);
+    private static readonly FlagSpec Force = new("force", "skip the lock");
+
     private static CommandRegistry Registry()
     {
         var r = new CommandRegistry();
         new CoreCommands().Register(r);
         r.Add(new CommandSpec("deploy", "Delivery", "Deploy a version")
-            .Required("app", ArgumentKind.Named("app", _ => ["api", "web"]))
-            .Required("version", ArgumentKind.Version)
-            .Keyword("to", "env", ArgumentKind.Environment, required: true)
-            .Flag("force", "skip the lock")
-            .Optional("timeout", ArgumentKind.Duration)
+            .Required(App)
+            .Required(Version)
+            .Keyword("to", Env, required: true)
+            .Flag(Force)
+            .Optional(Timeout)
             .Example("deploy api 1.4.2 to prod"));
-        r.Add(new CommandSpec("lock", "Delivery", "Lock an environment").Required("env", ArgumentKind.Environment).Rest("reason", true));
+        r.Add(new CommandSpec("lock", "Delivery", "Lock an environment").Required(Env).Rest(Reason, true));
         return r;
     }
 
@@ -40,37 +47,65 @@ public sealed class ParserTests
     public void Typed_positional_keyword_flag_and_key_value_arguments_are_bound()
     {
         var p = Parsed("deploy api v1.4.2 to prod --force timeout=90s");
-        Assert.Equal("api", p.Get<string>("app"));
-        Assert.Equal("1.4.2", p.Get<string>("version"));
-        Assert.Equal("prod", p.Get<string>("env"));
+        Assert.Equal(new AppName("api"), p.Get(App));
+        Assert.Equal("1.4.2", p.Get(Version));
+        Assert.Equal(new EnvironmentName("prod"), p.Get(Env));
         Assert.Equal("prod", p.Environment);
-        Assert.True(p.Has("force"));
-        Assert.Equal(TimeSpan.FromSeconds(90), p.Get<TimeSpan>("timeout"));
+        Assert.True(p.Has(Force));
+        Assert.Equal(TimeSpan.FromSeconds(90), p.Get(Timeout));
     }
 
     [Fact]
     public void Keywords_and_options_can_come_in_any_order()
     {
         var p = Parsed("deploy --timeout=2m api to staging 2.0.0-rc.1");
-        Assert.Equal("staging", p.Get<string>("env"));
-        Assert.Equal("2.0.0-rc.1", p.Get<string>("version"));
-        Assert.Equal(TimeSpan.FromMinutes(2), p.Get<TimeSpan>("timeout"));
+        Assert.Equal(new EnvironmentName("staging"), p.Get(Env));
+        Assert.Equal("2.0.0-rc.1", p.Get(Version));
+        Assert.Equal(TimeSpan.FromMinutes(2), p.Get(Timeout));
     }
 
     [Fact]
     public void History_takes_count_room_and_person()
     {
         var p = Parsed("history 20 in ops by @bob");
-        Assert.Equal("20", p.Get<string>("what"));
-        Assert.Equal("ops", p.Get<string>("place"));
-        Assert.Equal("bob", p.Get<string>("person"));
+        Assert.Equal("20", p.Get(CoreCommands.What));
+        Assert.Equal("ops", p.Get(CoreCommands.Place));
+        Assert.Equal("bob", p.Get(CoreCommands.Person));
     }
 
     [Fact]
     public void Quoted_rest_of_line_keeps_spaces()
     {
         var p = Parsed("lock prod \"db migration\" until noon");
-        Assert.Equal("db migration until noon", p.Get<string>("reason"));
+        Assert.Equal("db migration until noon", p.Get(Reason));
+    }
+
+    [Fact]
+    public void An_argument_declared_as_an_app_or_environment_arrives_as_one_and_is_recorded_as_its_name()
+    {
+        var p = Parsed("deploy API 1.4.2 to prod");
+        AppName app = p.Get(App);
+        EnvironmentName env = p.Get(Env);
+        Assert.Equal("api", app.Value); // spelled as declared, whatever the case typed
+        Assert.Equal("prod", env.Value);
+        Assert.Equal("deploy api 1.4.2 to prod", $"deploy {app} {p.Get(Version)} to {env}");
+        var recorded = p.ForLedger();
+        Assert.Equal("api", recorded["app"]);
+        Assert.Equal("prod", recorded["env"]);
+        Assert.False(p.Has(Force));
+        Assert.Equal(TimeSpan.FromMinutes(5), p.Get(Timeout, TimeSpan.FromMinutes(5)));
+    }
+
+    [Fact]
+    public void A_handler_reading_an_argument_its_command_does_not_declare_is_stopped_with_a_sentence()
+    {
+        var p = Parsed("deploy api 1.4.2 to prod");
+        var undeclared = Assert.Throws<InvalidOperationException>(() => p.Get(new Argument<string>("branch", ArgumentKind.Text)));
+        Assert.Equal("'deploy' declares no argument BRANCH.", undeclared.Message);
+        var mistyped = Assert.Throws<InvalidOperationException>(() => p.Get(new Argument<string>("app", ArgumentKind.Text)));
+        Assert.StartsWith("'deploy' holds APP as AppName, not String", mistyped.Message);
+        var flag = Assert.Throws<InvalidOperationException>(() => p.Has(new FlagSpec("dry-run", "only show")));
+        Assert.Equal("'deploy' has no flag --dry-run.", flag.Message);
     }
 
     [Theory]

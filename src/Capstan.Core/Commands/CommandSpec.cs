@@ -35,7 +35,7 @@ public sealed record ArgumentSpec(string Name, ArgumentKind Kind, bool Required,
     }
 }
 
-/// <summary>A boolean --flag.</summary>
+/// <summary>A boolean --flag, declared once: the command lists it (<c>.Flag(Keep)</c>) and its handler asks <c>ctx.Has(Keep)</c>.</summary>
 public sealed record FlagSpec(string Name, string Description);
 
 /// <summary>Runs a parsed, authorised command.</summary>
@@ -43,7 +43,8 @@ public delegate Task<CommandResult> CommandHandler(CommandContext context);
 
 /// <summary>
 /// A command as declared in the registry: its words, arguments, permission, side-effect class and handler.
-/// Built fluently: <c>new CommandSpec("history", "Ledger", "Search the ledger").Optional("count", ArgumentKind.Int)…</c>.
+/// Built fluently: <c>new CommandSpec("history", "Ledger", "Search the ledger").Optional(Count)….Runs&lt;Ledger&gt;(History)</c>,
+/// where <c>Count</c> is an <see cref="Argument{T}"/> and the handler receives the <c>Ledger</c> it asked for.
 /// </summary>
 public sealed class CommandSpec(string id, string group, string summary)
 {
@@ -71,18 +72,31 @@ public sealed class CommandSpec(string id, string group, string summary)
     public string Usage => string.Join(' ', new[] { Id }.Concat(_arguments.Select(a => a.Usage)).Concat(_flags.Select(f => $"[--{f.Name}]")));
 
     public CommandSpec Alias(params string[] aliases) { _aliases.AddRange(aliases); return this; }
-    public CommandSpec Required(string name, ArgumentKind kind, string description = "") => Add(new(name, kind, true, null, false, description));
-    public CommandSpec Optional(string name, ArgumentKind kind, string description = "") => Add(new(name, kind, false, null, false, description));
-    public CommandSpec Keyword(string keyword, string name, ArgumentKind kind, bool required = false, string description = "") => Add(new(name, kind, required, keyword, false, description));
-    public CommandSpec Rest(string name, bool required, string description = "") => Add(new(name, ArgumentKind.Text, required, null, true, description));
-    public CommandSpec Flag(string name, string description) { _flags.Add(new(name, description)); return this; }
+    public CommandSpec Required<T>(Argument<T> argument, string description = "") where T : notnull => Add(new(argument.Name, argument.Kind, true, null, false, description));
+    public CommandSpec Optional<T>(Argument<T> argument, string description = "") where T : notnull => Add(new(argument.Name, argument.Kind, false, null, false, description));
+    public CommandSpec Keyword<T>(string keyword, Argument<T> argument, bool required = false, string description = "") where T : notnull => Add(new(argument.Name, argument.Kind, required, keyword, false, description));
+    /// <summary>The rest of the line, spaces and all.</summary>
+    public CommandSpec Rest(Argument<string> argument, bool required, string description = "") => Add(new(argument.Name, argument.Kind, required, null, true, description));
+    public CommandSpec Flag(FlagSpec flag) { _flags.Add(flag); return this; }
     public CommandSpec Example(params string[] examples) { _examples.AddRange(examples); return this; }
     public CommandSpec Needs(string permission) { Permission = permission; return this; }
     public CommandSpec Effects(SideEffect effect) { Effect = effect; return this; }
     public CommandSpec Confirm(ConfirmationPolicy policy) { Confirmation = policy; return this; }
-    public CommandSpec ScopedBy(string environmentArgument) { EnvironmentArgument = environmentArgument; return this; }
+    /// <summary>Scopes the permission by this environment argument (the first environment argument does so by default).</summary>
+    public CommandSpec ScopedBy(Argument<EnvironmentName> environment) { EnvironmentArgument = environment.Name; return this; }
     public CommandSpec Describe(string details) { Details = details; return this; }
     public CommandSpec Runs(CommandHandler handler) { Handler = handler; return this; }
+
+    // A handler names the services it uses; they are resolved from the node's services when the command runs (not
+    // when it is declared), so a registry for docs and help needs no data folder, and a missing one is a clear error.
+    public CommandSpec Runs<TService>(Func<CommandContext, TService, Task<CommandResult>> handler) where TService : notnull =>
+        Runs(ctx => handler(ctx, ctx.Resolve<TService>()));
+    public CommandSpec Runs<T1, T2>(Func<CommandContext, T1, T2, Task<CommandResult>> handler) where T1 : notnull where T2 : notnull =>
+        Runs(ctx => handler(ctx, ctx.Resolve<T1>(), ctx.Resolve<T2>()));
+    public CommandSpec Runs<T1, T2, T3>(Func<CommandContext, T1, T2, T3, Task<CommandResult>> handler) where T1 : notnull where T2 : notnull where T3 : notnull =>
+        Runs(ctx => handler(ctx, ctx.Resolve<T1>(), ctx.Resolve<T2>(), ctx.Resolve<T3>()));
+    public CommandSpec Runs<T1, T2, T3, T4>(Func<CommandContext, T1, T2, T3, T4, Task<CommandResult>> handler) where T1 : notnull where T2 : notnull where T3 : notnull where T4 : notnull =>
+        Runs(ctx => handler(ctx, ctx.Resolve<T1>(), ctx.Resolve<T2>(), ctx.Resolve<T3>(), ctx.Resolve<T4>()));
 
     private CommandSpec Add(ArgumentSpec a)
     {

@@ -3,7 +3,6 @@ using System.Text.Json;
 using Capstan.Core.Access;
 using Capstan.Core.Conversation;
 using Capstan.Core.Ledger;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace Capstan.Core.Commands;
 
@@ -12,53 +11,60 @@ public sealed class CoreCommands : ICommandModule
 {
     public const string ReadPermission = "read";
 
+    private static readonly Argument<string> CommandName = new("command", ArgumentKind.Text);
+    internal static readonly Argument<string> What = new("what", ArgumentKind.Text);
+    private static readonly Argument<int> Count = new("count", ArgumentKind.Int);
+    internal static readonly Argument<string> Place = new("place", ArgumentKind.Text);
+    internal static readonly Argument<string> Person = new("person", ArgumentKind.Person);
+    private static readonly Argument<string> Id = new("id", ArgumentKind.Text);
+    private static readonly Argument<string> Who = new("who", ArgumentKind.Text);
+
     public void Register(CommandRegistry registry)
     {
         registry.Add(new CommandSpec("help", "Basics", "List the commands you can run, or explain one")
             .Alias("?", "commands")
-            .Rest("command", false, "a command to explain")
+            .Rest(CommandName, false, "a command to explain")
             .Example("help", "help history")
-            .Runs(Help));
+            .Runs<CommandRegistry>(Help));
         registry.Add(new CommandSpec("whoami", "Basics", "Show who Capstan thinks you are: person, roles, permissions, chat handles")
             .Alias("who am i")
             .Example("whoami")
             .Runs(WhoAmI));
         registry.Add(new CommandSpec("history", "Basics", "Search the ledger: recent messages, commands and decisions")
-            .Optional("what", ArgumentKind.Text, "how many entries (default 20), or a subject such as an app")
-            .Optional("count", ArgumentKind.Int, "how many entries")
-            .Keyword("in", "place", ArgumentKind.Text, description: "a room (or an environment for an app)")
-            .Keyword("by", "person", ArgumentKind.Person, description: "only what this person said or did")
+            .Optional(What, "how many entries (default 20), or a subject such as an app")
+            .Optional(Count, "how many entries")
+            .Keyword("in", Place, description: "a room (or an environment for an app)")
+            .Keyword("by", Person, description: "only what this person said or did")
             .Needs(ReadPermission)
             .Example("history 20 in ops by bob", "history", "history 5 by alice")
-            .Runs(History));
+            .Runs<IEnumerable<IHistorySource>, RoomDirectory, Ledger.Ledger>(History));
         registry.Add(new CommandSpec("confirm", "Basics", "Go ahead with a destructive command you asked for")
-            .Required("id", ArgumentKind.Text, "the code Capstan gave you")
+            .Required(Id, "the code Capstan gave you")
             .Example("confirm K7F2")
             .Effects(SideEffect.Change) // it runs the command it confirms
-            .Runs(Confirm));
+            .Runs<Confirmations, Ledger.Ledger, Conversation.Conversation>(Confirm));
         registry.Add(new CommandSpec("cancel", "Basics", "Cancel a pending confirmation (or a job, or an approval request)")
-            .Required("id", ArgumentKind.Text, "the code or id to cancel")
+            .Required(Id, "the code or id to cancel")
             .Example("cancel K7F2")
             .Effects(SideEffect.Change) // it stops jobs and withdraws approval requests
-            .Runs(Cancel));
+            .Runs<Confirmations, Ledger.Ledger, IEnumerable<ICancellationSource>>(Cancel));
         registry.Add(new CommandSpec("tokens", "Access", "List API tokens (yours, or a person's if you are an admin)")
-            .Optional("person", ArgumentKind.Person)
+            .Optional(Person)
             .Example("tokens", "tokens bob")
-            .Runs(Tokens));
+            .Runs<AccessTokens>(Tokens));
         registry.Add(new CommandSpec("token revoke", "Access", "Revoke every API token and session of a person, or one token by id")
-            .Required("who", ArgumentKind.Text, "a person, or a token id such as t3f9a1c2b7e")
+            .Required(Who, "a person, or a token id such as t3f9a1c2b7e")
             .Needs(Policy.AccessPolicy.AdminPermission)
             .Effects(SideEffect.Destructive)
             .Example("token revoke bob", "token revoke t3f9a1c2b7e")
-            .Runs(RevokeTokens));
+            .Runs<AccessTokens, Ledger.Ledger>(RevokeTokens));
         new Jobs.JobCommands().Register(registry);
     }
 
-    private static Task<CommandResult> Help(CommandContext ctx)
+    private static Task<CommandResult> Help(CommandContext ctx, CommandRegistry registry)
     {
-        var registry = ctx.Service<CommandRegistry>();
         var policy = ctx.Config.Policy;
-        if (ctx.Command.Find<string>("command") is { } wanted)
+        if (ctx.Find(CommandName) is { } wanted)
         {
             var (spec, used) = registry.Match(wanted.Split(' ', StringSplitOptions.RemoveEmptyEntries));
             if (spec is null || used != wanted.Split(' ', StringSplitOptions.RemoveEmptyEntries).Length)
@@ -128,17 +134,17 @@ public sealed class CoreCommands : ICommandModule
         return Task.FromResult(CommandResult.Info(text));
     }
 
-    private static async Task<CommandResult> History(CommandContext ctx)
+    private static async Task<CommandResult> History(CommandContext ctx, IEnumerable<IHistorySource> sources, RoomDirectory rooms, Ledger.Ledger ledger)
     {
-        var what = ctx.Command.Find<string>("what");
-        var count = ctx.Command.FindValue<int>("count") ?? 20;
-        var place = ctx.Command.Find<string>("place");
+        var what = ctx.Find(What);
+        var count = ctx.Get(Count, 20);
+        var place = ctx.Find(Place);
         if (what is not null && !int.TryParse(what, out count))
         {
-            foreach (var source in ctx.Services.GetServices<IHistorySource>())
+            foreach (var source in sources)
                 if (source.Knows(what, ctx))
-                    return await source.HistoryAsync(what, place, ctx.Command.FindValue<int>("count") ?? 20, ctx);
-            var kinds = ctx.Services.GetServices<IHistorySource>().Select(s => s.Describe(ctx)).ToList();
+                    return await source.HistoryAsync(what, place, ctx.Get(Count, 20), ctx);
+            var kinds = sources.Select(s => s.Describe(ctx)).ToList();
             return CommandResult.Invalid($"'{what}' is neither a number of entries nor something with a history" +
                 (kinds.Count > 0 ? $" ({string.Join("; ", kinds)})." : ".") + " For example `history 20 in ops by bob`.");
         }
@@ -147,17 +153,16 @@ public sealed class CoreCommands : ICommandModule
         if (place is not null)
         {
             room = place.TrimStart('#').ToLowerInvariant();
-            var rooms = ctx.Service<RoomDirectory>();
             if (!rooms.Exists(room)) return CommandResult.Invalid(ArgumentKind.Unknown("room", room, rooms.NamesFor(ctx.Actor.Person?.Id)) + ".");
         }
         var reader = ctx.Config.Policy.LedgerReader(ctx.Actor);
         if (room is not null && reader is not null && !RoomDirectory.MayEnter(room, reader)) return CommandResult.Refuse(RoomDirectory.WhyPrivate(room));
-        var entries = await ctx.Service<Ledger.Ledger>().QueryAsync(new LedgerQuery(Limit: count, Room: room, Actor: ctx.Command.Find<string>("person"), Newest: true, Reader: reader), ctx.Cancellation);
+        var entries = await ledger.QueryAsync(new LedgerQuery(Limit: count, Room: room, Actor: ctx.Find(Person), Newest: true, Reader: reader), ctx.Cancellation);
         if (entries.Count == 0) return CommandResult.Info("Nothing in the ledger matches that.");
         var rows = entries.Select(e => (IReadOnlyList<string>)[e.Seq.ToString(System.Globalization.CultureInfo.InvariantCulture), e.At.ToString("MM-dd HH:mm:ss"), e.Actor, e.Room is null ? "" : "#" + e.Room, e.Kind, Summarise(e)]).ToList();
         var filters = new List<string>();
         if (room is not null) filters.Add($"in #{room}");
-        if (ctx.Command.Find<string>("person") is { } by) filters.Add($"by {by}");
+        if (ctx.Find(Person) is { } by) filters.Add($"by {by}");
         return CommandResult.Info($"Last {entries.Count} ledger entries{(filters.Count > 0 ? " " + string.Join(" ", filters) : "")}:",
             new Table(["seq", "time (UTC)", "who", "room", "kind", "what"], rows));
     }
@@ -189,44 +194,41 @@ public sealed class CoreCommands : ICommandModule
         }
     }
 
-    private static async Task<CommandResult> Confirm(CommandContext ctx)
+    private static async Task<CommandResult> Confirm(CommandContext ctx, Confirmations confirmations, Ledger.Ledger ledger, Conversation.Conversation conversation)
     {
         if (ctx.Actor.Person is null) return CommandResult.Refuse("Guests cannot confirm commands.");
-        var (pending, problem) = ctx.Service<Confirmations>().Take(ctx.Command.Get<string>("id"), ctx.Actor.Person.Id);
+        var (pending, problem) = confirmations.Take(ctx.Get(Id), ctx.Actor.Person.Id);
         if (pending is null) return CommandResult.Refuse(problem!);
-        var ledger = ctx.Service<Ledger.Ledger>();
         await ledger.AppendAsync(LedgerKinds.Confirmation, ctx.Actor.LedgerName, ctx.Room, ctx.Thread, new { token = pending.Id, command = pending.Command.Spec.Id, state = "confirmed" });
-        var conversation = ctx.Service<Conversation.Conversation>();
         return await conversation.RunAsync(ctx.Actor, pending.Room, pending.Thread, pending.MessageId, pending.Command, ctx.Config, askConfirmation: false, ctx.Cancellation);
     }
 
-    private static async Task<CommandResult> Cancel(CommandContext ctx)
+    private static async Task<CommandResult> Cancel(CommandContext ctx, Confirmations confirmations, Ledger.Ledger ledger, IEnumerable<ICancellationSource> sources)
     {
-        var id = ctx.Command.Get<string>("id");
-        var confirmations = ctx.Service<Confirmations>();
+        var id = ctx.Get(Id);
         if (confirmations.Has(id))
         {
             if (ctx.Actor.Person is null) return CommandResult.Refuse("Guests cannot cancel commands.");
             var (pending, problem) = confirmations.Take(id, ctx.Actor.Person.Id);
             if (pending is null) return CommandResult.Refuse(problem!);
-            await ctx.Service<Ledger.Ledger>().AppendAsync(LedgerKinds.Confirmation, ctx.Actor.LedgerName, ctx.Room, ctx.Thread, new { token = pending.Id, command = pending.Command.Spec.Id, state = "cancelled" });
+            await ledger.AppendAsync(LedgerKinds.Confirmation, ctx.Actor.LedgerName, ctx.Room, ctx.Thread, new { token = pending.Id, command = pending.Command.Spec.Id, state = "cancelled" });
             return CommandResult.Ok($"Cancelled: `{pending.Command.Text}` will not run.");
         }
-        foreach (var source in ctx.Services.GetServices<ICancellationSource>())
+        foreach (var source in sources)
             if (await source.TryCancelAsync(id, ctx) is { } result) return result;
         return CommandResult.Invalid($"Nothing pending has the id '{id}'. Confirmation codes last {DurationText.Format(Confirmations.Lifetime)}; `jobs` lists running work.");
     }
 
-    private static async Task<CommandResult> Tokens(CommandContext ctx)
+    private static async Task<CommandResult> Tokens(CommandContext ctx, AccessTokens tokens)
     {
         if (ctx.Actor.Person is null) return CommandResult.Refuse("Guests have no tokens. Ask an admin to link your chat handle in capstan.yaml.");
-        var person = ctx.Command.Find<string>("person") ?? ctx.Actor.Person.Id;
+        var person = ctx.Find(Person) ?? ctx.Actor.Person.Id;
         if (person != ctx.Actor.Person.Id)
         {
             var d = ctx.Config.Policy.Check(ctx.Actor, Policy.AccessPolicy.AdminPermission, "tokens", null, ctx.Room);
             if (!d.Allowed) return CommandResult.Refuse($"Only admins can list other people's tokens. {d.Reason}");
         }
-        var list = await ctx.Service<AccessTokens>().ListAsync(person, ctx.Cancellation);
+        var list = await tokens.ListAsync(person, ctx.Cancellation);
         if (list.Count == 0) return CommandResult.Info($"{person} has no API tokens. Create one in the web UI (your name, top right) or with `capstan token create --person {person}`.");
         return CommandResult.Info($"API tokens of {person} (secrets are never shown again):",
             new Table(["id", "label", "created", "last used", "state"],
@@ -234,15 +236,14 @@ public sealed class CoreCommands : ICommandModule
                     t.RevokedAt is not null ? "revoked" : t.ExpiresAt is { } e && e < ctx.Clock.GetUtcNow() ? "expired" : "active"]).ToList()));
     }
 
-    private static async Task<CommandResult> RevokeTokens(CommandContext ctx)
+    private static async Task<CommandResult> RevokeTokens(CommandContext ctx, AccessTokens tokens, Ledger.Ledger ledger)
     {
-        var who = ctx.Command.Get<string>("who").TrimStart('@');
-        var tokens = ctx.Service<AccessTokens>();
+        var who = ctx.Get(Who).TrimStart('@');
         var isPerson = ctx.Config.Policy.People.ContainsKey(who);
         if (!isPerson && !(who.StartsWith('t') && who.Length == 11))
             return CommandResult.Invalid(ArgumentKind.Unknown("person", who, ctx.Config.Policy.People.Keys) + " (or give a token id such as t3f9a1c2b7e; `tokens PERSON` lists them).");
         var n = await tokens.RevokeAsync(isPerson ? null : who, isPerson ? who : null, ctx.Cancellation);
-        await ctx.Service<Ledger.Ledger>().AppendAsync(LedgerKinds.TokenRevoked, ctx.Actor.LedgerName, ctx.Room, ctx.Thread, new { target = who, count = n });
+        await ledger.AppendAsync(LedgerKinds.TokenRevoked, ctx.Actor.LedgerName, ctx.Room, ctx.Thread, new { target = who, count = n });
         return n == 0 ? CommandResult.Info($"{who} had no active tokens; nothing was revoked.")
             : CommandResult.Ok($"Revoked {n} token(s) and session(s) of {who}. They must sign in again.");
     }

@@ -120,7 +120,7 @@ public sealed class Conversation(
 
         // Effects must never precede their record: wait until the command and decision are durable.
         if (spec.Effect != SideEffect.Read) { await commandEntry; await decisionEntry; }
-        var context = new CommandContext(actor, room, thread, messageId, requestId, parsed, snapshot, outbox, services, clock, ct);
+        var context = new CommandContext(actor, room, thread, messageId, requestId, parsed, snapshot, outbox, clock, ct) { Services = services };
         try
         {
             var running = spec.Handler(context);

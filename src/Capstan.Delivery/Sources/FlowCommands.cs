@@ -18,7 +18,18 @@ public sealed class FlowCommands : ICommandModule
     public const string FlowPermission = "flow";
     public const string ReleasePermission = "release";
 
-    private static ArgumentKind Repo => ArgumentKind.Named("repo", ctx => ctx.Config.Find<SourceRepos>()?.All.Keys.ToList() ?? []);
+    private static readonly Argument<string> Repo = new("repo", ArgumentKind.Named("repo", ctx => ctx.Config.Find<SourceRepos>()?.All.Keys.ToList() ?? []));
+    /// <summary>What a release or hotfix branch is called: its version.</summary>
+    private static readonly Argument<string> Version = new("version", ArgumentKind.Version);
+    /// <summary>What a feature or bugfix branch is called.</summary>
+    private static readonly Argument<string> Name = new("name", ArgumentKind.Text);
+    private static readonly Argument<string> Base = new("base", ArgumentKind.Text);
+    private static readonly Argument<string> Message = new("message", ArgumentKind.Text);
+    private static readonly Argument<string> Branch = new("branch", ArgumentKind.Text);
+    private static readonly Argument<string> Range = new("range", ArgumentKind.Text);
+    private static readonly FlagSpec Keep = new("keep", "keep the branch (-k)");
+    private static readonly FlagSpec NoTag = new("notag", "do not tag (-n)");
+    private static readonly FlagSpec Squash = new("squash", "squash the branch into one commit");
 
     public void Register(CommandRegistry registry)
     {
@@ -26,74 +37,76 @@ public sealed class FlowCommands : ICommandModule
         {
             var k = kind.CommandName();
             var versioned = kind is FlowBranchKind.Release or FlowBranchKind.Hotfix;
-            var what = versioned ? "version" : "name";
+            var what = versioned ? Version : Name;
             var sample = versioned ? (kind == FlowBranchKind.Release ? "1.2.0" : "1.1.1") : "login";
             registry.Add(new CommandSpec($"flow {k} start", Group, $"Start a {k} branch in a source repo (pushed to origin)")
-                .Required(what, versioned ? ArgumentKind.Version : ArgumentKind.Text)
-                .Keyword("in", "repo", Repo, required: true)
-                .Keyword("from", "base", ArgumentKind.Text, description: "branch or commit to start from")
+                .Required(what)
+                .Keyword("in", Repo, required: true)
+                .Keyword("from", Base, description: "branch or commit to start from")
                 .Needs(FlowPermission).Effects(SideEffect.Change)
                 .Example($"flow {k} start {sample} in api")
-                .Runs(ctx => StartAsync(ctx, kind)));
+                .Runs<Ledger, SourceWorkspace>((ctx, ledger, sources) => StartAsync(ctx, ledger, sources, kind)));
             var finish = new CommandSpec($"flow {k} finish", Group, versioned
                     ? $"Finish a {k}: --no-ff merge into main, annotated tag, merge back into develop, delete the branch (git-flow AVH's order), then push"
                     : $"Finish a {k}: merge it into its base and delete it, then push")
-                .Required(what, versioned ? ArgumentKind.Version : ArgumentKind.Text)
-                .Keyword("in", "repo", Repo, required: true)
-                .Flag("keep", "keep the branch (-k)")
+                .Required(what)
+                .Keyword("in", Repo, required: true)
+                .Flag(Keep)
                 .Needs(versioned ? ReleasePermission : FlowPermission).Effects(SideEffect.Change)
                 .Example($"flow {k} finish {sample} in api");
-            if (versioned) finish.Keyword("message", "message", ArgumentKind.Text, description: "tag message (-m)").Flag("notag", "do not tag (-n)");
-            else finish.Flag("squash", "squash the branch into one commit");
-            registry.Add(finish.Runs(ctx => FinishAsync(ctx, kind)));
+            if (versioned) finish.Keyword("message", Message, description: "tag message (-m)").Flag(NoTag);
+            else finish.Flag(Squash);
+            registry.Add(finish.Runs<Ledger, SourceWorkspace>((ctx, ledger, sources) => FinishAsync(ctx, ledger, sources, kind)));
             registry.Add(new CommandSpec($"flow {k} list", Group, $"List the {k} branches of a source repo")
-                .Keyword("in", "repo", Repo, required: true)
+                .Keyword("in", Repo, required: true)
                 .Needs(CoreCommands.ReadPermission)
                 .Example($"flow {k} list in api")
-                .Runs(ctx => ListAsync(ctx, kind)));
+                .Runs<SourceWorkspace>((ctx, sources) => ListAsync(ctx, sources, kind)));
         }
         registry.Add(new CommandSpec("version", Group, "The version of a source repo's branch, as GitVersion computes it for GitFlow")
-            .Required("repo", Repo)
-            .Optional("branch", ArgumentKind.Text, "default: develop")
+            .Required(Repo)
+            .Optional(Branch, "default: develop")
             .Needs(CoreCommands.ReadPermission)
             .Example("version api", "version api release/1.2.0")
-            .Runs(VersionAsync));
+            .Runs<SourceWorkspace>(VersionAsync));
         registry.Add(new CommandSpec("changelog", Group, "Changes between two versions of a source repo, grouped by Conventional Commit type")
-            .Required("repo", Repo)
-            .Optional("range", ArgumentKind.Text, "FROM..TO, e.g. 1.1.0..1.2.0 (default: last tag..develop)")
+            .Required(Repo)
+            .Optional(Range, "FROM..TO, e.g. 1.1.0..1.2.0 (default: last tag..develop)")
             .Needs(CoreCommands.ReadPermission)
             .Example("changelog api 1.1.0..1.2.0")
-            .Runs(ChangelogAsync));
+            .Runs<SourceWorkspace>(ChangelogAsync));
     }
 
-    private static SourceRepo RepoOf(CommandContext ctx) => ctx.Config.Get<SourceRepos>().All[ctx.Command.Get<string>("repo")];
+    private static SourceRepo RepoOf(CommandContext ctx) => ctx.Config.Get<SourceRepos>().All[ctx.Get(Repo)];
 
     private static string NameOf(CommandContext ctx, FlowBranchKind kind) =>
-        ctx.Command.Find<string>(kind is FlowBranchKind.Release or FlowBranchKind.Hotfix ? "version" : "name")!;
+        ctx.Get(kind is FlowBranchKind.Release or FlowBranchKind.Hotfix ? Version : Name);
 
-    private static async Task<CommandResult> StartAsync(CommandContext ctx, FlowBranchKind kind)
+    private static async Task<CommandResult> StartAsync(CommandContext ctx, Ledger ledger, SourceWorkspace sources, FlowBranchKind kind)
     {
         var repo = RepoOf(ctx);
         var name = NameOf(ctx, kind);
-        return await OperateAsync(ctx, repo, $"flow {kind.CommandName()} start {name} in {repo.Name}", async dir =>
+        return await OperateAsync(ctx, ledger, sources, repo, $"flow {kind.CommandName()} start {name} in {repo.Name}", async dir =>
         {
             using var flow = GitFlowRepository.Open(dir);
-            return await flow.StartAsync(kind, name, ctx.Command.Find<string>("base"), null, ctx.Cancellation);
+            return await flow.StartAsync(kind, name, ctx.Find(Base), null, ctx.Cancellation);
         });
     }
 
-    private static async Task<CommandResult> FinishAsync(CommandContext ctx, FlowBranchKind kind)
+    private static async Task<CommandResult> FinishAsync(CommandContext ctx, Ledger ledger, SourceWorkspace sources, FlowBranchKind kind)
     {
         var repo = RepoOf(ctx);
         var name = NameOf(ctx, kind);
+        // Releases and hotfixes declare --notag and a tag message; features and bugfixes declare --squash.
+        var versioned = kind is FlowBranchKind.Release or FlowBranchKind.Hotfix;
         var options = new FinishOptions
         {
-            Keep = ctx.Command.Has("keep"),
-            NoTag = ctx.Command.Has("notag"),
-            Squash = ctx.Command.Has("squash"),
-            Message = ctx.Command.Find<string>("message") ?? (kind is FlowBranchKind.Release ? $"Release {name}" : kind is FlowBranchKind.Hotfix ? $"Hotfix {name}" : null),
+            Keep = ctx.Has(Keep),
+            NoTag = versioned && ctx.Has(NoTag),
+            Squash = !versioned && ctx.Has(Squash),
+            Message = (versioned ? ctx.Find(Message) : null) ?? (kind is FlowBranchKind.Release ? $"Release {name}" : kind is FlowBranchKind.Hotfix ? $"Hotfix {name}" : null),
         };
-        return await OperateAsync(ctx, repo, $"flow {kind.CommandName()} finish {name} in {repo.Name}", async dir =>
+        return await OperateAsync(ctx, ledger, sources, repo, $"flow {kind.CommandName()} finish {name} in {repo.Name}", async dir =>
         {
             using var flow = GitFlowRepository.Open(dir);
             try
@@ -109,15 +122,14 @@ public sealed class FlowCommands : ICommandModule
         });
     }
 
-    private static async Task<CommandResult> OperateAsync(CommandContext ctx, SourceRepo repo, string what, Func<string, Task<FlowResult>> operation)
+    private static async Task<CommandResult> OperateAsync(CommandContext ctx, Ledger ledger, SourceWorkspace sources, SourceRepo repo, string what, Func<string, Task<FlowResult>> operation)
     {
-        var ledger = ctx.Service<Ledger>();
         try
         {
-            var (result, pushed) = await ctx.Service<SourceWorkspace>().RunAsync(repo, push: true, operation, ctx.Cancellation);
+            var (result, pushed) = await sources.RunAsync(repo, push: true, operation, ctx.Cancellation);
             await ledger.AppendAsync("flow.operation", ctx.Actor.LedgerName, ctx.Room, ctx.Thread,
                 new { request = ctx.RequestId, repo = repo.Name, operation = what, actions = result.Actions, pushed = pushed.Lines });
-            var version = VersionCalculator.Calculate(ctx.Service<SourceWorkspace>().PathOf(repo), result.CurrentBranch, useCache: false);
+            var version = VersionCalculator.Calculate(sources.PathOf(repo), result.CurrentBranch, useCache: false);
             var text = $"Done: `{what}`.\n" + string.Join("\n", result.Actions.Select(a => "• " + a)) +
                 (pushed.Lines.Count > 0 ? "\nPushed to origin: " + string.Join("; ", pushed.Lines) : "\nNothing to push.") +
                 $"\n{result.CurrentBranch} is now version {version.FullSemVer}.";
@@ -130,12 +142,12 @@ public sealed class FlowCommands : ICommandModule
         }
     }
 
-    private static async Task<CommandResult> ListAsync(CommandContext ctx, FlowBranchKind kind)
+    private static async Task<CommandResult> ListAsync(CommandContext ctx, SourceWorkspace sources, FlowBranchKind kind)
     {
         var repo = RepoOf(ctx);
         try
         {
-            var (branches, _) = await ctx.Service<SourceWorkspace>().RunAsync(repo, push: false, dir =>
+            var (branches, _) = await sources.RunAsync(repo, push: false, dir =>
             {
                 using var flow = GitFlowRepository.Open(dir);
                 return Task.FromResult(flow.List(kind));
@@ -150,13 +162,13 @@ public sealed class FlowCommands : ICommandModule
         }
     }
 
-    private static async Task<CommandResult> VersionAsync(CommandContext ctx)
+    private static async Task<CommandResult> VersionAsync(CommandContext ctx, SourceWorkspace sources)
     {
         var repo = RepoOf(ctx);
-        var branch = ctx.Command.Find<string>("branch") ?? "develop";
+        var branch = ctx.Get(Branch, "develop");
         try
         {
-            var (v, _) = await ctx.Service<SourceWorkspace>().RunAsync(repo, push: false, dir => VersionCalculator.CalculateAsync(dir, branch, useCache: true, ctx.Cancellation), ctx.Cancellation);
+            var (v, _) = await sources.RunAsync(repo, push: false, dir => VersionCalculator.CalculateAsync(dir, branch, useCache: true, ctx.Cancellation), ctx.Cancellation);
             return CommandResult.Info($"{repo.Name} {branch} is {v.FullSemVer}",
                 new Table(["variable", "value"], new (string, string?)[]
                 {
@@ -171,10 +183,10 @@ public sealed class FlowCommands : ICommandModule
         }
     }
 
-    private static async Task<CommandResult> ChangelogAsync(CommandContext ctx)
+    private static async Task<CommandResult> ChangelogAsync(CommandContext ctx, SourceWorkspace sources)
     {
         var repo = RepoOf(ctx);
-        var range = ctx.Command.Find<string>("range");
+        var range = ctx.Find(Range);
         string? from = null, to = null;
         if (range is not null)
         {
@@ -184,7 +196,7 @@ public sealed class FlowCommands : ICommandModule
         }
         try
         {
-            var (markdown, _) = await ctx.Service<SourceWorkspace>().RunAsync(repo, push: false,
+            var (markdown, _) = await sources.RunAsync(repo, push: false,
                 dir => Task.FromResult(MarkdownChangelog.Render(Changelog.Build(dir, from, to))), ctx.Cancellation);
             return CommandResult.Info(markdown.Trim());
         }

@@ -12,28 +12,32 @@ public sealed class OnCallCommands : ICommandModule
 {
     private const string Group = "On-call";
 
+    private static readonly Argument<string> Whom = new("whom", ArgumentKind.Text);
+    private static readonly Argument<string> Team = new("team", ArgumentKind.Text);
+    private static readonly Argument<string> Person = new("person", ArgumentKind.Text);
+    private static readonly Argument<string> Until = new("until", ArgumentKind.Text);
+
     public void Register(CommandRegistry registry)
     {
         registry.Add(new CommandSpec("oncall who", Group, "Who is on call now: for a team, for every team, or when a person is next")
             .Alias("oncall", "who is on call")
-            .Optional("whom", ArgumentKind.Text, "a team, or @person")
-            .Needs(IncidentCommands.Permission).Example("oncall who", "oncall who platform", "oncall who @bob").Runs(Who));
+            .Optional(Whom, "a team, or @person")
+            .Needs(IncidentCommands.Permission).Example("oncall who", "oncall who platform", "oncall who @bob").Runs<OnCallRoster>(Who));
         registry.Add(new CommandSpec("oncall override", Group, "Put someone (yourself by default) on call for a team until a time or for a while")
-            .Optional("team", ArgumentKind.Text, "the team (may be left out when the person is on exactly one schedule)")
-            .Optional("person", ArgumentKind.Text, "@person").Keyword("until", "until", ArgumentKind.Text, required: true, description: "a time (2026-12-02T09:00Z) or a duration (8h)")
+            .Optional(Team, "the team (may be left out when the person is on exactly one schedule)")
+            .Optional(Person, "@person").Keyword("until", Until, required: true, description: "a time (2026-12-02T09:00Z) or a duration (8h)")
             .Needs(IncidentCommands.Permission).Effects(SideEffect.Change)
-            .Example("oncall override @alice until 8h", "oncall override platform @carol until 2026-12-02T09:00Z").Runs(Override));
+            .Example("oncall override @alice until 8h", "oncall override platform @carol until 2026-12-02T09:00Z").Runs<IIncidentStore, OnCallRoster, Ledger, Notify.Notifier>(Override));
     }
 
     private static IncidentsConfig Settings(CommandContext ctx) => ctx.Config.Find<IncidentsConfig>() ?? IncidentsSection.Default;
 
-    private static async Task<CommandResult> Who(CommandContext ctx)
+    private static async Task<CommandResult> Who(CommandContext ctx, OnCallRoster roster)
     {
         var settings = Settings(ctx);
-        var roster = ctx.Service<OnCallRoster>();
         var now = ctx.Clock.GetUtcNow();
         if (settings.Schedules.Count == 0) return CommandResult.Info("No on-call schedules are set: add teams under oncall: in capstan.yaml (docs/incidents.md has an example).");
-        var whom = ctx.Command.Find<string>("whom");
+        var whom = ctx.Find(Whom);
         if (whom is not null && whom.StartsWith('@'))
         {
             var person = whom[1..];
@@ -69,12 +73,12 @@ public sealed class OnCallCommands : ICommandModule
         return CommandResult.Info(gaps == 0 ? "On call now:" : $"On call now ({gaps} team(s) with a gap in the schedule):", new Table(["team", "on call", "why", "until"], rows));
     }
 
-    private static async Task<CommandResult> Override(CommandContext ctx)
+    private static async Task<CommandResult> Override(CommandContext ctx, IIncidentStore store, OnCallRoster roster, Ledger ledger, Notify.Notifier notifier)
     {
         var settings = Settings(ctx);
         var people = ctx.Config.Policy.People;
-        var team = ctx.Command.Find<string>("team");
-        var personText = ctx.Command.Find<string>("person");
+        var team = ctx.Find(Team);
+        var personText = ctx.Find(Person);
         if (team is not null && team.StartsWith('@')) (team, personText) = (personText, team);
         var person = personText?.TrimStart('@') ?? ctx.Actor.Person!.Id;
         if (!people.ContainsKey(person)) return CommandResult.Invalid(ArgumentKind.Unknown("person", person, people.Keys) + ".");
@@ -93,19 +97,18 @@ public sealed class OnCallCommands : ICommandModule
             schedule = teams[0];
         }
         var now = ctx.Clock.GetUtcNow();
-        var untilText = ctx.Command.Get<string>("until");
+        var untilText = ctx.Get(Until);
         DateTimeOffset until;
         if (DurationText.TryParse(untilText, out var span)) until = now + span;
         else if (DateTimeOffset.TryParse(untilText, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var t)) until = t;
         else return CommandResult.Invalid($"'{untilText}' is neither a time (2026-12-02T09:00Z) nor a duration (8h).");
         if (until <= now) return CommandResult.Invalid($"{until:yyyy-MM-dd HH:mm} UTC is already past; an override must end in the future.");
         if (until - now > TimeSpan.FromDays(31)) return CommandResult.Invalid("An override can last at most 31 days; change the rotation in capstan.yaml for longer.");
-        var store = ctx.Service<IIncidentStore>();
-        var previous = await ctx.Service<OnCallRoster>().WhoAsync(schedule, now, ctx.Cancellation);
+        var previous = await roster.WhoAsync(schedule, now, ctx.Cancellation);
         var o = await store.AddOverrideAsync(schedule.Team, people[person].Id, now, until, ctx.Actor.Person!.Id, ctx.Cancellation);
-        await ctx.Service<Ledger>().AppendAsync("oncall.override", ctx.Actor.LedgerName, ctx.Room, ctx.Thread, new { team = schedule.Team, person = o.Person, from = o.From, until = o.Until, previous = previous.Person });
+        await ledger.AppendAsync("oncall.override", ctx.Actor.LedgerName, ctx.Room, ctx.Thread, new { team = schedule.Team, person = o.Person, from = o.From, until = o.Until, previous = previous.Person });
         if (!string.Equals(o.Person, ctx.Actor.Person!.Id, StringComparison.OrdinalIgnoreCase))
-            await ctx.Service<Notify.Notifier>().DirectAsync(o.Person, $"{ctx.Actor.Person!.Id} put you on call for {schedule.Team} until {OnCallRoster.Local(schedule, until)}.");
+            await notifier.DirectAsync(o.Person, $"{ctx.Actor.Person!.Id} put you on call for {schedule.Team} until {OnCallRoster.Local(schedule, until)}.");
         return CommandResult.Ok($"{o.Person} is on call for {schedule.Team} until {OnCallRoster.Local(schedule, until)} (instead of {previous.Person ?? "nobody"}).");
     }
 }

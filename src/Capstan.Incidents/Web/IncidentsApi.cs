@@ -34,7 +34,7 @@ public static class IncidentsApi
     {
         app.MapGet("/incidents", () => Pages.Page("incidents.html"));
         app.MapGet("/incidents/{n:long}", (long n) => Pages.Page("incident.html"));
-        app.MapGet("/incidents/{n:long}/postmortem", async (long n, IncidentStore store, PostmortemWriter writer, CancellationToken ct) =>
+        app.MapGet("/incidents/{n:long}/postmortem", async (long n, IIncidentStore store, PostmortemWriter writer, CancellationToken ct) =>
         {
             if (await store.GetAsync(n, ct) is not { } i) return Results.Content(Pages.Message("No such incident", $"There is no incident {IncidentId.Format(n)}."), "text/html; charset=utf-8", statusCode: 404);
             var markdown = writer.Committed(i);
@@ -50,7 +50,7 @@ public static class IncidentsApi
         }).RequireSignIn().WithMetadata(new RecordsOwnTokenUse());
 
         var api = app.MapGroup("/api/incidents").RequireSignIn();
-        api.MapGet("", async (bool? all, int? days, IncidentStore store, IncidentDesk desk, IncidentFigures figures, CancellationToken ct) =>
+        api.MapGet("", async (bool? all, int? days, IIncidentStore store, IncidentDesk desk, IncidentFigures figures, CancellationToken ct) =>
         {
             var list = await store.ListAsync(all != true, 200, ct);
             var period = TimeSpan.FromDays(Math.Clamp(days ?? 30, 1, 3650));
@@ -73,7 +73,7 @@ public static class IncidentsApi
             var r = await desk.OpenAsync(body.Title, body.Severity, caller.Person.Id, commander, apps, string.IsNullOrWhiteSpace(body.Environment) ? null : body.Environment, "web", ct);
             return r.Ok ? Results.Json(new { id = r.Incident!.Id, number = r.Incident.Number, message = r.Text }, Ledger.Json) : Results.Json(new { error = r.Text }, statusCode: 400);
         });
-        api.MapGet("/{n:long}", async (long n, IncidentStore store, IncidentTimeline timeline, IncidentFigures figures, CancellationToken ct) =>
+        api.MapGet("/{n:long}", async (long n, IIncidentStore store, IncidentTimeline timeline, IncidentFigures figures, CancellationToken ct) =>
         {
             if (await store.GetAsync(n, ct) is not { } i) return NotFound(n, await store.ListAsync(true, 10, ct));
             var times = await figures.ForAsync(i.Id, i.OpenedAt, ct);
@@ -99,7 +99,7 @@ public static class IncidentsApi
             return Results.Json(new { message = r.Text });
         });
 
-        app.MapGet("/api/notifications", async (int? limit, IncidentStore store, CancellationToken ct) =>
+        app.MapGet("/api/notifications", async (int? limit, IIncidentStore store, CancellationToken ct) =>
         {
             var list = await store.DeliveriesAsync(Math.Clamp(limit ?? 50, 1, 500), ct);
             return Results.Json(list.Select(d => new { d.Id, d.Channel, d.Target, d.Event, d.State, d.Attempts, d.NextAt, d.LastError, d.CreatedAt, d.DeliveredAt }), Ledger.Json);

@@ -66,49 +66,50 @@ public sealed class CustomCommands(ConfigState config, CommandRegistry registry,
 
     private static CommandSpec Spec(CustomCommand c)
     {
+        // The arguments come from commands/NAME.yaml, so they are declared here, per command, and read back as text.
+        var arguments = new Dictionary<string, Argument<string>>(StringComparer.OrdinalIgnoreCase);
         var spec = new CommandSpec(c.Name, Group, c.Summary)
             .Needs(c.Permission)
             .Effects(c.Effect switch { CustomEffect.Read => SideEffect.Read, CustomEffect.Destructive => SideEffect.Destructive, _ => SideEffect.Change })
             .Confirm(c.Confirm ? ConfirmationPolicy.Always : ConfirmationPolicy.Never)
             .Describe((c.Help.Length > 0 ? c.Help.TrimEnd() + "\n" : "") + $"A custom command from {c.File} in the config repo; it runs " + (c.Script is { } s ? $"the script {s.Path}" : $"the runbook {c.Runbook}") + " as a job.")
             .Example([.. c.Examples])
-            .Runs(ctx => RunAsync(ctx, c.Name));
+            .Runs<SecretStore, StepRunner, Diagnostics, JobRunner>((ctx, secrets, steps, diagnostics, runner) => RunAsync(ctx, c.Name, arguments, secrets, steps, diagnostics, runner));
         foreach (var a in c.Arguments)
         {
             var kind = a.Type switch
             {
-                ParameterType.Int => ArgumentKind.Int,
+                ParameterType.Int => ArgumentKind.Int.As(n => n.ToString(CultureInfo.InvariantCulture)),
                 ParameterType.Enum => ArgumentKind.Enum([.. a.Values]),
                 _ => ArgumentKind.Text,
             };
+            var argument = arguments[a.Name] = new Argument<string>(a.Name, kind);
             var description = Diagnostics.Describe(a) + (a.Default is { } d ? $" (default {d})" : "");
-            if (a.Required) spec.Required(a.Name, kind, description);
-            else spec.Optional(a.Name, kind, description);
+            if (a.Required) spec.Required(argument, description);
+            else spec.Optional(argument, description);
         }
         return spec;
     }
 
-    private static async Task<CommandResult> RunAsync(CommandContext ctx, string name)
+    private static async Task<CommandResult> RunAsync(CommandContext ctx, string name, IReadOnlyDictionary<string, Argument<string>> arguments,
+        SecretStore secrets, StepRunner steps, Diagnostics diagnostics, JobRunner runner)
     {
         if ((ctx.Config.Find<RunbookBook>() ?? RunbookBook.Empty).Commands.GetValueOrDefault(name) is not { } command)
             return CommandResult.Invalid($"'{name}' was removed from the config repo.");
         var values = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var a in command.Arguments)
         {
-            if (ctx.Command.Arguments.TryGetValue(a.Name, out var v))
+            if (arguments.GetValueOrDefault(a.Name) is { } declared && ctx.Find(declared) is { } text)
             {
-                var text = Convert.ToString(v, CultureInfo.InvariantCulture) ?? "";
                 if (Diagnostics.Check(a, text) is { } problem) return CommandResult.Invalid($"{a.Name}: {problem}. Usage: `{ctx.Command.Spec.Usage}`");
                 values[a.Name] = text;
             }
             else if (a.Default is { } d) values[a.Name] = d;
         }
-        var secrets = ctx.Service<SecretStore>();
         var files = ctx.Config.Files;
         JobWork work;
         if (command.Script is { } script)
         {
-            var steps = ctx.Service<StepRunner>();
             work = async job =>
             {
                 var result = await steps.RunAsync(script, new Scope(values, secrets), files, job.Line, null, job.Cancellation);
@@ -125,14 +126,13 @@ public sealed class CustomCommands(ConfigState config, CommandRegistry registry,
             catch (StepProblem ex) { return CommandResult.Invalid(ex.Message); }
             var (parameters, problem) = Diagnostics.Bind(runbook, text);
             if (parameters is null) return CommandResult.Invalid($"{name} cannot run runbook {runbook.Name}: {problem}");
-            var diagnostics = ctx.Service<Diagnostics>();
             var outbox = ctx.Outbox;
             var reach = StepReach.For(runbook, ctx);
             work = job => diagnostics.RunAsync(runbook, parameters, files, job, (step, table) =>
                 outbox.PostAsync(ctx.Room, ctx.Thread, new Reply($"{step}: {table.Rows.Count} row(s)", ReplyTone.Info, table)), reach);
         }
         var title = name + string.Concat(values.Select(v => $" {v.Key}={v.Value}"));
-        var started = await ctx.Service<JobRunner>().StartAsync(
+        var started = await runner.StartAsync(
             new JobRequest("command", title.Length > 120 ? title[..119] + "…" : title, ctx.Actor.LedgerName, ctx.Room, ctx.Thread, command.Timeout), work, ctx.Cancellation);
         return CommandResult.Info($"Running {name} as job {started.Id}; the result follows here. `cancel {started.Id}` stops it.") with { Following = true };
     }

@@ -15,26 +15,30 @@ public sealed class RunbookCommands : ICommandModule
 
     private static RunbookBook Book(ConfigSnapshot config) => config.Find<RunbookBook>() ?? RunbookBook.Empty;
 
+    private static readonly Argument<string> Runbook = new("runbook", ArgumentKind.Named("runbook", ctx => Book(ctx.Config).Runbooks.Keys.ToList()));
+    private static readonly Argument<string> Parameters = new("parameters", ArgumentKind.Text);
+    private static readonly Argument<string> Product = new("product", ArgumentKind.Named("product", ctx => Book(ctx.Config).Products.Keys.ToList()));
+
     public void Register(CommandRegistry registry)
     {
         registry.Add(new CommandSpec("diag", "Diagnostics", "List the diagnostics runbooks, or run one as a job")
-            .Optional("runbook", ArgumentKind.Named("runbook", ctx => Book(ctx.Config).Runbooks.Keys.ToList()), "a runbook from runbooks/ in the config repo")
-            .Rest("parameters", false, "the runbook's parameters as key=value")
+            .Optional(Runbook, "a runbook from runbooks/ in the config repo")
+            .Rest(Parameters, false, "the runbook's parameters as key=value")
             .Needs(CoreCommands.ReadPermission)
             .Describe("Runbooks are files runbooks/NAME.yaml in the config repo: typed parameters and http, tcp, dns, sql (read-only) and script steps. The result comes back as a table; `job ID` shows the full output.")
             .Example("diag", "diag http-check url=http://127.0.0.1:8080/healthz")
-            .Runs(Diag));
+            .Runs<Diagnostics, JobRunner>(Diag));
         registry.Add(new CommandSpec("check", "Diagnostics", "Check every service of a product at once: status, latency, detail")
-            .Required("product", ArgumentKind.Named("product", ctx => Book(ctx.Config).Products.Keys.ToList()), "a product from products: in capstan.yaml")
+            .Required(Product, "a product from products: in capstan.yaml")
             .Needs(CoreCommands.ReadPermission)
             .Example("check shop")
-            .Runs(Check));
+            .Runs<ProductCheck, Ledger>(Check));
     }
 
-    private static async Task<CommandResult> Diag(CommandContext ctx)
+    private static async Task<CommandResult> Diag(CommandContext ctx, Diagnostics diagnostics, JobRunner runner)
     {
         var book = Book(ctx.Config);
-        if (ctx.Command.Find<string>("runbook") is not { } name)
+        if (ctx.Find(Runbook) is not { } name)
         {
             if (book.Runbooks.Count == 0) return CommandResult.Info("There are no runbooks yet. Add runbooks/NAME.yaml to the config repo (docs/runbooks.md shows how).");
             return CommandResult.Info($"{book.Runbooks.Count} runbook(s); run one with `diag NAME key=value …`:",
@@ -45,13 +49,11 @@ public sealed class RunbookCommands : ICommandModule
                     r.Description]).ToList()));
         }
         var runbook = book.Runbooks[name];
-        var (parameters, problem) = Diagnostics.Bind(runbook, ctx.Command.Find<string>("parameters"));
+        var (parameters, problem) = Diagnostics.Bind(runbook, ctx.Find(Parameters));
         if (parameters is null) return CommandResult.Invalid(problem!);
-        var diagnostics = ctx.Service<Diagnostics>();
         var outbox = ctx.Outbox;
         var reach = StepReach.For(runbook, ctx);
         var files = ctx.Config.Files;
-        var runner = ctx.Service<JobRunner>();
         var title = $"diag {name}" + string.Concat(parameters.Select(p => $" {p.Key}={p.Value}"));
         var job = await runner.StartAsync(
             new JobRequest("diag", title.Length > 120 ? title[..119] + "…" : title, ctx.Actor.LedgerName, ctx.Room, ctx.Thread, runbook.Timeout),
@@ -65,12 +67,12 @@ public sealed class RunbookCommands : ICommandModule
         { Following = true };
     }
 
-    private static async Task<CommandResult> Check(CommandContext ctx)
+    private static async Task<CommandResult> Check(CommandContext ctx, ProductCheck check, Ledger ledger)
     {
-        var product = Book(ctx.Config).Products[ctx.Command.Get<string>("product")];
-        var (results, table) = await ctx.Service<ProductCheck>().RunAsync(product, ctx.Config.Files, ctx.Cancellation);
+        var product = Book(ctx.Config).Products[ctx.Get(Product)];
+        var (results, table) = await check.RunAsync(product, ctx.Config.Files, ctx.Cancellation);
         var down = results.Count(r => !r.Ok);
-        await ctx.Service<Ledger>().AppendAsync("product.check", ctx.Actor.LedgerName, ctx.Room, ctx.Thread,
+        await ledger.AppendAsync("product.check", ctx.Actor.LedgerName, ctx.Room, ctx.Thread,
             new { product = product.Name, services = results.Count, down = results.Where(r => !r.Ok).Select(r => r.Name).ToList() });
         var text = down == 0
             ? $"{product.Name}: all {results.Count} service(s) up."

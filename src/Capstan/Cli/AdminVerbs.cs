@@ -94,7 +94,7 @@ public static class AdminVerbs
 
     public static Command Validate()
     {
-        var path = new Argument<string?>("path")
+        var path = new System.CommandLine.Argument<string?>("path")
         {
             Description = "A checkout of the config repo (its files as they are now, from anywhere inside it), a bare repo or a data folder (its main). " +
                 "Default: the checkout you are in; outside one, ./capstan-data if it is a data folder",
