@@ -29,6 +29,8 @@ public static class DeliveryModule
     {
         services.AddSingleton(options ?? new DeliveryOptions());
         services.AddSingleton<DeliveryStore>();
+        HealthProbe.Register(services);
+        ArtifactStore.Register(services);
         services.AddSingleton<ProcessTarget>();
         services.AddSingleton<ITarget>(sp => sp.GetRequiredService<ProcessTarget>());
         services.AddSingleton<RequestThreads>();

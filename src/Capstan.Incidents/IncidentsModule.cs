@@ -1,5 +1,6 @@
 using Capstan.Core.Commands;
 using Capstan.Core.Config;
+using Capstan.Core.Egress;
 using Capstan.Incidents.Alerts;
 using Capstan.Incidents.Chat;
 using Capstan.Incidents.Config;
@@ -31,6 +32,7 @@ public static class IncidentsModule
         services.AddSingleton(options ?? new IncidentsOptions());
         services.AddSingleton<IncidentStore>();
         services.AddSingleton<OnCallRoster>();
+        services.AddEgressHttpClient(DeliveryQueue.Client, TimeSpan.FromSeconds(10));
         services.AddSingleton<DeliveryQueue>();
         services.AddSingleton<Notifier>();
         services.AddSingleton<IncidentDesk>();

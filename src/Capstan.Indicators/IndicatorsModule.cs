@@ -1,5 +1,6 @@
 using Capstan.Core.Commands;
 using Capstan.Core.Config;
+using Capstan.Core.Egress;
 using Capstan.Core.Conversation;
 using Capstan.Indicators.Charts;
 using Capstan.Indicators.Chat;
@@ -33,7 +34,8 @@ public static class IndicatorsModule
         services.AddSingleton<DoraQuery>();
         services.AddSingleton<DoraCharts>();
         services.AddSingleton<IAttachmentSource>(sp => sp.GetRequiredService<DoraCharts>());
-        services.AddSingleton(sp => new IndicatorReader(sp.GetRequiredService<Core.Egress.EgressGuard>(), sp.GetRequiredService<Core.Ledger.Redactor>(), sp.GetRequiredService<TimeProvider>()));
+        services.AddEgressHttpClient(IndicatorReader.Client, Timeout.InfiniteTimeSpan); // each indicator has its own timeout
+        services.AddSingleton<IndicatorReader>();
         services.AddSingleton<IndicatorValues>();
         services.AddSingleton<DigestSchedule>();
         services.AddSingleton<IHostedService>(sp => sp.GetRequiredService<DigestSchedule>());

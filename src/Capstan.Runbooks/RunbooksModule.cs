@@ -1,5 +1,6 @@
 using Capstan.Core.Commands;
 using Capstan.Core.Config;
+using Capstan.Core.Egress;
 using Capstan.Runbooks.Chat;
 using Capstan.Runbooks.Config;
 using Capstan.Runbooks.Plugins;
@@ -29,9 +30,11 @@ public static class RunbooksModule
     {
         services.AddSingleton(options ?? new RunbooksOptions());
         services.AddSingleton<FetchedFiles>();
+        services.AddEgressHttpClient(Fetcher.Client, Timeout.InfiniteTimeSpan); // a stall timer, not a total, bounds a download
         services.AddSingleton<Fetcher>();
         services.AddSingleton<IHostedService, FetchResumer>();
         services.AddSingleton<IHostedService, SecretsAtStart>();
+        services.AddEgressHttpClient(HttpProbe.Client, Timeout.InfiniteTimeSpan); // the step runner bounds each step
         services.AddSingleton<HttpProbe>();
         services.AddSingleton<StepRunner>();
         services.AddSingleton<Diagnostics>();
