@@ -15,6 +15,7 @@ using Capstan.Runbooks.Config;
 using Capstan.Core.Secrets;
 using Capstan.Runbooks.Steps;
 using Capstan.Runbooks.Transfers;
+using Microsoft.Extensions.DependencyInjection;
 
 var sizeMb = args.Length > 0 ? int.Parse(args[0]) : 1024;
 var root = Path.Combine(Path.GetTempPath(), "capstan-bench-" + Guid.NewGuid().ToString("N")[..8]);
@@ -32,7 +33,10 @@ try
     var data = DataFolder.At(root);
     // A seeded node: its capstan.yaml allows 127.0.0.1 under egress:, where the bench server listens.
     await using var node = await CapstanNode.OpenAsync(data, [RunbooksModule.Section], TimeProvider.System, CancellationToken.None);
-    using var http = new HttpProbe(node.Egress);
+    // The runbooks module's named HTTP clients (egress-checked), as the server registers them.
+    await using var clients = new ServiceCollection().AddSingleton(node.Egress).AddRunbooks().BuildServiceProvider();
+    var factory = clients.GetRequiredService<IHttpClientFactory>();
+    var http = new HttpProbe(factory);
     var check = new ProductCheck(new StepRunner(http, node.Egress, data, TimeProvider.System), new SecretStore(data, new Redactor()), []);
     var files = new Dictionary<string, string>();
     await check.RunAsync(product, files, CancellationToken.None); // warm up: JIT, connection pools
@@ -61,7 +65,7 @@ try
     }
     // Three interleaved rounds, so a burst of load on a shared machine hits every contender alike; medians reported.
     var curlOut = Path.Combine(root, "curl.bin");
-    var fetcher = new Fetcher(new FetchedFiles(data), new RunbooksOptions(), node.Egress, TimeProvider.System);
+    var fetcher = new Fetcher(new FetchedFiles(data), new RunbooksOptions(), factory, TimeProvider.System);
     var curlRuns = new List<double>();
     var verifyRuns = new List<double>();
     var fetchRuns = new List<double>();

@@ -17,6 +17,8 @@ public static class DeliveryServices
     {
         services.AddSingleton(options ?? new DeliveryOptions());
         services.AddSingleton<IDeliveryStore, DeliveryStore>();
+        HealthProbe.Register(services);
+        ArtifactStore.Register(services);
         services.AddSingleton<ProcessTarget>();
         services.AddSingleton<ITarget>(sp => sp.GetRequiredService<ProcessTarget>());
         services.AddSingleton(sp => new TargetRegistry(sp.GetServices<ITarget>()));

@@ -1,3 +1,4 @@
+using Capstan.Core.Egress;
 using Capstan.Incidents.Alerts;
 using Capstan.Incidents.Desk;
 using Capstan.Incidents.Figures;
@@ -21,6 +22,7 @@ public static class IncidentsServices
         services.AddSingleton<IncidentStore>();
         services.AddSingleton<IIncidentStore>(sp => sp.GetRequiredService<IncidentStore>()); // one store, asked for by its interface (the module's web API still takes the class)
         services.AddSingleton<OnCallRoster>();
+        services.AddEgressHttpClient(DeliveryQueue.Client, TimeSpan.FromSeconds(10));
         services.AddSingleton<DeliveryQueue>();
         services.AddSingleton<Notifier>();
         services.AddSingleton<IncidentDesk>();

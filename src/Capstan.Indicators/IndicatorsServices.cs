@@ -1,3 +1,4 @@
+using Capstan.Core.Egress;
 using Capstan.Core.Conversation;
 using Capstan.Indicators.Charts;
 using Capstan.Indicators.Custom;
@@ -22,7 +23,8 @@ public static class IndicatorsServices
         services.AddSingleton<DoraQuery>();
         services.AddSingleton<DoraCharts>();
         services.AddSingleton<IAttachmentSource>(sp => sp.GetRequiredService<DoraCharts>());
-        services.AddSingleton(sp => new IndicatorReader(sp.GetRequiredService<Core.Egress.EgressGuard>(), sp.GetRequiredService<Core.Ledger.Redactor>(), sp.GetRequiredService<TimeProvider>()));
+        services.AddEgressHttpClient(IndicatorReader.Client, Timeout.InfiniteTimeSpan); // each indicator has its own timeout
+        services.AddSingleton<IndicatorReader>();
         services.AddSingleton<IndicatorValues>();
         services.AddSingleton<DigestSchedule>();
         services.AddSingleton<IHostedService>(sp => sp.GetRequiredService<DigestSchedule>());

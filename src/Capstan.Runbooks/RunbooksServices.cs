@@ -1,3 +1,4 @@
+using Capstan.Core.Egress;
 using Capstan.Runbooks.Chat;
 using Capstan.Runbooks.Plugins;
 using Capstan.Runbooks.Secrets;
@@ -16,6 +17,8 @@ public static class RunbooksServices
     {
         services.AddSingleton(options ?? new RunbooksOptions());
         services.AddSingleton<FetchedFiles>();
+        services.AddEgressHttpClient(Fetcher.Client, Timeout.InfiniteTimeSpan); // a stall timer, not a total, bounds a download
+        services.AddEgressHttpClient(HttpProbe.Client, Timeout.InfiniteTimeSpan); // the step runner bounds each step
         services.AddSingleton<Fetcher>();
         services.AddSingleton<IHostedService, FetchResumer>();
         services.AddSingleton<IHostedService, SecretsAtStart>();

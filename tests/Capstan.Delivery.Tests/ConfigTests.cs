@@ -83,4 +83,25 @@ public sealed class ConfigTests
         var sorted = new[] { "1.10.0", "1.2.0", "1.2.0-rc.1", "0.9.9" }.OrderBy(v => v, SemanticVersionOrder.Instance).ToArray();
         Assert.Equal(["0.9.9", "1.2.0-rc.1", "1.2.0", "1.10.0"], sorted);
     }
+
+    [Fact]
+    public void Pre_releases_follow_semantic_version_precedence_not_text_order()
+    {
+        // rc.10 is the tenth candidate, after rc.2; numeric identifiers sort before alphanumeric ones; a longer tag
+        // with the same start comes after the shorter one; build metadata does not change the order.
+        var sorted = new[] { "2.0.0", "2.0.0-rc.10", "2.0.0-rc.beta", "2.0.0-rc.2", "2.0.0-rc.2.1", "2.0.0-alpha", "1.9.0+build.7" }
+            .OrderBy(v => v, SemanticVersionOrder.Instance).ToArray();
+        Assert.Equal(["1.9.0+build.7", "2.0.0-alpha", "2.0.0-rc.2", "2.0.0-rc.2.1", "2.0.0-rc.10", "2.0.0-rc.beta", "2.0.0"], sorted);
+        Assert.True(SemanticVersionOrder.Instance.Compare("1.0.0+zzz", "1.0.1") < 0);
+        Assert.True(SemanticVersionOrder.Instance.Compare("1.0.0+zzz", "1.0.0-rc.1") > 0);
+    }
+
+    [Fact]
+    public void An_app_lists_its_release_candidates_in_the_order_they_were_cut()
+    {
+        var files = Seed();
+        files["apps/api.yaml"] = "run:\n  command: [api, --port, \"{port}\"]\nhealth: { path: /h }\nversions:\n  2.0.0: {}\n  2.0.0-rc.10: {}\n  2.0.0-rc.2: {}\n  2.0.0-rc.1: {}\n";
+        var api = Loader.Load("x", DateTimeOffset.UnixEpoch, files).Get<DeliveryConfig>().Apps["api"];
+        Assert.Equal(["2.0.0-rc.1", "2.0.0-rc.2", "2.0.0-rc.10", "2.0.0"], api.VersionOrder);
+    }
 }

@@ -57,6 +57,29 @@ public sealed class LockAndInputTests
     }
 
     [Fact]
+    public async Task An_unknown_version_is_answered_with_the_release_candidates_in_release_order()
+    {
+        await using var t = await DeliveryNode.StartAsync(start: false);
+        await t.CommitAsync("add api with release candidates", new Dictionary<string, string?>
+        {
+            ["apps/api.yaml"] = """
+                run:
+                  command: ["{capstan}", demo-app, --port, "{port}", --version, "{version}"]
+                health: { path: /healthz }
+                versions:
+                  1.0.0-rc.10: {}
+                  1.0.0-rc.9: {}
+                  1.0.0-rc.2: {}
+                  1.0.0: {}
+                """,
+        });
+        var reply = await t.SayAsync("bob", "deploy api 1.0.0-rc.11 to staging");
+        Assert.Equal(CommandOutcome.Invalid, reply.Outcome);
+        // Release order, so the newest candidate is the last one before the release (rc.10, not rc.9).
+        Assert.Contains("Known versions: 1.0.0-rc.2, 1.0.0-rc.9, 1.0.0-rc.10, 1.0.0", reply.Replies[0].Text);
+    }
+
+    [Fact]
     public async Task An_app_that_exits_at_once_fails_with_its_exit_code_and_output()
     {
         await using var t = await DeliveryNode.StartAsync();

@@ -10,6 +10,7 @@ using Capstan.Incidents.Desk;
 using Capstan.Incidents.Store;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Capstan.Incidents.Tests;
 
@@ -23,14 +24,14 @@ public sealed class IncidentNode : IAsyncDisposable
     public static readonly DateTimeOffset Start = new(2026, 12, 1, 10, 0, 0, TimeSpan.Zero);
 
     public string Root { get; }
-    public ManualClock Clock { get; }
+    public FakeTimeProvider Clock { get; }
     public CapstanNode Node { get; }
     public ServiceProvider Services { get; }
     public ConcurrentQueue<RoomEvent> Events { get; } = new();
     private readonly IDisposable _listening;
     private readonly List<IHostedService> _hosted;
 
-    private IncidentNode(string root, ManualClock clock, CapstanNode node, ServiceProvider services)
+    private IncidentNode(string root, FakeTimeProvider clock, CapstanNode node, ServiceProvider services)
     {
         Root = root;
         Clock = clock;
@@ -41,11 +42,11 @@ public sealed class IncidentNode : IAsyncDisposable
     }
 
     /// <summary>Opens a node; with <paramref name="yaml"/>, capstan.yaml's incidents/oncall/notifications are replaced by it first.</summary>
-    public static async Task<IncidentNode> StartAsync(string? yaml = null, string? root = null, ManualClock? clock = null,
+    public static async Task<IncidentNode> StartAsync(string? yaml = null, string? root = null, FakeTimeProvider? clock = null,
         IncidentsOptions? options = null, Action<IServiceCollection>? replace = null)
     {
         root ??= Path.Combine(Path.GetTempPath(), "capstan-incidents-" + Guid.NewGuid().ToString("N")[..10]);
-        clock ??= new ManualClock(Start);
+        clock ??= new FakeTimeProvider(Start);
         var node = await CapstanNode.OpenAsync(DataFolder.At(root), [IncidentsModule.Section], clock, CancellationToken.None);
         new CoreCommands().Register(node.Registry);
         node.Registry.Register(new IncidentsModule());

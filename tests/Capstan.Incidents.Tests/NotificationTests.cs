@@ -119,7 +119,7 @@ public sealed class NotificationTests
         var yaml = TestConfig.Yaml(routes: "[{ on: [incident.opened, deploy.failed], to: [\"@carol\"] }]",
             people: "{ carol: { timezone: Europe/Berlin, quiet: \"22:00-07:00\", mute: [deploy.failed] } }");
         await using var t = await IncidentNode.StartAsync(yaml);
-        t.Clock.Set(new DateTimeOffset(2026, 12, 1, 22, 30, 0, TimeSpan.Zero)); // 23:30 in Berlin
+        t.Clock.SetUtcNow(new DateTimeOffset(2026, 12, 1, 22, 30, 0, TimeSpan.Zero)); // 23:30 in Berlin
         var reply = await t.RunAsync("alice", "incident open \"search slow\" sev2");
         Assert.Contains("carol (held for carol's quiet hours until 06:00 UTC)", reply);
         Assert.Empty(t.DirectMessages("carol"));
@@ -132,10 +132,10 @@ public sealed class NotificationTests
         await t.TickAsync();
         Assert.DoesNotContain(t.DirectMessages("carol"), m => m.Contains("1.5.0"));
 
-        t.Clock.Set(new DateTimeOffset(2026, 12, 2, 5, 59, 0, TimeSpan.Zero));
+        t.Clock.SetUtcNow(new DateTimeOffset(2026, 12, 2, 5, 59, 0, TimeSpan.Zero));
         await t.TickAsync();
         Assert.DoesNotContain(t.DirectMessages("carol"), m => m.Contains("INC-1"));
-        t.Clock.Set(new DateTimeOffset(2026, 12, 2, 6, 0, 0, TimeSpan.Zero));
+        t.Clock.SetUtcNow(new DateTimeOffset(2026, 12, 2, 6, 0, 0, TimeSpan.Zero));
         await t.TickAsync();
         Assert.Single(t.DirectMessages("carol"), m => m.Contains("INC-1") && m.Contains("(held during your quiet hours)"));
     }

@@ -17,22 +17,22 @@ public sealed class OnCallTests
         await using var t = await IncidentNode.StartAsync(TestConfig.Yaml(extraTeams: Emea));
         var now = await t.RunAsync("carol", "oncall who platform");
         Assert.Matches(@"platform\s+bob\s+rotation bob → carol", now);
-        t.Clock.Set(new DateTimeOffset(2026, 12, 2, 8, 59, 0, TimeSpan.Zero));
-        Assert.Matches(@"platform\s+bob", await t.RunAsync("carol", "oncall who platform"));
-        t.Clock.Set(new DateTimeOffset(2026, 12, 2, 9, 0, 0, TimeSpan.Zero));
-        Assert.Matches(@"platform\s+carol", await t.RunAsync("carol", "oncall who platform"));
-        t.Clock.Set(new DateTimeOffset(2026, 12, 3, 9, 30, 0, TimeSpan.Zero));
-        Assert.Matches(@"platform\s+bob", await t.RunAsync("carol", "oncall who platform"));
-
-        // Berlin's 09:00 is 08:00 UTC in December.
-        t.Clock.Set(new DateTimeOffset(2026, 12, 2, 7, 59, 0, TimeSpan.Zero));
+        // In time order (the clock only moves forward). Berlin's 09:00 is 08:00 UTC in December.
+        t.Clock.SetUtcNow(new DateTimeOffset(2026, 12, 2, 7, 59, 0, TimeSpan.Zero));
         var before = await t.RunAsync("carol", "oncall who emea");
         Assert.Matches(@"emea\s+alice\s+rotation alice → bob .*Wed 2026-12-02 09:00 Europe/Berlin", before);
-        t.Clock.Set(new DateTimeOffset(2026, 12, 2, 8, 0, 0, TimeSpan.Zero));
+        t.Clock.SetUtcNow(new DateTimeOffset(2026, 12, 2, 8, 0, 0, TimeSpan.Zero));
         Assert.Matches(@"emea\s+bob", await t.RunAsync("carol", "oncall who emea"));
         var all = await t.RunAsync("carol", "oncall who");
         Assert.Matches(@"platform\s+bob", all);
         Assert.Matches(@"emea\s+bob", all);
+
+        t.Clock.SetUtcNow(new DateTimeOffset(2026, 12, 2, 8, 59, 0, TimeSpan.Zero));
+        Assert.Matches(@"platform\s+bob", await t.RunAsync("carol", "oncall who platform"));
+        t.Clock.SetUtcNow(new DateTimeOffset(2026, 12, 2, 9, 0, 0, TimeSpan.Zero));
+        Assert.Matches(@"platform\s+carol", await t.RunAsync("carol", "oncall who platform"));
+        t.Clock.SetUtcNow(new DateTimeOffset(2026, 12, 3, 9, 30, 0, TimeSpan.Zero));
+        Assert.Matches(@"platform\s+bob", await t.RunAsync("carol", "oncall who platform"));
         var unknown = await t.SayAsync("carol", "oncall who plaftorm");
         Assert.Contains("unknown team 'plaftorm' — did you mean 'platform'?", unknown.Replies[0].Text);
     }
@@ -73,7 +73,7 @@ public sealed class OnCallTests
     {
         var office = "{ people: [bob, carol], start: \"2026-11-30 09:00\", handoff: \"0 9 * * MON\", hours: \"09:00-17:00\", days: [mon, tue, wed, thu, fri] }";
         await using var t = await IncidentNode.StartAsync(TestConfig.Yaml(rotation: office));
-        t.Clock.Set(new DateTimeOffset(2026, 12, 1, 18, 0, 0, TimeSpan.Zero));
+        t.Clock.SetUtcNow(new DateTimeOffset(2026, 12, 1, 18, 0, 0, TimeSpan.Zero));
         var who = await t.RunAsync("carol", "oncall who platform");
         Assert.Contains("(1 team(s) with a gap in the schedule)", who);
         Assert.Matches(@"platform\s+alice\s+⚠ a gap in the schedule until Wed 2026-12-02 09:00 UTC; the fallback alice answers", who);

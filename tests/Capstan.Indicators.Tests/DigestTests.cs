@@ -41,11 +41,11 @@ public sealed class DigestTests
         var schedule = node.Get<DigestSchedule>();
 
         Assert.Empty(await schedule.RunDueAsync(CancellationToken.None));
-        node.Clock.Set(Utc("2026-11-30 07:59")); // 08:59 in Berlin (CET, UTC+1)
+        node.Clock.SetUtcNow(Utc("2026-11-30 07:59")); // 08:59 in Berlin (CET, UTC+1)
         Assert.Empty(await schedule.RunDueAsync(CancellationToken.None));
         Assert.Empty(Posted(node));
 
-        node.Clock.Set(Utc("2026-11-30 08:00"));
+        node.Clock.SetUtcNow(Utc("2026-11-30 08:00"));
         Assert.Equal(["weekly"], await schedule.RunDueAsync(CancellationToken.None));
         var posted = await PostedAsync(node, 2);
         Assert.Equal("Digest 'weekly' for Monday 2026-11-30 09:00 Europe/Berlin (schedule \"0 9 * * MON\"), in the last 7 days:", posted[0].Text);
@@ -63,7 +63,7 @@ public sealed class DigestTests
         Assert.Empty(await restarted.RunDueAsync(CancellationToken.None));
 
         // The next Monday it comes again; a Monday in summer time is 07:00 UTC.
-        node.Clock.Set(Utc("2026-12-07 08:00"));
+        node.Clock.SetUtcNow(Utc("2026-12-07 08:00"));
         Assert.Equal(["weekly"], await restarted.RunDueAsync(CancellationToken.None));
         Assert.Equal(DateTimeOffset.Parse("2027-06-07T07:00:00Z", System.Globalization.CultureInfo.InvariantCulture),
             DigestSchedule.Next(node.Node.Config.Current.Find<Config.IndicatorsConfig>()!.Digests[0], Utc("2027-06-06 12:00")));

@@ -7,17 +7,9 @@ using Capstan.Core.Conversation;
 using Capstan.Core.Ledger;
 using Capstan.Core.Modules;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Capstan.Indicators.Tests;
-
-/// <summary>A clock the test moves by hand.</summary>
-public sealed class ManualClock(DateTimeOffset start) : TimeProvider
-{
-    private DateTimeOffset _now = start;
-    public override DateTimeOffset GetUtcNow() => _now;
-    public void Advance(TimeSpan by) => _now += by;
-    public void Set(DateTimeOffset at) => _now = at;
-}
 
 /// <summary>A real Capstan node with the indicators module in a temp folder (SQLite ledger, bare Git config repo) on a manual clock.</summary>
 public sealed class IndicatorsNode : IAsyncDisposable
@@ -25,11 +17,11 @@ public sealed class IndicatorsNode : IAsyncDisposable
     public string Root { get; }
     public CapstanNode Node { get; }
     public ServiceProvider Services { get; }
-    public ManualClock Clock { get; }
+    public FakeTimeProvider Clock { get; }
     public ConcurrentQueue<RoomEvent> Events { get; } = new();
     private readonly IDisposable _listening;
 
-    private IndicatorsNode(string root, CapstanNode node, ServiceProvider services, ManualClock clock)
+    private IndicatorsNode(string root, CapstanNode node, ServiceProvider services, FakeTimeProvider clock)
     {
         Root = root;
         Node = node;
@@ -41,7 +33,7 @@ public sealed class IndicatorsNode : IAsyncDisposable
     public static async Task<IndicatorsNode> StartAsync(DateTimeOffset now)
     {
         var root = Path.Combine(Path.GetTempPath(), "capstan-indicators-" + Guid.NewGuid().ToString("N")[..10]);
-        var clock = new ManualClock(now);
+        var clock = new FakeTimeProvider(now);
         var node = await CapstanNode.OpenAsync(DataFolder.At(root), [IndicatorsModule.Section, new ReposStandIn()], clock, CancellationToken.None);
         new CoreCommands().Register(node.Registry);
         node.Registry.Register(new IndicatorsModule());

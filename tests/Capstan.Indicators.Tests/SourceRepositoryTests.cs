@@ -44,4 +44,22 @@ public sealed class SourceRepositoryTests
         Assert.Equal("1.0.0", graph.VersionBefore("1.1.0", Capstan.Core.SemanticVersionOrder.Instance));
         Assert.Empty(graph.Between(graph.CommitOf("1.1.0"), graph.CommitOf("1.0.0")!)); // a rollback brings no commits
     }
+
+    [Fact]
+    public async Task A_first_deploy_of_a_tenth_release_candidate_counts_the_changes_since_the_ninth()
+    {
+        using var repo = await SourceRepo.CreateAsync();
+        var t0 = KnownHistory.At("2026-11-01 09:00");
+        await repo.CommitAsync("rc2", t0); await repo.TagAsync("v1.0.0-rc.2");
+        await repo.CommitAsync("rc9", t0.AddHours(1)); await repo.TagAsync("v1.0.0-rc.9");
+        await repo.CommitAsync("rc10", t0.AddHours(2)); await repo.TagAsync("v1.0.0-rc.10");
+
+        var log = await GitCli.RunAsync(repo.Path, ["log", "--all", "--format=%H %ct %P"], CancellationToken.None);
+        var tags = await GitCli.RunAsync(repo.Path, ["for-each-ref", "--format=%(refname:strip=2) %(objectname) %(*objectname)", "refs/tags/"], CancellationToken.None);
+        var graph = new SourceRepository("api", log.Output, tags.Output);
+        // Lead time for rc.10 starts from the commits after rc.9, not after rc.2 (as text, "rc.10" sorts before "rc.2").
+        Assert.Equal("1.0.0-rc.9", graph.VersionBefore("1.0.0-rc.10", Capstan.Core.SemanticVersionOrder.Instance));
+        Assert.Equal("1.0.0-rc.10", graph.VersionBefore("1.0.0", Capstan.Core.SemanticVersionOrder.Instance));
+        Assert.Equal([repo.Shas["rc10"]], graph.Between(graph.CommitOf("1.0.0-rc.9"), graph.CommitOf("1.0.0-rc.10")!).Select(c => c.Sha));
+    }
 }

@@ -65,6 +65,37 @@ public sealed class DiagnosticsTests
     }
 
     [Fact]
+    public async Task A_json_path_reaches_a_name_with_dots_in_the_grammar_indicators_use_and_a_malformed_one_is_refused_at_push()
+    {
+        await using var server = new LocalServer((req, s, ct) =>
+            LocalServer.RespondAsync(s, 200, """{"service.status":{"up":true,"checks":[{"name":"db"}]}}""", "application/json"));
+        await using var t = await RunbookNode.StartAsync();
+        Assert.Null(await t.PushAsync("runbooks/odd.yaml", """
+            description: Read a field whose name has a dot
+            parameters:
+              base: { type: url, required: true }
+            destinations: [127.0.0.1]
+            steps:
+              - name: up
+                http: { url: "{{ base }}/status", expect: { json: "$['service.status'].up", equals: "true" } }
+              - name: check
+                http: { url: "{{ base }}/status", expect: { json: "$[\"service.status\"].checks[0].name", equals: db } }
+            """));
+        var (job, final) = await t.RunJobAsync("carol", $"diag odd base={server.Url("").TrimEnd('/')}");
+        Assert.True(JobState.Succeeded == job.Job.State, final.Text + "\n" + string.Join("\n", final.Table!.Rows.Select(r => string.Join(" | ", r))));
+        Assert.Contains("$['service.status'].up = true", Cell(final.Table!, "up", "detail"));
+
+        var refused = await t.PushAsync("runbooks/bad.yaml", """
+            description: A path with a bracket left open
+            steps:
+              - name: up
+                http: { url: "http://127.0.0.1:1/status", expect: { json: "$.items[0" } }
+            """);
+        Assert.NotNull(refused);
+        Assert.Contains(refused!.Errors, e => e.ToString().Contains("json path '$.items[0' has a '[' that is not closed"));
+    }
+
+    [Fact]
     public async Task Redirects_to_file_oversize_responses_hanging_endpoints_and_unreachable_hosts_fail_with_clear_sentences()
     {
         var closed = FreePort();

@@ -68,6 +68,31 @@ public sealed class FetchTests
     }
 
     [Fact]
+    public async Task A_transfer_that_keeps_dropping_is_resumed_as_often_as_configured_then_fails_with_what_to_do()
+    {
+        var content = RandomNumberGenerator.GetBytes(64 * 1024);
+        // Every answer (the first and each resume) sends a quarter of what is left, then closes.
+        await using var server = new LocalServer(async (req, s, ct) =>
+        {
+            var from = req.Headers.TryGetValue("Range", out var range) ? long.Parse(range["bytes=".Length..].TrimEnd('-')) : 0;
+            var head = from == 0
+                ? $"HTTP/1.1 200 OK\r\nContent-Length: {content.Length}\r\nAccept-Ranges: bytes\r\nConnection: close\r\n\r\n"
+                : $"HTTP/1.1 206 Partial Content\r\nContent-Length: {content.Length - from}\r\nContent-Range: bytes {from}-{content.Length - 1}/{content.Length}\r\nConnection: close\r\n\r\n";
+            await s.WriteAsync(Encoding.ASCII.GetBytes(head), ct);
+            await s.WriteAsync(content.AsMemory((int)from, (int)(content.Length - from) / 4), ct);
+            await s.FlushAsync(ct);
+        });
+        await using var t = await RunbookNode.StartAsync(options: new RunbooksOptions { DownloadRetries = 2 });
+        var (job, final) = await t.RunJobAsync("alice", $"fetch {server.Url("/app.bin")} as flaky.bin");
+        Assert.Equal(JobState.Failed, job.Job.State);
+        Assert.Contains(job.Output, l => l.StartsWith("the connection dropped at", StringComparison.Ordinal) && l.EndsWith("resuming (attempt 1 of 2)", StringComparison.Ordinal));
+        Assert.Contains(job.Output, l => l.EndsWith("resuming (attempt 2 of 2)", StringComparison.Ordinal));
+        Assert.DoesNotContain(job.Output, l => l.Contains("attempt 3", StringComparison.Ordinal));
+        Assert.Contains("the transfer kept dropping", final.Text);
+        Assert.Contains("gave up after 2 resumes. `fetch` the same URL again to carry on from", final.Text);
+    }
+
+    [Fact]
     public async Task A_download_interrupted_by_a_restart_resumes_in_the_same_job_when_capstan_starts_again()
     {
         await using var files = new FileServer("hold");

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using Capstan.Core.Git;
@@ -40,32 +39,23 @@ public static class PushedCommit
     private static async Task<byte[][]> ReadBlobsAsync(string repoPath, IReadOnlyList<string> shas, CancellationToken ct)
     {
         if (shas.Count == 0) return [];
-        var psi = new ProcessStartInfo("git") { WorkingDirectory = repoPath, RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in new[] { "cat-file", "--batch" }) psi.ArgumentList.Add(a);
-        psi.Environment["LC_ALL"] = "C";
-        using var git = Process.Start(psi) ?? throw new IOException("could not start git; is it installed?");
-        var stderr = git.StandardError.ReadToEndAsync(ct);
-        // Written while the output is read: a pipe holds only so much.
-        var input = Task.Run(async () =>
-        {
-            await git.StandardInput.WriteAsync(string.Join('\n', shas) + "\n");
-            git.StandardInput.Close();
-        }, ct);
-        await using var output = new BufferedStream(git.StandardOutput.BaseStream);
         var result = new byte[shas.Count][];
-        for (var i = 0; i < shas.Count; i++)
+        // The shas go in while the blobs are read: a pipe holds only so much.
+        var run = await GitCli.StreamAsync(repoPath, ["cat-file", "--batch"], string.Join('\n', shas) + "\n", async (stdout, token) =>
         {
-            var header = await ReadLineAsync(output, ct);
-            var parts = header.Split(' ');
-            if (parts.Length != 3 || parts[1] != "blob") throw new IOException($"git cat-file could not read blob {shas[i]}: {header}");
-            var data = new byte[int.Parse(parts[2], CultureInfo.InvariantCulture)];
-            await output.ReadExactlyAsync(data, ct);
-            await ReadLineAsync(output, ct); // the newline after the content
-            result[i] = data;
-        }
-        await input;
-        await git.WaitForExitAsync(ct);
-        if (git.ExitCode != 0) throw new IOException($"git cat-file failed: {(await stderr).Trim()}");
+            var output = new BufferedStream(stdout); // not disposed: the stream is CliWrap's to close
+            for (var i = 0; i < shas.Count; i++)
+            {
+                var header = await ReadLineAsync(output, token);
+                var parts = header.Split(' ');
+                if (parts.Length != 3 || parts[1] != "blob") throw new IOException($"git cat-file could not read blob {shas[i]}: {header}");
+                var data = new byte[int.Parse(parts[2], CultureInfo.InvariantCulture)];
+                await output.ReadExactlyAsync(data, token);
+                await ReadLineAsync(output, token); // the newline after the content
+                result[i] = data;
+            }
+        }, ct);
+        if (!run.Ok) throw new IOException($"git cat-file failed: {run.Error.Trim()}");
         return result;
     }
 

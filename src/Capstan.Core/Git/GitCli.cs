@@ -1,8 +1,8 @@
-using System.Diagnostics;
+using Capstan.Flow;
 
 namespace Capstan.Core.Git;
 
-/// <summary>Runs the git command line with arguments passed as argv (never through a shell).</summary>
+/// <summary>Runs the git command line with arguments passed as argv (never through a shell), in the C locale, through Flow's <see cref="GitRunner"/>.</summary>
 public static class GitCli
 {
     public sealed record Result(int ExitCode, string Output, string Error)
@@ -10,38 +10,25 @@ public static class GitCli
         public bool Ok => ExitCode == 0;
     }
 
+    /// <summary>Runs git to the end; throws <see cref="InvalidOperationException"/> when git is not installed.</summary>
     public static async Task<Result> RunAsync(string workingDirectory, IEnumerable<string> arguments, CancellationToken ct, string? input = null, IDictionary<string, string>? environment = null)
     {
-        var psi = new ProcessStartInfo("git")
-        {
-            WorkingDirectory = workingDirectory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = input is not null,
-            UseShellExecute = false,
-        };
-        foreach (var a in arguments) psi.ArgumentList.Add(a);
-        psi.Environment["GIT_TERMINAL_PROMPT"] = "0";
-        psi.Environment["GIT_MERGE_AUTOEDIT"] = "no";
-        psi.Environment["LC_ALL"] = "C";
-        if (environment is not null) foreach (var (k, v) in environment) psi.Environment[k] = v;
-        using var p = Process.Start(psi) ?? throw new InvalidOperationException("could not start git; is it installed (apt-get install git)?");
-        var stdout = p.StandardOutput.ReadToEndAsync(ct);
-        var stderr = p.StandardError.ReadToEndAsync(ct);
-        if (input is not null)
-        {
-            await p.StandardInput.WriteAsync(input.AsMemory(), ct);
-            p.StandardInput.Close();
-        }
-        try
-        {
-            await p.WaitForExitAsync(ct);
-        }
-        catch (OperationCanceledException)
-        {
-            try { p.Kill(entireProcessTree: true); } catch (InvalidOperationException) { }
-            throw;
-        }
-        return new Result(p.ExitCode, await stdout, await stderr);
+        var r = await GitRunner.RunAsync(workingDirectory, arguments, ct, input, CLocale(environment));
+        return new Result(r.ExitCode, r.Output, r.Error);
+    }
+
+    /// <summary>Runs git feeding <paramref name="input"/> while <paramref name="readOutput"/> reads its output as bytes.</summary>
+    public static async Task<Result> StreamAsync(string workingDirectory, IEnumerable<string> arguments, string input, Func<Stream, CancellationToken, Task> readOutput, CancellationToken ct)
+    {
+        var r = await GitRunner.StreamAsync(workingDirectory, arguments, input, readOutput, ct, CLocale(null));
+        return new Result(r.ExitCode, r.Output, r.Error);
+    }
+
+    // Git's messages are parsed and quoted in English whatever the server's locale.
+    private static Dictionary<string, string> CLocale(IDictionary<string, string>? environment)
+    {
+        var all = new Dictionary<string, string>(StringComparer.Ordinal) { ["LC_ALL"] = "C" };
+        if (environment is not null) foreach (var (k, v) in environment) all[k] = v;
+        return all;
     }
 }

@@ -1,15 +1,23 @@
 using System.Net.Sockets;
 using Capstan.Delivery.Apps;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Capstan.Delivery.Targets;
 
 /// <summary>Checks an app's health over HTTP: GET the path, expect the status, within the probe timeout.</summary>
-public sealed class HealthProbe : IDisposable
+public sealed class HealthProbe(IHttpClientFactory clients)
 {
-    private readonly HttpClient _http = new(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(1), UseProxy = false, AllowAutoRedirect = false })
-    {
-        Timeout = Timeout.InfiniteTimeSpan,
-    };
+    /// <summary>The named HTTP client of health checks (registered by AddDelivery).</summary>
+    public const string Client = "delivery.health";
+
+    /// <summary>
+    /// Adds the health checks' client: no proxy, no redirects, no request logging. Not egress-checked: it reaches only
+    /// the address the target started the app on, never one a person typed.
+    /// </summary>
+    public static IHttpClientBuilder Register(IServiceCollection services) =>
+        services.AddHttpClient(Client, c => c.Timeout = Timeout.InfiniteTimeSpan) // each check has the app's own timeout
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(1), UseProxy = false, AllowAutoRedirect = false })
+            .RemoveAllLoggers();
 
     public async Task<HealthReading> CheckAsync(string baseUrl, HealthSpec health, CancellationToken ct)
     {
@@ -19,7 +27,7 @@ public sealed class HealthProbe : IDisposable
         var what = $"GET {health.Path}";
         try
         {
-            using var response = await _http.GetAsync(baseUrl + health.Path, HttpCompletionOption.ResponseContentRead, timeout.Token);
+            using var response = await clients.CreateClient(Client).GetAsync(baseUrl + health.Path, HttpCompletionOption.ResponseContentRead, timeout.Token);
             var body = (await response.Content.ReadAsStringAsync(timeout.Token)).Trim();
             if (body.Length > 200) body = body[..200] + "…";
             var status = (int)response.StatusCode;
@@ -40,6 +48,4 @@ public sealed class HealthProbe : IDisposable
             return new HealthReading(HealthState.Degraded, $"{what}: {reason}");
         }
     }
-
-    public void Dispose() => _http.Dispose();
 }

@@ -17,14 +17,16 @@ namespace Capstan.Incidents.Notify;
 /// for someone's quiet hours. Enqueuing never waits for a receiver; a background pass delivers. Webhook calls reach
 /// only what the egress rules allow (checked on every connection) and follow no redirect.
 /// </summary>
-public sealed class DeliveryQueue(IIncidentStore store, ConfigState config, Outbox outbox, RoomDirectory rooms, Ledger ledger, EgressGuard egress, TimeProvider clock)
+public sealed class DeliveryQueue(IIncidentStore store, ConfigState config, Outbox outbox, RoomDirectory rooms, Ledger ledger, IHttpClientFactory clients, TimeProvider clock)
 {
+    /// <summary>The named HTTP client of webhook calls (egress-checked, 10 s; registered by AddIncidents).</summary>
+    public const string Client = "incidents.webhooks";
+
     public const string SignatureHeader = "X-Capstan-Signature";
     public static readonly TimeSpan FirstRetry = TimeSpan.FromSeconds(5);
     public static readonly TimeSpan LongestRetry = TimeSpan.FromMinutes(10);
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly SemaphoreSlim _kick = new(0, 1);
-    private readonly HttpClient _client = new(egress.Handler()) { Timeout = TimeSpan.FromSeconds(10) };
 
     /// <summary>Raised after a delivery changed state (for the web UI).</summary>
     public event Action<long>? Changed;
@@ -106,7 +108,7 @@ public sealed class DeliveryQueue(IIncidentStore store, ConfigState config, Outb
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
             timeout.CancelAfter(TimeSpan.FromSeconds(10));
-            using var response = await _client.SendAsync(request, timeout.Token);
+            using var response = await clients.CreateClient(Client).SendAsync(request, timeout.Token);
             return response.IsSuccessStatusCode ? null : $"{hook.Url.Host} answered {(int)response.StatusCode} {response.ReasonPhrase}";
         }
         catch (HttpRequestException ex) when (EgressGuard.Refusal(ex) is { } refused) { return $"webhook '{d.Target}': {refused.Message}"; }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Capstan.Core.Config;
+using Capstan.Core.Json;
 using Cronos;
 using YamlDotNet.RepresentationModel;
 

@@ -1,3 +1,5 @@
+using Capstan.Core.Json;
+
 namespace Capstan.Indicators.Config;
 
 /// <summary>Everything the indicators module reads from one config commit.</summary>

@@ -5,9 +5,8 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using Capstan.Core.Egress;
 using Capstan.Core.Ledger;
+using Capstan.Core.Sql;
 using Capstan.Indicators.Config;
-using Microsoft.Data.Sqlite;
-using Npgsql;
 
 namespace Capstan.Indicators.Custom;
 
@@ -21,9 +20,12 @@ public sealed record Reading(double? Value, string? Problem, DateTimeOffset At);
 /// environment and never shown. Every connection (HTTP, Prometheus, PostgreSQL) reaches only what the egress rules
 /// allow; HTTP follows no redirect, so headers written for one host never reach another.
 /// </summary>
-public sealed partial class IndicatorReader(EgressGuard egress, Redactor redactor, TimeProvider clock)
+public sealed partial class IndicatorReader(EgressGuard egress, IHttpClientFactory clients, Redactor redactor, TimeProvider clock)
 {
-    private readonly HttpClient http = new(egress.Handler()) { Timeout = Timeout.InfiniteTimeSpan };
+    /// <summary>The named HTTP client of http and Prometheus sources (egress-checked; registered by AddIndicators).</summary>
+    public const string Client = "indicators.sources";
+
+    private HttpClient http => clients.CreateClient(Client);
 
     [GeneratedRegex(@"\$\{env:([A-Za-z_][A-Za-z0-9_]*)\}")]
     private static partial Regex EnvReference();
@@ -92,48 +94,10 @@ public sealed partial class IndicatorReader(EgressGuard egress, Redactor redacto
 
     private async Task<double> SqlAsync(SqlSource s, TimeSpan timeout, CancellationToken ct)
     {
-        var connection = Resolve(s.Connection);
-        try
-        {
-            var seconds = Math.Max(1, (int)Math.Ceiling(timeout.TotalSeconds));
-            if (s.Driver == "postgres")
-            {
-                var builder = new NpgsqlConnectionStringBuilder(connection) { CommandTimeout = seconds, Timeout = Math.Min(seconds, 15), ApplicationName = "capstan-indicator" };
-                // Connect to the address the egress guard checked, unless TLS must verify the host name.
-                var checkedAddress = await egress.CheckHostsAsync(builder.Host, ct);
-                if (checkedAddress is not null && builder.SslMode != SslMode.VerifyFull) builder.Host = checkedAddress.ToString();
-                await using var c = new NpgsqlConnection(builder.ToString());
-                await c.OpenAsync(ct);
-                await using var tx = await c.BeginTransactionAsync(ct);
-                await using (var setup = new NpgsqlCommand($"SET TRANSACTION READ ONLY; SET LOCAL statement_timeout = {seconds * 1000}", c, tx))
-                    await setup.ExecuteNonQueryAsync(ct);
-                await using var cmd = new NpgsqlCommand(s.Query, c, tx);
-                var v = await FirstAsync(cmd, ct);
-                await tx.RollbackAsync(CancellationToken.None);
-                return v;
-            }
-            var sb = new SqliteConnectionStringBuilder(connection) { Mode = SqliteOpenMode.ReadOnly, Pooling = false };
-            await using var sc = new SqliteConnection(sb.ToString());
-            await sc.OpenAsync(ct);
-            await using (var pragma = new SqliteCommand("PRAGMA query_only = ON", sc))
-                await pragma.ExecuteNonQueryAsync(ct);
-            await using var stx = sc.BeginTransaction(deferred: true);
-            await using var scmd = new SqliteCommand(s.Query, sc, stx) { CommandTimeout = seconds };
-            // SQLite's command timeout only covers waiting for locks; a long query is interrupted when the token fires.
-            await using var interrupt = ct.Register(() => { try { Interrupt(sc); } catch (InvalidOperationException) { } });
-            var sv = await FirstAsync(scmd, ct);
-            await stx.RollbackAsync(CancellationToken.None);
-            return sv;
-        }
-        catch (EgressRefused ex) { throw new ReadProblem(ex.Message); }
-        catch (PostgresException ex) { throw new ReadProblem($"the database refused the query: {ex.MessageText} ({ex.SqlState})"); }
-        catch (NpgsqlException ex) when (!ct.IsCancellationRequested) { throw new ReadProblem($"cannot query PostgreSQL: {ex.InnerException?.Message ?? ex.Message}"); }
-        catch (SqliteException ex) when (!ct.IsCancellationRequested) { throw new ReadProblem($"the database refused the query: {ex.Message.Replace("SQLite Error ", "SQLite error ", StringComparison.Ordinal)}"); }
-        catch (SqliteException) { throw new OperationCanceledException(ct); }
-        catch (ArgumentException ex) { throw new ReadProblem($"the connection string is not valid: {ex.Message}"); }
+        var request = new ReadOnlyQuery.Request(s.Driver == "postgres" ? SqlEngine.Postgres : SqlEngine.Sqlite, Resolve(s.Connection), s.Query, timeout, "capstan-indicator");
+        try { return await ReadOnlyQuery.RunAsync(request, egress, FirstAsync, ct); }
+        catch (QueryProblem ex) { throw new ReadProblem(ex.Message); }
     }
-
-    private static void Interrupt(SqliteConnection c) => SQLitePCL.raw.sqlite3_interrupt(c.Handle);
 
     private static async Task<double> FirstAsync(DbCommand cmd, CancellationToken ct)
     {

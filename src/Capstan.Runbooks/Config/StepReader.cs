@@ -1,5 +1,6 @@
 using Capstan.Core.Secrets;
 using Capstan.Core.Config;
+using Capstan.Core.Json;
 using YamlDotNet.RepresentationModel;
 
 namespace Capstan.Runbooks.Config;
@@ -56,7 +57,7 @@ internal sealed class StepReader(YamlSource src, IReadOnlyDictionary<string, str
         src.OnlyKeys(e, "http expect", "status", "json", "equals", "contains");
         var status = src.Int(src.Get(e, "status"), "expected status");
         var json = src.Text(src.Get(e, "json"), "expect json path");
-        if (json is not null && !json.StartsWith('$')) src.Fail(src.Get(e, "json"), $"a JSON path starts with $, such as $.status or $.items[0].name; '{json}' does not");
+        if (json is not null && JsonPath.Parse(json).Problem is { } problem) src.Fail(src.Get(e, "json"), problem + " (see docs/configuration.md, JSON paths)");
         var equals = src.Text(src.Get(e, "equals"), "expect equals");
         if (equals is not null && json is null) src.Fail(src.Get(e, "equals"), "equals: compares the value at a JSON path; add json: $.field");
         var maxBytes = src.Int(src.Get(m, "maxBytes"), "http maxBytes") ?? (int)DefaultMaxBytes;

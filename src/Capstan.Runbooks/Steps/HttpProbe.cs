@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Text;
-using System.Text.Json;
-using Capstan.Core.Egress;
+using Capstan.Core.Json;
 using Capstan.Runbooks.Config;
 
 namespace Capstan.Runbooks.Steps;
@@ -12,14 +11,15 @@ namespace Capstan.Runbooks.Steps;
 /// origin carries no secret, Authorization or Cookie header. A failure is summarised (status, reason, size): the
 /// remote body is never quoted back into chat.
 /// </summary>
-public sealed class HttpProbe(EgressGuard egress) : IDisposable
+public sealed class HttpProbe(IHttpClientFactory clients)
 {
+    /// <summary>The named HTTP client of runbook http steps (egress-checked; registered by AddRunbooks).</summary>
+    public const string Client = "runbooks.http-step";
+
     private const int MaxRedirects = 5;
 
     /// <summary>Headers that carry credentials even when written in the runbook, so never follow a redirect to another origin.</summary>
     private static readonly string[] Credentials = ["Authorization", "Proxy-Authorization", "Cookie"];
-
-    private readonly HttpClient _client = new(egress.Handler()) { Timeout = Timeout.InfiniteTimeSpan };
 
     public async Task<Dictionary<string, string>> RunAsync(HttpStep step, Scope scope, CancellationToken ct)
     {
@@ -83,7 +83,7 @@ public sealed class HttpProbe(EgressGuard egress) : IDisposable
                 throw new StepProblem($"{step.Method} {uri} answered {status} {response.ReasonPhrase} ({size}), expected {want}");
             if (e.JsonPath is { } path)
             {
-                var found = JsonPath.Find(content, path) ?? throw new StepProblem($"{path} is not in the response of {uri} ({status} {response.ReasonPhrase}, {size})");
+                var found = (JsonPath.Parse(path).Path?.Find(content)) ?? throw new StepProblem($"{path} is not in the response of {uri} ({status} {response.ReasonPhrase}, {size})");
                 values["value"] = found;
                 if (e.JsonEquals is { } eq && eq != found) throw new StepProblem($"{path} is '{Short(found)}', expected '{eq}'");
             }
@@ -103,7 +103,7 @@ public sealed class HttpProbe(EgressGuard egress) : IDisposable
     {
         try
         {
-            return await _client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
+            return await clients.CreateClient(Client).SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
         }
         catch (HttpRequestException ex)
         {
@@ -142,48 +142,4 @@ public sealed class HttpProbe(EgressGuard egress) : IDisposable
         return t.Length > 80 ? t[..80] + "…" : t;
     }
 
-    public void Dispose() => _client.Dispose();
-}
-
-/// <summary>A small JSON path reader: $.a.b[0].c.</summary>
-public static class JsonPath
-{
-    public static string? Find(string json, string path)
-    {
-        JsonDocument doc;
-        try { doc = JsonDocument.Parse(json); }
-        catch (JsonException) { return null; }
-        using (doc)
-        {
-            var node = doc.RootElement;
-            foreach (var part in path.TrimStart('$').Split('.', StringSplitOptions.RemoveEmptyEntries))
-            {
-                var name = part;
-                var indexes = new List<int>();
-                while (name.EndsWith(']') && name.LastIndexOf('[') is var open and >= 0)
-                {
-                    if (!int.TryParse(name[(open + 1)..^1], NumberStyles.None, CultureInfo.InvariantCulture, out var i)) return null;
-                    indexes.Insert(0, i);
-                    name = name[..open];
-                }
-                if (name.Length > 0)
-                {
-                    if (node.ValueKind != JsonValueKind.Object || !node.TryGetProperty(name, out node)) return null;
-                }
-                foreach (var i in indexes)
-                {
-                    if (node.ValueKind != JsonValueKind.Array || i >= node.GetArrayLength()) return null;
-                    node = node[i];
-                }
-            }
-            return node.ValueKind switch
-            {
-                JsonValueKind.String => node.GetString(),
-                JsonValueKind.True => "true",
-                JsonValueKind.False => "false",
-                JsonValueKind.Null => "null",
-                _ => node.GetRawText(),
-            };
-        }
-    }
 }

@@ -4,6 +4,8 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using System.Threading.Channels;
 using Microsoft.Win32.SafeHandles;
+using Polly;
+using Polly.Retry;
 using Capstan.Core.Commands;
 using Capstan.Core.Egress;
 using Capstan.Core.Jobs;
@@ -23,14 +25,17 @@ public sealed record FetchPlan(string Url, string Name, string? Sha256, string B
 /// connection, a server that stops sending, or a restart; follows redirects only to http(s), enforces the size
 /// limit and verifies SHA-256 (computed while the bytes arrive, so there is no second pass over the file).
 /// </summary>
-public sealed class Fetcher(FetchedFiles files, RunbooksOptions options, EgressGuard egress, TimeProvider clock) : IDisposable
+public sealed class Fetcher(FetchedFiles files, RunbooksOptions options, IHttpClientFactory clients, TimeProvider clock)
 {
     public const string Kind = "fetch";
+
+    /// <summary>The named HTTP client of downloads (egress-checked; registered by AddRunbooks).</summary>
+    public const string Client = "runbooks.fetch";
     private const int MaxRedirects = 5;
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> _active = new(StringComparer.Ordinal);
     // Every connection, the first and each redirect's, is checked by the egress guard (loopback, link-local and private
-    // addresses only when capstan.yaml's egress: allows them).
-    private readonly HttpClient _client = new(egress.Handler()) { Timeout = Timeout.InfiniteTimeSpan };
+    // addresses only when capstan.yaml's egress: allows them): the named client's primary handler is the guard's.
+    private HttpClient Http => clients.CreateClient(Client);
 
     public async Task<JobOutcome> RunAsync(FetchPlan plan, JobContext job)
     {
@@ -41,7 +46,6 @@ public sealed class Fetcher(FetchedFiles files, RunbooksOptions options, EgressG
         // The SHA-256 is computed as the bytes arrive; it lives as long as this run, so a dropped connection
         // carries on with it, and only a restart has to read the partial file once more (Prefix).
         using var hash = new Checksum();
-        var attempt = 0;
         try
         {
             // A partial file is carried on only for the same URL; anything else starts afresh. (Inside the try: a failure
@@ -49,23 +53,14 @@ public sealed class Fetcher(FetchedFiles files, RunbooksOptions options, EgressG
             if (File.Exists(part) && (!File.Exists(marker) || await File.ReadAllTextAsync(marker, ct) != plan.Url)) File.Delete(part);
             await File.WriteAllTextAsync(marker, plan.Url, ct);
             job.SaveResume(plan.ToJson());
-            while (true)
+            try
             {
-                try
-                {
-                    var total = await TransferAsync(plan, part, hash, job, ct);
-                    return await FinishAsync(plan, part, total, hash, job, ct);
-                }
-                catch (Dropped ex) when (attempt < options.DownloadRetries)
-                {
-                    attempt++;
-                    job.Line($"the connection dropped at {HttpProbe.Bytes(new FileInfo(part).Length)} ({ex.Message}); resuming (attempt {attempt} of {options.DownloadRetries})");
-                    await Task.Delay(TimeSpan.FromMilliseconds(200 * attempt), clock, ct);
-                }
-                catch (Dropped ex)
-                {
-                    return JobOutcome.Fail($"the transfer kept dropping ({ex.Message}); gave up after {options.DownloadRetries} resumes. `fetch` the same URL again to carry on from {HttpProbe.Bytes(new FileInfo(part).Length)}");
-                }
+                var total = await Resumes(part, job).ExecuteAsync(async t => await TransferAsync(plan, part, hash, job, t), ct);
+                return await FinishAsync(plan, part, total, hash, job, ct);
+            }
+            catch (Dropped ex)
+            {
+                return JobOutcome.Fail($"the transfer kept dropping ({ex.Message}); gave up after {options.DownloadRetries} resumes. `fetch` the same URL again to carry on from {HttpProbe.Bytes(new FileInfo(part).Length)}");
             }
         }
         catch (StepProblem ex)
@@ -80,6 +75,25 @@ public sealed class Fetcher(FetchedFiles files, RunbooksOptions options, EgressG
             _active.TryRemove(plan.Name, out _);
         }
     }
+
+    /// <summary>
+    /// Resumes a dropped transfer (Polly retry): up to DownloadRetries times, 200 ms more to wait each time, on the
+    /// injected clock; each resume is a line in the job's log. Only a drop is retried, never a refusal or a bad answer.
+    /// </summary>
+    private ResiliencePipeline Resumes(string part, JobContext job) => options.DownloadRetries < 1 ? ResiliencePipeline.Empty :
+        new ResiliencePipelineBuilder { TimeProvider = clock }.AddRetry(new RetryStrategyOptions
+        {
+            ShouldHandle = new PredicateBuilder().Handle<Dropped>(),
+            MaxRetryAttempts = options.DownloadRetries,
+            BackoffType = DelayBackoffType.Linear,
+            Delay = TimeSpan.FromMilliseconds(200),
+            UseJitter = false,
+            OnRetry = args =>
+            {
+                job.Line($"the connection dropped at {HttpProbe.Bytes(new FileInfo(part).Length)} ({args.Outcome.Exception?.Message}); resuming (attempt {args.AttemptNumber + 1} of {options.DownloadRetries})");
+                return default;
+            },
+        }).Build();
 
     /// <summary>The most bytes read from the network in one call, and the size of each receive buffer.</summary>
     public const int Chunk = 256 << 10;
@@ -113,7 +127,7 @@ public sealed class Fetcher(FetchedFiles files, RunbooksOptions options, EgressG
             if (have > 0) request.Headers.Range = new RangeHeaderValue(have, null);
             HttpResponseMessage response;
             stall.CancelAfter(options.DownloadStallTimeout);
-            try { response = await _client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, linked.Token); }
+            try { response = await Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, linked.Token); }
             catch (HttpRequestException ex) when (EgressGuard.Refusal(ex) is { } refused) { throw new StepProblem(refused.Message); }
             catch (HttpRequestException ex) when (have > 0) { throw new Dropped(ex.Message); }
             catch (HttpRequestException ex) { throw new StepProblem(NetworkProblem.Describe(uri.Host, uri.Port, ex)); }
@@ -400,8 +414,6 @@ public sealed class Fetcher(FetchedFiles files, RunbooksOptions options, EgressG
     }
 
     private sealed class Dropped(string message) : Exception(message);
-
-    public void Dispose() => _client.Dispose();
 
     public static string ParseName(Uri uri) =>
         Uri.UnescapeDataString(uri.Segments.LastOrDefault()?.Trim('/') ?? "") is { Length: > 0 } n ? n : "download";

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using Capstan.Delivery.Apps;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Capstan.Delivery.Targets.Process;
 
@@ -7,9 +8,15 @@ namespace Capstan.Delivery.Targets.Process;
 /// Turns a version's <c>artifact:</c> into a local path for <c>{artifact}</c>: a local file or folder as is
 /// (relative paths from the data folder), or a URL downloaded once and kept only when its sha256 matches.
 /// </summary>
-internal sealed class ArtifactStore(string dataRoot, string cacheFolder) : IDisposable
+internal sealed class ArtifactStore(string dataRoot, string cacheFolder, IHttpClientFactory clients) : IDisposable
 {
-    private readonly HttpClient _http = new() { Timeout = TimeSpan.FromMinutes(10) };
+    /// <summary>The named HTTP client of artifact downloads (10 minutes each; registered by AddDelivery).</summary>
+    public const string Client = "delivery.artifacts";
+
+    /// <summary>Adds the artifacts' client. The URL comes from an app file in the config repo, which only committers change.</summary>
+    public static IHttpClientBuilder Register(IServiceCollection services) =>
+        services.AddHttpClient(Client, c => c.Timeout = TimeSpan.FromMinutes(10)).RemoveAllLoggers();
+
     private readonly SemaphoreSlim _gate = new(1, 1);
 
     public async Task<string> ResolveAsync(AppSpec app, VersionSpec version, CancellationToken ct)
@@ -40,7 +47,7 @@ internal sealed class ArtifactStore(string dataRoot, string cacheFolder) : IDisp
             if (File.Exists(path) && await HashAsync(path, ct) == version.Sha256) return path;
             Directory.CreateDirectory(folder);
             var partial = path + ".partial";
-            using (var response = await _http.GetAsync(uri, HttpCompletionOption.ResponseHeadersRead, ct))
+            using (var response = await clients.CreateClient(Client).GetAsync(uri, HttpCompletionOption.ResponseHeadersRead, ct))
             {
                 if (!response.IsSuccessStatusCode)
                     throw new HttpRequestException($"downloading {uri} for {app.Name} {version.Version} failed: HTTP {(int)response.StatusCode}");
@@ -68,9 +75,5 @@ internal sealed class ArtifactStore(string dataRoot, string cacheFolder) : IDisp
         return Convert.ToHexStringLower(await SHA256.HashDataAsync(s, ct));
     }
 
-    public void Dispose()
-    {
-        _http.Dispose();
-        _gate.Dispose();
-    }
+    public void Dispose() => _gate.Dispose();
 }

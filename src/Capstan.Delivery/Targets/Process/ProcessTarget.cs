@@ -28,7 +28,7 @@ public sealed class ProcessTarget : ITarget, IAsyncDisposable
     private readonly ProcessRecords _records;
     private readonly LogBook _logs;
     private readonly ArtifactStore _artifacts;
-    private readonly HealthProbe _probe = new();
+    private readonly HealthProbe _probe;
     private readonly TimeProvider _clock;
     private readonly DeliveryOptions _options;
     private readonly string _workRoot;
@@ -38,8 +38,9 @@ public sealed class ProcessTarget : ITarget, IAsyncDisposable
     private Task? _watch;
     private long _adoptedAt;
 
-    public ProcessTarget(DataFolder data, SqliteDatabase db, Redactor redactor, TimeProvider clock, DeliveryOptions options, ILogger<ProcessTarget>? log = null)
+    public ProcessTarget(DataFolder data, SqliteDatabase db, Redactor redactor, TimeProvider clock, DeliveryOptions options, IHttpClientFactory http, ILogger<ProcessTarget>? log = null)
     {
+        _probe = new HealthProbe(http);
         _log = log ?? NullLogger<ProcessTarget>.Instance;
         _clock = clock;
         _options = options;
@@ -47,7 +48,7 @@ public sealed class ProcessTarget : ITarget, IAsyncDisposable
         _workRoot = Path.Combine(root, "run");
         _records = new ProcessRecords(db);
         _logs = new LogBook(Path.Combine(root, "logs"), redactor, clock);
-        _artifacts = new ArtifactStore(data.Root, Path.Combine(root, "artifacts"));
+        _artifacts = new ArtifactStore(data.Root, Path.Combine(root, "artifacts"), http);
     }
 
     /// <summary>Where an app this target started listens: the loopback address and the port it was given.</summary>
@@ -233,7 +234,6 @@ public sealed class ProcessTarget : ITarget, IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await ShutdownAsync();
-        _probe.Dispose();
         _artifacts.Dispose();
     }
 

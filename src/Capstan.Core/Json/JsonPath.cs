@@ -1,9 +1,13 @@
 using System.Globalization;
 using System.Text.Json;
 
-namespace Capstan.Indicators.Config;
+namespace Capstan.Core.Json;
 
-/// <summary>A JSON path of the form <c>$.data.items[0].value</c> (member names and array indexes; <c>['odd name']</c> too).</summary>
+/// <summary>
+/// The one JSON path grammar of capstan.yaml (runbook http steps' <c>expect: { json: }</c>, custom indicators'
+/// <c>source.http.path</c>): <c>$</c>, then any number of <c>.name</c>, <c>[index]</c> and <c>['odd name']</c> steps,
+/// for example <c>$.data.items[0].value</c>. No wildcards, filters or recursive descent: a path names one value.
+/// </summary>
 public sealed record JsonPath(string Text, IReadOnlyList<object> Steps)
 {
     /// <summary>Parses the path, or returns the problem in a sentence.</summary>
@@ -37,8 +41,8 @@ public sealed record JsonPath(string Text, IReadOnlyList<object> Steps)
         return (new JsonPath(t, steps), null);
     }
 
-    /// <summary>The number at the path, or a sentence saying where the document did not match.</summary>
-    public (double? Value, string? Problem) Read(JsonElement root)
+    /// <summary>The element at the path, or a sentence saying where the document did not match.</summary>
+    public (JsonElement? Element, string? Problem) Select(JsonElement root)
     {
         var e = root;
         var at = "$";
@@ -58,6 +62,14 @@ public sealed record JsonPath(string Text, IReadOnlyList<object> Steps)
                 at += $"[{n}]";
             }
         }
+        return (e, null);
+    }
+
+    /// <summary>The number at the path (a numeric string and true/false count too), or a sentence saying why not.</summary>
+    public (double? Value, string? Problem) Read(JsonElement root)
+    {
+        var (found, problem) = Select(root);
+        if (found is not { } e) return (null, problem);
         return e.ValueKind switch
         {
             JsonValueKind.Number => (e.GetDouble(), null),
@@ -66,5 +78,28 @@ public sealed record JsonPath(string Text, IReadOnlyList<object> Steps)
             JsonValueKind.False => (0, null),
             _ => (null, $"the value at {Text} is {e.ValueKind.ToString().ToLowerInvariant()}, not a number"),
         };
+    }
+
+    /// <summary>
+    /// The value at the path in a JSON text, as text (strings unquoted, true/false/null as words, objects and arrays as
+    /// their JSON), or null when the text is not JSON or the path is not in it.
+    /// </summary>
+    public string? Find(string json)
+    {
+        JsonDocument doc;
+        try { doc = JsonDocument.Parse(json); }
+        catch (JsonException) { return null; }
+        using (doc)
+        {
+            if (Select(doc.RootElement).Element is not { } node) return null;
+            return node.ValueKind switch
+            {
+                JsonValueKind.String => node.GetString(),
+                JsonValueKind.True => "true",
+                JsonValueKind.False => "false",
+                JsonValueKind.Null => "null",
+                _ => node.GetRawText(),
+            };
+        }
     }
 }

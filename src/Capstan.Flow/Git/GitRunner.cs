@@ -1,0 +1,67 @@
+using System.ComponentModel;
+using System.Text;
+using CliWrap;
+
+namespace Capstan.Flow;
+
+/// <summary>
+/// The one launcher of the git command line in Capstan (CliWrap): arguments go as argv, never through a shell; git
+/// never prompts for a password (GIT_TERMINAL_PROMPT=0) or opens an editor for a merge message; a cancelled run kills
+/// git. Capstan.Core's GitCli runs through it too. (Flow's commit-graph reads stream git's output synchronously and
+/// launch git themselves for speed; see docs/architecture.md, "Libraries".)
+/// </summary>
+public static class GitRunner
+{
+    /// <summary>What a git run ended with.</summary>
+    public sealed record Result(int ExitCode, string Output, string Error)
+    {
+        public bool Ok => ExitCode == 0;
+    }
+
+    /// <summary>The sentence a user sees when there is no git to run.</summary>
+    public const string Missing = "The git command was not found. Install git (for example 'apt-get install git') and try again.";
+
+    private static readonly UTF8Encoding Utf8 = new(false);
+
+    /// <summary>Runs git to the end and returns its exit code, output and error output (UTF-8).</summary>
+    public static async Task<Result> RunAsync(string workingDirectory, IEnumerable<string> arguments, CancellationToken ct, string? input = null, IEnumerable<KeyValuePair<string, string>>? environment = null)
+    {
+        var output = new StringBuilder();
+        var (exit, error) = await LaunchAsync(workingDirectory, arguments, input, PipeTarget.ToStringBuilder(output, Utf8), environment, ct);
+        return new Result(exit, output.ToString(), error);
+    }
+
+    /// <summary>
+    /// Runs git with <paramref name="input"/> on its standard input while <paramref name="readOutput"/> reads its
+    /// standard output as bytes (for <c>git cat-file --batch</c>, whose output is not text). The result's Output is empty.
+    /// </summary>
+    public static async Task<Result> StreamAsync(string workingDirectory, IEnumerable<string> arguments, string input, Func<Stream, CancellationToken, Task> readOutput, CancellationToken ct, IEnumerable<KeyValuePair<string, string>>? environment = null)
+    {
+        var (exit, error) = await LaunchAsync(workingDirectory, arguments, input, PipeTarget.Create(readOutput), environment, ct);
+        return new Result(exit, "", error);
+    }
+
+    private static async Task<(int Exit, string Error)> LaunchAsync(string workingDirectory, IEnumerable<string> arguments, string? input, PipeTarget output, IEnumerable<KeyValuePair<string, string>>? environment, CancellationToken ct)
+    {
+        var variables = new Dictionary<string, string?>(StringComparer.Ordinal) { ["GIT_TERMINAL_PROMPT"] = "0", ["GIT_MERGE_AUTOEDIT"] = "no" };
+        if (environment is not null) foreach (var (name, value) in environment) variables[name] = value;
+        var error = new StringBuilder();
+        var command = Cli.Wrap("git")
+            .WithArguments(arguments)
+            .WithWorkingDirectory(workingDirectory)
+            .WithEnvironmentVariables(variables)
+            .WithStandardInputPipe(input is null ? PipeSource.Null : PipeSource.FromString(input, Utf8))
+            .WithStandardOutputPipe(output)
+            .WithStandardErrorPipe(PipeTarget.ToStringBuilder(error, Utf8))
+            .WithValidation(CommandResultValidation.None); // the exit code is the caller's to judge
+        try
+        {
+            var result = await command.ExecuteAsync(ct);
+            return (result.ExitCode, error.ToString());
+        }
+        catch (Exception ex) when (ex is Win32Exception || ex.InnerException is Win32Exception)
+        {
+            throw new InvalidOperationException(Missing, ex);
+        }
+    }
+}
