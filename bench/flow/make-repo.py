@@ -1,16 +1,19 @@
 #!/usr/bin/env python3
 """Writes a git fast-import stream for a synthetic GitFlow repository.
 
-usage: make-repo.py COMMITS [TAGS] [BRANCHES] | git fast-import --quiet
+usage: make-repo.py COMMITS [TAGS] [BRANCHES] [HOTFIX_EVERY] | git fast-import --quiet
 Shape: develop gets feature merges, each release cycle branches release/X.Y.0 from develop,
 merges it --no-ff into main, tags main with an annotated tag and merges the tag back into develop
 (exactly what git-flow AVH does). Stale feature branches point at old develop commits.
+With HOTFIX_EVERY=N, every Nth release also gets a hotfix: hotfix/X.Y.1 from main, merged --no-ff into main,
+tagged and merged back into develop (the 1M-commit benchmark uses N=1).
 Commits are one minute apart so GitVersion's date-based rules behave as in real histories."""
 import sys
 
 commits = int(sys.argv[1])
 tags = int(sys.argv[2]) if len(sys.argv) > 2 else max(1, commits // 100)
 branches = int(sys.argv[3]) if len(sys.argv) > 3 else 50
+hotfix_every = int(sys.argv[4]) if len(sys.argv) > 4 else 0
 out = sys.stdout.buffer
 mark = 0
 when = 1_600_000_000
@@ -63,6 +66,15 @@ while count < commits:
     out.write(b"data %d\n%s\n" % (len(msg), msg))
     develop = emit("refs/heads/develop", f"Merge tag '{version}' into develop", [develop, main], f"r{minor}")
     develop_marks.append(develop)
+    if hotfix_every and minor % hotfix_every == 0 and count < commits:
+        fixed = f"1.{minor}.1"
+        fix = emit("refs/heads/develop", f"fix: hotfix {fixed}", [main], f"h{minor}")
+        main = emit("refs/heads/main", f"Merge branch 'hotfix/{fixed}'", [main, fix], f"h{minor}")
+        out.write(b"tag %s\nfrom :%d\ntagger Bench <bench@example.com> %d +0000\n" % (fixed.encode(), main, when))
+        msg = f"Hotfix {fixed}".encode()
+        out.write(b"data %d\n%s\n" % (len(msg), msg))
+        develop = emit("refs/heads/develop", f"Merge tag '{fixed}' into develop", [develop, main], f"h{minor}")
+        develop_marks.append(develop)
 
 out.write(b"reset refs/heads/develop\nfrom :%d\n" % develop)
 out.write(b"reset refs/heads/main\nfrom :%d\n" % main)

@@ -2,14 +2,18 @@
 # Flow benchmarks: `capstan version` vs GitVersion 6.8.2 and `capstan flow release finish` vs git-flow AVH.
 #   bench/flow/run.sh [SIZES...]        default sizes: 1000 10000 100000
 #   RUNS=5 bench/flow/run.sh 1000 10000
+#   bench/flow/run.sh 1030000           the 1M case: 10,000 releases with a hotfix each (GitVersion runs once there)
 # Builds synthetic GitFlow repositories with git fast-import (make-repo.py: feature merges, release
 # branches merged --no-ff into main, annotated tags merged back into develop, ~1k tags and 500 stale
-# branches at 100k commits), then times both tools on the same repositories in the same run.
-# Prints a Markdown table (also written to bench/.work/flow-results.md). GitVersion runs up to GV_MAX commits (10000).
+# branches at 100k commits; above 500k commits a release every ~100 commits, each with a hotfix), then times both
+# tools on the same repositories in the same run. Generated repositories are kept in FLOW_WORK (default
+# bench/.work/flow; the 1M one takes ~6 minutes to generate, so point FLOW_WORK at /tmp to keep it between runs).
+# Prints a Markdown table (also written to bench/.work/flow-results.md). GitVersion runs up to GV_MAX commits
+# (default 1100000), once per cell above GV_RUNS_MAX commits (default 100000): its 1M run takes about a minute.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
-work="$root/bench/.work/flow"
+work="${FLOW_WORK:-$root/bench/.work/flow}"
 runs="${RUNS:-3}"
 sizes=("$@"); [ ${#sizes[@]} -eq 0 ] && sizes=(1000 10000 100000)
 mkdir -p "$work"
@@ -27,8 +31,9 @@ else
     -o "$work/../capstan-r2r" --nologo -v quiet -clp:ErrorsOnly >&2
   capstan="$work/../capstan-r2r/capstan"
 fi
-# GitVersion /nocache takes minutes to hours beyond this size; larger repositories are measured with Capstan only.
-gv_max="${GV_MAX:-10000}"
+# GitVersion /nocache took over 15 minutes at 100k commits before 6.x; set GV_MAX to measure larger repositories with Capstan only.
+gv_max="${GV_MAX:-1100000}"
+gv_runs_max="${GV_RUNS_MAX:-100000}"
 gv="${GITVERSION_DLL:-$HOME/.nuget/packages/gitversion.msbuild/6.8.2/tools/net10.0/gitversion.dll}"
 if [ ! -f "$gv" ]; then
   dotnet restore "$root/tests/Capstan.Flow.Tests" --nologo -v quiet >&2
@@ -36,9 +41,9 @@ fi
 command -v git-flow >/dev/null || { echo "git-flow (AVH) is missing: apt-get install -y git-flow" >&2; exit 1; }
 
 # best wall-clock seconds of $runs runs, with that run's CPU seconds (user + sys): "WALL CPU"
-measure() { # measure NAME PREPARE COMMAND
-  local name="$1" prepare="$2" cmd="$3" best="" cpu=""
-  for _ in $(seq "$runs"); do
+measure() { # measure NAME PREPARE COMMAND   (RUNS=N before the call overrides the count for that call)
+  local name="$1" prepare="$2" cmd="$3" best="" cpu="" count="${RUNS:-$runs}"
+  for _ in $(seq "$count"); do
     [ -n "$prepare" ] && bash -c "$prepare" >/dev/null 2>&1
     /usr/bin/time -o "$work/$name.time" -f "%e %U %S" bash -c "$cmd" >/dev/null 2>&1 || true
     local w u s; read -r w u s < <(tail -1 "$work/$name.time")
@@ -61,8 +66,9 @@ for n in "${sizes[@]}"; do
   if [ ! -d "$repo/.git" ]; then
     tags=$(( n / 100 )); [ $tags -gt 1000 ] && tags=1000; [ $tags -lt 5 ] && tags=5
     branches=500; [ $n -lt 10000 ] && branches=50
+    hotfix=0; [ $n -gt 500000 ] && { tags=$(( n / 100 )); hotfix=1; }
     git init -q -b main "$repo"
-    python3 "$here/make-repo.py" "$n" "$tags" "$branches" | git -C "$repo" fast-import --quiet
+    python3 "$here/make-repo.py" "$n" "$tags" "$branches" "$hotfix" | git -C "$repo" fast-import --quiet
     git -C "$repo" checkout -q -f develop
   fi
   ntags=$(git -C "$repo" tag | wc -l); nbranches=$(git -C "$repo" branch | wc -l)
@@ -80,9 +86,10 @@ for n in "${sizes[@]}"; do
   c_warm=$(measure "capstan-warm-$n" "" "$capstan version --repo $repo --show-variable FullSemVer")
   c_mem=$(peak_mb "$capstan version --repo $repo --no-cache --show-variable FullSemVer")
   if [ "$n" -le "$gv_max" ]; then
-    g_cold=$(measure "gitversion-cold-$n" "" "dotnet $gv $repo /nocache /showvariable FullSemVer")
+    gv_runs=$runs; [ "$n" -gt "$gv_runs_max" ] && gv_runs=1
+    g_cold=$(RUNS=$gv_runs measure "gitversion-cold-$n" "" "dotnet $gv $repo /nocache /showvariable FullSemVer")
     dotnet "$gv" "$repo" /showvariable FullSemVer >/dev/null
-    g_warm=$(measure "gitversion-warm-$n" "" "dotnet $gv $repo /showvariable FullSemVer")
+    g_warm=$(RUNS=$gv_runs measure "gitversion-warm-$n" "" "dotnet $gv $repo /showvariable FullSemVer")
     g_mem=$(peak_mb "dotnet $gv $repo /nocache /showvariable FullSemVer")
     same=$([ "$("$capstan" version --repo "$repo" --no-cache --show-variable FullSemVer)" = "$(dotnet "$gv" "$repo" /nocache /showvariable FullSemVer)" ] && echo "" || echo " (versions differ!)")
     echo "| $n | $ntags | $nbranches | $(fmt "$c_cold") | $(fmt "$c_incr") | $(fmt "$c_fresh") | $(fmt "$c_warm") | $(fmt "$g_cold") | $(fmt "$g_warm") | $(ratio "$(wall "$g_cold")" "$(wall "$c_cold")") | $(ratio "$(wall "$g_warm")" "$(wall "$c_warm")") | $c_mem / $g_mem |$same" >> "$out"

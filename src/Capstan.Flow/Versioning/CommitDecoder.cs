@@ -25,8 +25,7 @@ internal sealed class CommitDecoder : IDisposable
         this.inflater = inflater;
     }
 
-    public static CommitDecoder? TryCreate(ObjectFiles objects) =>
-        Inflater.TryCreate() is { } inflater ? new CommitDecoder(objects, inflater) : null;
+    public static CommitDecoder Create(ObjectFiles objects) => new(objects, Inflater.Create());
 
     public DecodedCommit? Decode(string sha)
     {

@@ -28,7 +28,7 @@ internal sealed class CommitPrefetch : IDisposable
     public static CommitPrefetch? TryStart(GitObjects.ObjectFiles objects, IReadOnlyList<string> tips)
     {
         if (Environment.ProcessorCount < 2) return null;
-        return CommitDecoder.TryCreate(objects) is { } decoder ? new CommitPrefetch(decoder, tips) : null;
+        return new CommitPrefetch(CommitDecoder.Create(objects), tips);
     }
 
     /// <summary>

@@ -20,7 +20,7 @@ public static class ConfigurationFile
     /// <summary>Applies the settings in <paramref name="yaml"/> to the GitFlow/v1 defaults.</summary>
     public static VersionConfiguration Parse(string yaml, string fileName = "GitVersion.yml")
     {
-        var root = SimpleYaml.Parse(yaml, fileName);
+        var root = GitVersionYaml.Parse(yaml, fileName);
         var config = new VersionConfiguration();
         if (root.TryGetValue("workflow", out var wf) && wf is string workflow && !string.Equals(workflow, "GitFlow/v1", StringComparison.OrdinalIgnoreCase))
             throw new FormatException($"{fileName}: workflow '{workflow}' is not supported; Capstan computes versions for 'GitFlow/v1'. Remove the line or set it to GitFlow/v1.");

@@ -18,8 +18,7 @@ internal static class DirectHistory
     {
         using var objects = ObjectFiles.TryOpen(gitDirectory);
         if (objects is null) return null;
-        using var decoder = CommitDecoder.TryCreate(objects);
-        if (decoder is null) return null;
+        using var decoder = CommitDecoder.Create(objects);
         var tipList = tips.ToList();
         using var prefetch = CommitPrefetch.TryStart(objects, tipList);
         var walk = new Walk(decoder, prefetch);

@@ -161,14 +161,32 @@ public class DirectHistoryTests
     }
 
     [Fact]
-    public void Inflater_refuses_a_stream_that_is_longer_or_shorter_than_promised()
+    public void The_runtimes_compression_shim_passes_its_start_up_check_and_is_used()
+    {
+        // The fast path stays in use on the runtime Capstan ships with: a failing check would silently cost cold versions.
+        Assert.True(ZlibShimInflater.Usable(Environment.Version));
+        Assert.True(Inflater.UsesShim);
+        using var inflater = Inflater.Create();
+        Assert.IsType<ZlibShimInflater>(inflater);
+    }
+
+    [Fact]
+    public void Another_runtime_major_falls_back_to_the_public_stream()
+    {
+        Assert.False(ZlibShimInflater.Usable(new System.Version(ZlibShimInflater.RuntimeMajor + 1, 0)));
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void Inflater_refuses_a_stream_that_is_longer_or_shorter_than_promised(bool shim)
     {
         var text = Encoding.ASCII.GetBytes(string.Concat(Enumerable.Repeat("commit text ", 50)));
         using var compressed = new MemoryStream();
         using (var z = new System.IO.Compression.ZLibStream(compressed, System.IO.Compression.CompressionLevel.Optimal, leaveOpen: true))
             z.Write(text);
         var input = compressed.ToArray();
-        using var inflater = Inflater.TryCreate();
+        using Inflater inflater = shim ? ZlibShimInflater.TryCreate()! : new ZLibStreamInflater();
         Assert.NotNull(inflater);
         var output = new byte[text.Length + Inflater.Slack];
         unsafe
