@@ -90,7 +90,7 @@ public sealed partial class StopRestartTests
         await Say(data, "metrics dora demo in staging"),
         Varying().Replace(await Say(data, "status demo"), "…"));
 
-    [GeneratedRegex(@"http://127\.0\.0\.1:\d+|\d+(\.\d+)?\s?(ms|s|m|h|d) ago|config [0-9a-f]{7}")]
+    [GeneratedRegex(@"http://127\.0\.0\.1:\d+|(\d+(\.\d+)?\s?(ms|s|m|h|d))+ ago|config [0-9a-f]{7}")]
     private static partial Regex Varying();
 
     private static async Task<string> Say(string data, string text)
