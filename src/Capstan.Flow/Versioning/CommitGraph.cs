@@ -1,4 +1,3 @@
-using CliWrap;
 using LibGit2Sharp;
 
 namespace Capstan.Flow.Versioning;
@@ -155,50 +154,66 @@ internal sealed class CommitGraph
 
     internal static List<CommitRecord>? ReadCommits(Repository repository, IEnumerable<string> revisions, bool throwOnError)
     {
-        var commits = new List<CommitRecord>();
-        var error = new System.Text.StringBuilder();
-        // %ct and the zone at the end of %ci are parsed as integers; the body comes last so it may contain anything but NUL.
-        var command = GitCommand.Start(repository.Info.Path, ["log", "-z", "--no-color", "--format=%H %ct %ci%x01%P%x01%B", "--stdin"], "'log.showSignature=false'")
-            .WithWorkingDirectory(repository.Info.WorkingDirectory ?? repository.Info.Path)
-            .WithStandardInputPipe(PipeSource.FromString(string.Concat(revisions.Select(r => r + "\n"))))
-            .WithStandardOutputPipe(PipeTarget.Create((stream, ct) => ReadRecordsAsync(stream, commits, ct)))
-            .WithStandardErrorPipe(PipeTarget.ToStringBuilder(error));
-        if (GitCommand.Run(command) != 0)
+        var psi = new System.Diagnostics.ProcessStartInfo("git")
         {
-            if (!throwOnError) return null;
-            throw new FlowException($"Reading the history failed: {error.ToString().Trim()} Check that the repository is intact ('git fsck').");
+            WorkingDirectory = repository.Info.WorkingDirectory ?? repository.Info.Path,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+        };
+        psi.ArgumentList.Add("--git-dir=" + repository.Info.Path);
+        // %ct and the zone at the end of %ci are parsed as integers; the body comes last so it may contain anything but NUL.
+        foreach (var a in new[] { "log", "-z", "--no-color", "--format=%H %ct %ci%x01%P%x01%B", "--stdin" }) psi.ArgumentList.Add(a);
+        psi.Environment["GIT_CONFIG_PARAMETERS"] = "'log.showSignature=false'";
+        var commits = new List<CommitRecord>();
+        System.Diagnostics.Process process;
+        try { process = System.Diagnostics.Process.Start(psi)!; }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            throw new FlowException("The git command was not found. Install git (for example 'apt-get install git') and try again.");
+        }
+        using (process)
+        {
+            var stderr = process.StandardError.ReadToEndAsync();
+            var writer = Task.Run(() =>
+            {
+                try
+                {
+                    foreach (var revision in revisions) process.StandardInput.WriteLine(revision);
+                    process.StandardInput.Close();
+                }
+                catch (IOException) { } // git stopped reading: it failed, and its exit code says so
+            });
+            // Bytes, not text: records are split at NUL with a vectorised search and only messages are decoded as UTF-8.
+            var stream = process.StandardOutput.BaseStream;
+            var buffer = new byte[1 << 20];
+            var filled = 0;
+            int read;
+            while ((read = stream.Read(buffer, filled, buffer.Length - filled)) > 0)
+            {
+                filled += read;
+                var start = 0;
+                int nul;
+                while ((nul = buffer.AsSpan(start, filled - start).IndexOf((byte)0)) >= 0)
+                {
+                    commits.Add(Parse(buffer.AsSpan(start, nul)));
+                    start += nul + 1;
+                }
+                Array.Copy(buffer, start, buffer, 0, filled - start);
+                filled -= start;
+                if (filled == buffer.Length) Array.Resize(ref buffer, buffer.Length * 2); // a message longer than the buffer
+            }
+            if (buffer.AsSpan(0, filled).Trim((byte)'\n').Length > 0) commits.Add(Parse(buffer.AsSpan(0, filled)));
+            writer.Wait();
+            process.WaitForExit();
+            if (process.ExitCode != 0)
+            {
+                if (!throwOnError) return null;
+                throw new FlowException($"Reading the history failed: {stderr.Result.Trim()} Check that the repository is intact ('git fsck').");
+            }
         }
         return commits;
-    }
-
-    // Bytes, not text: records are split at NUL with a vectorised search and only messages are decoded as UTF-8.
-    private static async Task ReadRecordsAsync(Stream stream, List<CommitRecord> commits, CancellationToken cancellationToken)
-    {
-        var buffer = new byte[1 << 20];
-        var filled = 0;
-        int read;
-        while ((read = await stream.ReadAsync(buffer.AsMemory(filled), cancellationToken)) > 0)
-        {
-            filled += read;
-            var start = TakeRecords(buffer, filled, commits);
-            Array.Copy(buffer, start, buffer, 0, filled - start);
-            filled -= start;
-            if (filled == buffer.Length) Array.Resize(ref buffer, buffer.Length * 2); // a message longer than the buffer
-        }
-        if (buffer.AsSpan(0, filled).Trim((byte)'\n').Length > 0) commits.Add(Parse(buffer.AsSpan(0, filled)));
-    }
-
-    /// <summary>Parses every whole record (ended by NUL) in the first <paramref name="filled"/> bytes; returns where the rest starts.</summary>
-    private static int TakeRecords(byte[] buffer, int filled, List<CommitRecord> commits)
-    {
-        var start = 0;
-        int nul;
-        while ((nul = buffer.AsSpan(start, filled - start).IndexOf((byte)0)) >= 0)
-        {
-            commits.Add(Parse(buffer.AsSpan(start, nul)));
-            start += nul + 1;
-        }
-        return start;
     }
 
     private static CommitRecord Parse(ReadOnlySpan<byte> record)

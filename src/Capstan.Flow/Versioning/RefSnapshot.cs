@@ -1,5 +1,4 @@
-using System.Text;
-using CliWrap;
+using System.Diagnostics;
 using LibGit2Sharp;
 
 namespace Capstan.Flow.Versioning;
@@ -9,15 +8,21 @@ internal sealed record RefSnapshot(IReadOnlyDictionary<string, string> Branches,
 {
     public static RefSnapshot Read(Repository repository)
     {
-        var output = new StringBuilder();
-        var error = new StringBuilder();
-        // argv only, through CliWrap; the version verb computes on the calling thread, so it waits here.
-        var command = GitCommand.Start(repository.Info.Path, ["for-each-ref", "--format=%(objecttype) %(refname) %(objectname) %(*objectname) %(*objecttype)", "refs/heads", "refs/tags"])
-            .WithStandardOutputPipe(PipeTarget.ToStringBuilder(output, Encoding.UTF8))
-            .WithStandardErrorPipe(PipeTarget.ToStringBuilder(error, Encoding.UTF8));
-        if (GitCommand.Run(command) != 0)
-            throw new FlowException($"Reading branches and tags failed: {error.ToString().Trim()} Check that the repository is intact ('git fsck').");
-        var text = output.ToString();
+        var psi = new ProcessStartInfo("git")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            StandardOutputEncoding = System.Text.Encoding.UTF8,
+        };
+        foreach (var a in new[] { "--git-dir=" + repository.Info.Path, "for-each-ref", "--format=%(objecttype) %(refname) %(objectname) %(*objectname) %(*objecttype)", "refs/heads", "refs/tags" })
+            psi.ArgumentList.Add(a);
+        using var process = Process.Start(psi)!;
+        var stderr = process.StandardError.ReadToEndAsync();
+        var text = process.StandardOutput.ReadToEnd();
+        process.WaitForExit();
+        if (process.ExitCode != 0)
+            throw new FlowException($"Reading branches and tags failed: {stderr.Result.Trim()} Check that the repository is intact ('git fsck').");
         var branches = new Dictionary<string, string>(StringComparer.Ordinal);
         var tags = new List<(string, string)>();
         foreach (var line in text.Split('\n', StringSplitOptions.RemoveEmptyEntries))
