@@ -46,7 +46,7 @@ builder.Logging.ClearProviders();
 builder.WebHost.UseUrls("http://127.0.0.1:0");
 T S<T>() where T : notnull => services.GetRequiredService<T>();
 builder.Services.AddSingleton(S<AccessTokens>()).AddSingleton(S<ConfigState>()).AddSingleton(S<Ledger>())
-    .AddSingleton(S<IncidentStore>()).AddSingleton(S<IncidentDesk>()).AddSingleton(S<IncidentFigures>()).AddSingleton(S<IncidentTimeline>())
+    .AddSingleton(S<IIncidentStore>()).AddSingleton(S<IncidentDesk>()).AddSingleton(S<IncidentFigures>()).AddSingleton(S<IncidentTimeline>())
     .AddSingleton(S<PostmortemWriter>()).AddSingleton(S<AlertIntake>())
     .AddSingleton(new WebSite([module])).AddCapstanAuthentication();
 var app = builder.Build();
@@ -118,7 +118,7 @@ await BurstAsync("/hooks/null"); // warm-up of the HTTP path
 var floor = await BurstAsync("/hooks/null");
 var capstan = await BurstAsync("/hooks/alertmanager");
 
-var store = S<IncidentStore>();
+var store = S<IIncidentStore>();
 var incidents = await store.ListAsync(false, 100_000, CancellationToken.None);
 var resolved = incidents.Count(i => i.IsResolved);
 var bySev = incidents.GroupBy(i => i.Severity).OrderBy(x => x.Key).Select(x => $"{x.Key}={x.Count()}");

@@ -1,3 +1,4 @@
+using Capstan.Core.Ledger.Events;
 using Capstan.Core.Commands;
 using Capstan.Core.Config;
 using Capstan.Core.Modules;
@@ -25,7 +26,13 @@ public sealed class DeliveryModule : IWebModule
     public string Name => "delivery";
     public IReadOnlyList<IConfigSection> Sections => [Section, Sources];
     public IReadOnlyList<ICommandModule> Commands => [new DeliveryCommands(), new Sources.FlowCommands()];
-    public IReadOnlyList<Type> Events => [];
+    public IReadOnlyList<Type> Events =>
+    [
+        typeof(ApplyStarted), typeof(DeploymentSucceeded), typeof(DeploymentFailed), typeof(RolledBack), typeof(HealthChanged),
+        typeof(DriftDetected), typeof(SlotAdopted), typeof(ApplySuperseded), typeof(SlotRemoved), typeof(DeliveryError),
+        typeof(ChangeCommitted), typeof(ApprovalRequested), typeof(ApprovalApproved), typeof(ApprovalDenied), typeof(ApprovalCancelled),
+        typeof(ApprovalExpired), typeof(EnvironmentLocked), typeof(EnvironmentUnlocked),
+    ];
     public IReadOnlyList<NavigationLink> Navigation => [new("/dashboard", "Dashboard", 200)];
 
     /// <summary>A server stops the apps it supervises when it is stopped; after a crash they keep running and are adopted at the next start.</summary>

@@ -1,3 +1,4 @@
+using Capstan.Core.Ledger.Events;
 using Capstan.Core.Commands;
 using Capstan.Core.Config;
 using Capstan.Core.Modules;
@@ -23,7 +24,7 @@ public sealed class IncidentsModule : IWebModule
     public string Name => "incidents";
     public IReadOnlyList<IConfigSection> Sections => [Section];
     public IReadOnlyList<ICommandModule> Commands => [new IncidentCommands(), new OnCallCommands()];
-    public IReadOnlyList<Type> Events => [];
+    public IReadOnlyList<Type> Events => [typeof(IncidentOpened), typeof(IncidentSeverityChanged), typeof(IncidentAcknowledged), typeof(IncidentResolved), typeof(IncidentReopened)];
     public IReadOnlyList<NavigationLink> Navigation => [new("/incidents", "Incidents", 300)];
     public void AddServices(IServiceCollection services, ProcessRole role) => services.AddIncidents();
 

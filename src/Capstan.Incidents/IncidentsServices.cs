@@ -19,8 +19,7 @@ public static class IncidentsServices
     public static IServiceCollection AddIncidents(this IServiceCollection services, IncidentsOptions? options = null)
     {
         services.AddSingleton(options ?? new IncidentsOptions());
-        services.AddSingleton<IncidentStore>();
-        services.AddSingleton<IIncidentStore>(sp => sp.GetRequiredService<IncidentStore>()); // one store, asked for by its interface (the module's web API still takes the class)
+        services.AddSingleton<IIncidentStore, IncidentStore>();
         services.AddSingleton<OnCallRoster>();
         services.AddEgressHttpClient(DeliveryQueue.Client, TimeSpan.FromSeconds(10));
         services.AddSingleton<DeliveryQueue>();

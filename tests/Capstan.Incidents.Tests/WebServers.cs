@@ -40,7 +40,7 @@ public sealed class IncidentWeb : IAsyncDisposable
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         // The endpoints use the test node's own instances; the site holds the module's pages (the postmortem).
         builder.Services.AddSingleton(t.Get<AccessTokens>()).AddSingleton(t.Get<ConfigState>()).AddSingleton(t.Get<Ledger>())
-            .AddSingleton(t.Get<IncidentStore>()).AddSingleton(t.Get<IncidentDesk>()).AddSingleton(t.Get<IncidentFigures>()).AddSingleton(t.Get<IncidentTimeline>())
+            .AddSingleton(t.Get<IIncidentStore>()).AddSingleton(t.Get<IncidentDesk>()).AddSingleton(t.Get<IncidentFigures>()).AddSingleton(t.Get<IncidentTimeline>())
             .AddSingleton(t.Get<PostmortemWriter>()).AddSingleton(t.Get<AlertIntake>())
             .AddSingleton(new WebSite([module])).AddCapstanAuthentication();
         var app = builder.Build();

@@ -13,7 +13,7 @@ public sealed class CoreModule : ICapstanModule
     public string Name => "core";
     public IReadOnlyList<IConfigSection> Sections => [];
     public IReadOnlyList<ICommandModule> Commands => [new CoreCommands()];
-    public IReadOnlyList<Type> Events => [];
+    public IReadOnlyList<Type> Events => [typeof(Ledger.Events.JobFinished)];
     public void AddServices(IServiceCollection services, ProcessRole role) { }
     public Task PrepareAsync(IServiceProvider services, CancellationToken ct) => Task.CompletedTask;
 }

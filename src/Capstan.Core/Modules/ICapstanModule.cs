@@ -22,7 +22,7 @@ public interface ICapstanModule
 
     /// <summary>
     /// The declared records (types) of the ledger entries this module writes, which other modules read through Core
-    /// and docs/indicators.md lists. A module whose entries are not declared as records yet lists none.
+    /// and `capstan docs events` lists (docs/ledger-events.md). Every record in Capstan.Core/Ledger/Events is listed by one module.
     /// </summary>
     IReadOnlyList<Type> Events { get; }
 

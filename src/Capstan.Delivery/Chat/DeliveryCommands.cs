@@ -2,6 +2,7 @@ using Capstan.Core;
 using Capstan.Core.Commands;
 using Capstan.Core.Config;
 using Capstan.Core.Ledger;
+using Capstan.Core.Ledger.Events;
 using Capstan.Delivery.Apps;
 using Capstan.Delivery.Board;
 using Capstan.Delivery.Reconciliation;
@@ -221,7 +222,7 @@ public sealed class DeliveryCommands : ICommandModule
         if (write.Refused) return CommandResult.Refuse(write.Refusal!);
         var commit = write.Commit;
         await reloader.RefreshAsync(ctx.Cancellation);
-        await ledger.AppendAsync("delivery.lock", person.Id, ctx.Room, ctx.Thread, new { environment = env, reason, commit = commit?.Sha, subject = $"lock {env}: {reason}" });
+        await ledger.AppendAsync(new EnvironmentLocked(env, reason, commit?.Sha, $"lock {env}: {reason}"), person.Id, ctx.Room, ctx.Thread);
         return CommandResult.Ok($"Locked {env} (commit {commit?.ShortSha}): deploys to it are refused until someone runs `unlock {env}`.");
     }
 
@@ -237,7 +238,7 @@ public sealed class DeliveryCommands : ICommandModule
         if (write.Refused) return CommandResult.Refuse(write.Refusal!);
         var commit = write.Commit;
         await reloader.RefreshAsync(ctx.Cancellation);
-        await ledger.AppendAsync("delivery.unlock", person.Id, ctx.Room, ctx.Thread, new { environment = env, commit = commit?.Sha, subject = $"unlock {env}" });
+        await ledger.AppendAsync(new EnvironmentUnlocked(env, commit?.Sha, $"unlock {env}"), person.Id, ctx.Room, ctx.Thread);
         return CommandResult.Ok($"Unlocked {env} (commit {commit?.ShortSha}; it was locked by {existing.By}: \"{existing.Reason}\"). Deploys are accepted again.");
     }
 

@@ -7,8 +7,9 @@ namespace Capstan.Flow;
 /// <summary>
 /// The one launcher of the git command line in Capstan (CliWrap): arguments go as argv, never through a shell; git
 /// never prompts for a password (GIT_TERMINAL_PROMPT=0) or opens an editor for a merge message; a cancelled run kills
-/// git. Capstan.Core's GitCli runs through it too. (Flow's commit-graph reads stream git's output synchronously and
-/// launch git themselves for speed; see docs/architecture.md, "Libraries".)
+/// git. Capstan.Core's GitCli runs through it too. Flow's version calculation is synchronous and streams git's output as
+/// it comes: it starts git with <see cref="Start"/> (the same argv and environment, as a plain process), because
+/// CliWrap's async pipes would block a pool thread per calculation (see docs/architecture.md, "Libraries").
 /// </summary>
 public static class GitRunner
 {
@@ -41,9 +42,34 @@ public static class GitRunner
         return new Result(exit, "", error);
     }
 
+    /// <summary>
+    /// Starts git on the repository at <paramref name="gitDir"/> for a synchronous reader: standard output and error are
+    /// redirected (and standard input when <paramref name="input"/> is set); the caller reads them and waits for the exit.
+    /// </summary>
+    public static System.Diagnostics.Process Start(string gitDir, string workingDirectory, IEnumerable<string> arguments, bool input = false, IEnumerable<KeyValuePair<string, string>>? environment = null)
+    {
+        var psi = new System.Diagnostics.ProcessStartInfo("git")
+        {
+            WorkingDirectory = workingDirectory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = input,
+            UseShellExecute = false,
+        };
+        psi.ArgumentList.Add("--git-dir=" + gitDir);
+        foreach (var a in arguments) psi.ArgumentList.Add(a);
+        foreach (var (name, value) in Defaults) psi.Environment[name] = value;
+        if (environment is not null) foreach (var (name, value) in environment) psi.Environment[name] = value;
+        try { return System.Diagnostics.Process.Start(psi)!; }
+        catch (Win32Exception ex) { throw new InvalidOperationException(Missing, ex); }
+    }
+
+    private static readonly KeyValuePair<string, string>[] Defaults = [new("GIT_TERMINAL_PROMPT", "0"), new("GIT_MERGE_AUTOEDIT", "no")];
+
     private static async Task<(int Exit, string Error)> LaunchAsync(string workingDirectory, IEnumerable<string> arguments, string? input, PipeTarget output, IEnumerable<KeyValuePair<string, string>>? environment, CancellationToken ct)
     {
-        var variables = new Dictionary<string, string?>(StringComparer.Ordinal) { ["GIT_TERMINAL_PROMPT"] = "0", ["GIT_MERGE_AUTOEDIT"] = "no" };
+        var variables = new Dictionary<string, string?>(StringComparer.Ordinal);
+        foreach (var (name, value) in Defaults) variables[name] = value;
         if (environment is not null) foreach (var (name, value) in environment) variables[name] = value;
         var error = new StringBuilder();
         var command = Cli.Wrap("git")

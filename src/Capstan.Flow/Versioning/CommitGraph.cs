@@ -154,25 +154,16 @@ internal sealed class CommitGraph
 
     internal static List<CommitRecord>? ReadCommits(Repository repository, IEnumerable<string> revisions, bool throwOnError)
     {
-        var psi = new System.Diagnostics.ProcessStartInfo("git")
-        {
-            WorkingDirectory = repository.Info.WorkingDirectory ?? repository.Info.Path,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-            UseShellExecute = false,
-        };
-        psi.ArgumentList.Add("--git-dir=" + repository.Info.Path);
-        // %ct and the zone at the end of %ci are parsed as integers; the body comes last so it may contain anything but NUL.
-        foreach (var a in new[] { "log", "-z", "--no-color", "--format=%H %ct %ci%x01%P%x01%B", "--stdin" }) psi.ArgumentList.Add(a);
-        psi.Environment["GIT_CONFIG_PARAMETERS"] = "'log.showSignature=false'";
         var commits = new List<CommitRecord>();
         System.Diagnostics.Process process;
-        try { process = System.Diagnostics.Process.Start(psi)!; }
-        catch (System.ComponentModel.Win32Exception)
+        // %ct and the zone at the end of %ci are parsed as integers; the body comes last so it may contain anything but NUL.
+        try
         {
-            throw new FlowException("The git command was not found. Install git (for example 'apt-get install git') and try again.");
+            process = GitRunner.Start(repository.Info.Path, repository.Info.WorkingDirectory ?? repository.Info.Path,
+                ["log", "-z", "--no-color", "--format=%H %ct %ci%x01%P%x01%B", "--stdin"], input: true,
+                [new("GIT_CONFIG_PARAMETERS", "'log.showSignature=false'")]);
         }
+        catch (InvalidOperationException ex) { throw new FlowException(ex.Message); }
         using (process)
         {
             var stderr = process.StandardError.ReadToEndAsync();

@@ -8,16 +8,14 @@ internal sealed record RefSnapshot(IReadOnlyDictionary<string, string> Branches,
 {
     public static RefSnapshot Read(Repository repository)
     {
-        var psi = new ProcessStartInfo("git")
+        Process started;
+        try
         {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            StandardOutputEncoding = System.Text.Encoding.UTF8,
-        };
-        foreach (var a in new[] { "--git-dir=" + repository.Info.Path, "for-each-ref", "--format=%(objecttype) %(refname) %(objectname) %(*objectname) %(*objecttype)", "refs/heads", "refs/tags" })
-            psi.ArgumentList.Add(a);
-        using var process = Process.Start(psi)!;
+            started = GitRunner.Start(repository.Info.Path, Environment.CurrentDirectory,
+                ["for-each-ref", "--format=%(objecttype) %(refname) %(objectname) %(*objectname) %(*objecttype)", "refs/heads", "refs/tags"]);
+        }
+        catch (InvalidOperationException ex) { throw new FlowException(ex.Message); }
+        using var process = started;
         var stderr = process.StandardError.ReadToEndAsync();
         var text = process.StandardOutput.ReadToEnd();
         process.WaitForExit();

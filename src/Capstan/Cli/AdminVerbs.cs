@@ -1,3 +1,4 @@
+using Capstan.Core.Modules;
 using System.CommandLine;
 using Capstan.Core;
 using Capstan.Core.Access;
@@ -208,7 +209,9 @@ public static class AdminVerbs
     {
         var commands = new Command("commands", "Print the chat command reference (docs/commands.md) generated from the registry.");
         commands.SetAction(_ => { Console.Out.Write(CommandReference.Markdown(Composition.Registry())); return 0; });
-        return new Command("docs", "Generate reference documentation") { commands };
+        var events = new Command("events", "Print the kinds of ledger entries each module writes (docs/ledger-events.md), generated from their records.");
+        events.SetAction(_ => { Console.Out.Write(LedgerEventReference.Markdown(Composition.Modules)); return 0; });
+        return new Command("docs", "Generate reference documentation") { commands, events };
     }
 
     private static DataFolder Existing(string path)
