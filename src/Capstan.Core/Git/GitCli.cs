@@ -1,8 +1,8 @@
-using Capstan.Flow;
+using Capstan.GitProcess;
 
 namespace Capstan.Core.Git;
 
-/// <summary>Runs the git command line with arguments passed as argv (never through a shell), in the C locale, through Flow's <see cref="GitRunner"/>.</summary>
+/// <summary>Runs the git command line with arguments passed as argv (never through a shell), in the C locale, through <see cref="GitRunner"/>.</summary>
 public static class GitCli
 {
     public sealed record Result(int ExitCode, string Output, string Error)

@@ -2,13 +2,13 @@ using System.ComponentModel;
 using System.Text;
 using CliWrap;
 
-namespace Capstan.Flow;
+namespace Capstan.GitProcess;
 
 /// <summary>
 /// The one launcher of the git command line in Capstan (CliWrap): arguments go as argv, never through a shell; git
 /// never prompts for a password (GIT_TERMINAL_PROMPT=0) or opens an editor for a merge message; a cancelled run kills
-/// git. Capstan.Core's GitCli runs through it too. Flow's version calculation is synchronous and streams git's output as
-/// it comes: it starts git with <see cref="Start"/> (the same argv and environment, as a plain process), because
+/// git. Capstan.Core and Capstan.Flow both run git through it (its own small project, so neither depends on the other).
+/// Flow's version calculation is synchronous and streams git's output as it comes: it starts git with <see cref="Start"/> (the same argv and environment, as a plain process), because
 /// CliWrap's async pipes would block a pool thread per calculation (see docs/architecture.md, "Libraries").
 /// </summary>
 public static class GitRunner
