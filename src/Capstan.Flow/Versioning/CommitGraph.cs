@@ -127,9 +127,12 @@ internal sealed class CommitGraph
         {
             var missing = wanted.Where(t => cached.Graph.IndexOf(t) is null).ToList();
             if (missing.Count == 0) return cached.Graph;
-            // Only the commits not reachable from what the cache already holds; old tips that were deleted (and maybe
-            // pruned since) make git refuse, and then everything is read again.
-            var fresh = ReadCommits(repository, missing.Concat(cached.Tips.Select(t => "^" + t)), throwOnError: false);
+            // Only the commits the cache does not hold, read from the object files and stopping at known commits (the
+            // cache holds every ancestor of what it holds); through git where that reader cannot promise git's answer.
+            // There, old tips that were deleted (and maybe pruned since) make git refuse, and everything is read again.
+            var known = cached.Graph;
+            var fresh = DirectHistory.TryRead(repository.Info.Path, missing, sha => known.IndexOf(sha) is not null)
+                ?? ReadCommits(repository, missing.Concat(cached.Tips.Select(t => "^" + t)), throwOnError: false);
             if (fresh is not null)
             {
                 var graph = Build(fresh, cached.Graph);

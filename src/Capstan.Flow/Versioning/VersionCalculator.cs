@@ -22,9 +22,11 @@ public static class VersionCalculator
         if (keys?.Lookup() is { } hit) return hit.Variables;
         using var repository = GitRepositoryLocator.Open(repositoryPath);
         var configuration = LoadConfiguration(repository);
-        var refs = RefSnapshot.Read(repository);
+        // Keyed through git when the ref files could not key it: then git lists the refs, and its listing is the key.
+        var gitKeyed = useCache && keys?.ContentFile is null;
+        var refs = gitKeyed ? RefSnapshot.Read(repository) : RefSnapshot.Read(repository, keys?.Files ?? RefFiles.Find(repositoryPath));
         string? gitKeyedFile = null;
-        if (useCache && keys?.ContentFile is null)
+        if (gitKeyed)
         {
             gitKeyedFile = Path.Combine(repository.Info.Path, CacheFolder, CacheKey(repository, branch, refs) + CacheExtension);
             if (TryRead(gitKeyedFile) is { } gitHit) return gitHit.Variables;
@@ -70,6 +72,8 @@ public static class VersionCalculator
             RefFiles.Find(repositoryPath) is { } files ? new CacheKeys(files, branch) : null;
 
         public string? StatFile { get; }
+
+        public RefFiles Files => files;
 
         public string? ContentFile
         {
@@ -139,7 +143,7 @@ public static class VersionCalculator
     public static VersionExplanation Explain(string repositoryPath, string? branch = null)
     {
         using var repository = GitRepositoryLocator.Open(repositoryPath);
-        return Compute(repository, LoadConfiguration(repository), branch, RefSnapshot.Read(repository), useGraphCache: true);
+        return Compute(repository, LoadConfiguration(repository), branch, RefSnapshot.Read(repository, RefFiles.Find(repositoryPath)), useGraphCache: true);
     }
 
     public static Task<VersionExplanation> ExplainAsync(string repositoryPath, string? branch = null, CancellationToken cancellationToken = default) =>
@@ -165,7 +169,7 @@ public static class VersionCalculator
     {
         var sb = new StringBuilder(CacheFormat).Append("/git\n");
         sb.Append(branch ?? repository.Head.CanonicalName).Append('\n');
-        sb.Append(refs.Raw);
+        sb.Append(refs.Raw ?? throw new InvalidOperationException("The git cache key needs the refs as git listed them."));
         var configPath = ConfigurationFile.Find(repository.Info.WorkingDirectory);
         if (configPath is not null) sb.Append(File.ReadAllText(configPath));
         return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(sb.ToString())));
