@@ -14,36 +14,30 @@ internal sealed record RefSnapshot(IReadOnlyDictionary<string, string> Branches,
     private const string TagRefs = "refs/tags/";
 
     /// <summary>The refs from the files when <paramref name="files"/> can give exactly git's list, else through git.</summary>
-    public static RefSnapshot Read(Repository repository, RefFiles? files) =>
-        (files is null ? null : TryReadFiles(files, repository.Info.Path)) ?? Read(repository);
+    public static RefSnapshot Read(Repository repository, RefFiles? files)
+    {
+        RefFiles.RefContents? contents = null;
+        files?.Key("refs", null, out contents);
+        return (contents is null ? null : TryReadFiles(contents, repository.Info.Path)) ?? Read(repository);
+    }
 
     /// <summary>
-    /// Reads packed-refs, then the loose refs that override it, and each ref's object for its type (and a tag's target):
-    /// one git process less, which is most of a version after one new commit. Gives null for anything git might list
-    /// differently — a symbolic or unreadable ref, a name that is not plain ASCII (git sorts bytes), an object that
-    /// cannot be read — and the caller asks git.
+    /// The refs from what the cache key read (packed-refs, then the loose refs that override it), and each ref's object
+    /// for its type (and a tag's target): one git process less, which is most of a version after one new commit. Gives
+    /// null for anything git might list differently — a symbolic or unreadable ref, a name that is not plain ASCII (git
+    /// sorts bytes), an object that cannot be read — and the caller asks git.
     /// </summary>
-    public static RefSnapshot? TryReadFiles(RefFiles files, string gitDirectory)
+    public static RefSnapshot? TryReadFiles(RefFiles.RefContents contents, string gitDirectory)
     {
         var names = new SortedDictionary<string, string>(StringComparer.Ordinal);
-        try
+        if (!ReadPacked(System.Text.Encoding.UTF8.GetString(contents.Packed), names)) return null;
+        foreach (var (path, content) in contents.Loose)
         {
-            if (!ReadPacked(Path.Combine(files.CommonDirectory, "packed-refs"), names)) return null;
-            foreach (var folder in new[] { Heads, TagRefs })
-            {
-                var root = Path.Combine(files.CommonDirectory, folder);
-                if (!Directory.Exists(root)) continue;
-                foreach (var file in Directory.EnumerateFiles(root, "*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0 }))
-                {
-                    if (file.EndsWith(".lock", StringComparison.Ordinal)) continue;
-                    var name = file[(files.CommonDirectory.Length + 1)..].Replace(Path.DirectorySeparatorChar, '/');
-                    var sha = File.ReadAllText(file).TrimEnd('\n');
-                    if (!IsPlain(name) || !IsObjectName(sha)) return null;
-                    names[name] = sha;
-                }
-            }
+            var name = path.Replace(Path.DirectorySeparatorChar, '/').TrimStart('/');
+            var sha = System.Text.Encoding.ASCII.GetString(content).TrimEnd('\n');
+            if (!IsPlain(name) || !IsObjectName(sha)) return null;
+            names[name] = sha;
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return null; }
         using var objects = ObjectFiles.TryOpen(gitDirectory);
         if (objects is null) return null;
         using var decoder = CommitDecoder.Create(objects);
@@ -64,10 +58,9 @@ internal sealed record RefSnapshot(IReadOnlyDictionary<string, string> Branches,
     }
 
     /// <summary>"SHA NAME" lines, "^SHA" peeled lines and a "#" header; false for anything else.</summary>
-    private static bool ReadPacked(string path, SortedDictionary<string, string> names)
+    private static bool ReadPacked(string text, SortedDictionary<string, string> names)
     {
-        if (!File.Exists(path)) return true;
-        foreach (var line in File.ReadLines(path))
+        foreach (var line in text.Split('\n'))
         {
             if (line.Length == 0 || line[0] is '#' or '^') continue;
             var space = line.IndexOf(' ');

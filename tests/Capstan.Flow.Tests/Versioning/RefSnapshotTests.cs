@@ -32,7 +32,7 @@ public class RefSnapshotTests
 
         using var repository = new Repository(r.Path);
         var expected = RefSnapshot.Read(repository);
-        var actual = RefSnapshot.TryReadFiles(RefFiles.Find(r.Path)!, repository.Info.Path);
+        var actual = FromFiles(r.Path, repository);
 
         Assert.NotNull(actual);
         Assert.Equal(expected.Branches.ToList(), actual.Branches.ToList());
@@ -49,7 +49,7 @@ public class RefSnapshotTests
         r.Git("symbolic-ref", "refs/heads/alias", "refs/heads/main");
         using var repository = new Repository(r.Path);
 
-        Assert.Null(RefSnapshot.TryReadFiles(RefFiles.Find(r.Path)!, repository.Info.Path));
+        Assert.Null(FromFiles(r.Path, repository));
         Assert.Equal(RefSnapshot.Read(repository).Branches.ToList(), RefSnapshot.Read(repository, RefFiles.Find(r.Path)).Branches.ToList());
     }
 
@@ -87,6 +87,13 @@ public class RefSnapshotTests
             Assert.Equal(expected.Select(c => string.Join(' ', c.Parents)), actual.Select(c => string.Join(' ', c.Parents)));
             Assert.Equal(8, actual.Count);
         }
+    }
+
+    /// <summary>The refs from the files the version cache's content key reads.</summary>
+    private static RefSnapshot? FromFiles(string path, Repository repository)
+    {
+        Assert.NotNull(RefFiles.Find(path)!.Key("test", null, out var contents));
+        return RefSnapshot.TryReadFiles(contents!, repository.Info.Path);
     }
 
     private static List<string> Tips(Repository repository)
