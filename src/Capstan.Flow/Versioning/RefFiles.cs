@@ -35,7 +35,6 @@ internal sealed record RefFiles(string GitDirectory, string CommonDirectory, str
         internal byte[] Head { get; init; } = [];
         internal byte[] Config { get; init; } = [];
         internal DateTime ReadAt { get; init; }
-        internal IReadOnlyDictionary<string, string> Stat { get; init; } = new Dictionary<string, string>();
     }
 
     /// <summary>How long every loose ref must have been unchanged for the stat key to be used.</summary>
@@ -90,7 +89,7 @@ internal sealed record RefFiles(string GitDirectory, string CommonDirectory, str
         {
             var key = ReadKey(format, branch, statOnly: false, settledBefore: default, read);
             if (key is not null)
-                contents = new RefContents(read.Packed, read.Loose) { Head = read.Head, Config = read.Config, ReadAt = read.ReadAt, Stat = read.Stat };
+                contents = new RefContents(read.Packed, read.Loose) { Head = read.Head, Config = read.Config, ReadAt = read.ReadAt };
             return key;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return null; }
@@ -108,10 +107,10 @@ internal sealed record RefFiles(string GitDirectory, string CommonDirectory, str
 
     /// <summary>
     /// True when the refs are still the ones <paramref name="before"/> read, without reading every loose ref again: HEAD,
-    /// packed-refs and the configuration by content, each loose ref by name, size and modification time, and by content
-    /// too when it changed less than <see cref="SettleTime"/> before it was read (the stat key's reasoning, ref by ref:
-    /// a ref replaced after the read carries a later time than any settled one recorded). Lets a version computed after
-    /// a cache miss be saved under the key read before it, knowing no ref moved meanwhile.
+    /// packed-refs and the configuration by content, the loose refs' names, and a loose ref's content only when its
+    /// modification time is not older than <see cref="SettleTime"/> before the read (the stat key's reasoning, ref by
+    /// ref: a ref replaced after the read carries a later time than that). Lets a version computed after a cache miss
+    /// be saved under the key read before it, knowing no ref moved meanwhile.
     /// </summary>
     public bool Unchanged(RefContents before)
     {
@@ -123,41 +122,31 @@ internal sealed record RefFiles(string GitDirectory, string CommonDirectory, str
             var config = ConfigurationFile.Find(WorkTree);
             if (!(config is null ? [] : File.ReadAllBytes(config)).AsSpan().SequenceEqual(before.Config)) return false;
             var recent = (before.ReadAt - SettleTime).Ticks;
-            Dictionary<string, byte[]>? contents = null;
+            var contents = before.Loose.ToDictionary(l => l.Path, l => l.Content, StringComparer.Ordinal);
             var seen = 0;
             foreach (var folder in Folders)
             {
                 var root = Path.Combine(CommonDirectory, folder);
                 if (!Directory.Exists(root)) continue;
-                foreach (var (path, stat, modified) in LooseEntries(root))
+                foreach (var (path, modified) in LooseEntries(root))
                 {
-                    if (!before.Stat.TryGetValue(path, out var was) || was != stat) return false;
+                    if (!contents.TryGetValue(path, out var content)) return false;
                     seen++;
-                    if (modified < recent) continue;
-                    contents ??= before.Loose.ToDictionary(l => l.Path, l => l.Content, StringComparer.Ordinal);
-                    if (!contents.TryGetValue(path, out var content) || !ReadSmall(Path.Join(CommonDirectory, path)).AsSpan().SequenceEqual(content))
-                        return false;
+                    if (modified >= recent && !ReadSmall(Path.Join(CommonDirectory, path)).AsSpan().SequenceEqual(content)) return false;
                 }
             }
-            return seen == before.Stat.Count;
+            return seen == contents.Count;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return false; }
     }
 
-    /// <summary>Each loose ref under <paramref name="root"/>: its path from the git folder, "size\0time", and the time.</summary>
-    private List<(string Path, string Stat, long Modified)> LooseEntries(string root) =>
-        [.. new FileSystemEnumerable<(string, string, long)>(root, (ref FileSystemEntry e) =>
-            {
-                var modified = e.LastWriteTimeUtc.UtcTicks;
-                return (e.ToFullPath()[CommonDirectory.Length..], StatText(e.Length, modified), modified);
-            },
+    /// <summary>Each loose ref under <paramref name="root"/>: its path from the git folder and its modification time.</summary>
+    private List<(string Path, long Modified)> LooseEntries(string root) =>
+        [.. new FileSystemEnumerable<(string, long)>(root, (ref FileSystemEntry e) => (e.ToFullPath()[CommonDirectory.Length..], e.LastWriteTimeUtc.UtcTicks),
             new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0, IgnoreInaccessible = false })
         {
             ShouldIncludePredicate = (ref FileSystemEntry e) => !e.IsDirectory && !e.FileName.EndsWith(".lock", StringComparison.Ordinal),
         }];
-
-    private static string StatText(long length, long modified) =>
-        string.Concat(length.ToString(CultureInfo.InvariantCulture), "\0", modified.ToString(CultureInfo.InvariantCulture));
 
     /// <summary>
     /// A loose ref file (41 bytes): opened with every sharing mode, so no advisory lock is taken, and read with one call
@@ -178,7 +167,6 @@ internal sealed record RefFiles(string GitDirectory, string CommonDirectory, str
         public byte[] Config { get; set; } = [];
         public DateTime ReadAt { get; } = DateTime.UtcNow;
         public List<(string, byte[])> Loose { get; } = [];
-        public Dictionary<string, string> Stat { get; } = new(StringComparer.Ordinal);
     }
 
     private string? ReadKey(string format, string? branch, bool statOnly, DateTime settledBefore, Collected? collected)
@@ -203,9 +191,8 @@ internal sealed record RefFiles(string GitDirectory, string CommonDirectory, str
             var entries = new FileSystemEnumerable<string>(root, (ref FileSystemEntry e) =>
                 {
                     var path = e.ToFullPath()[CommonDirectory.Length..];
-                    var modified = e.LastWriteTimeUtc.UtcTicks;
-                    collected?.Stat.Add(path, StatText(e.Length, modified));
                     if (!statOnly) return path;
+                    var modified = e.LastWriteTimeUtc.UtcTicks;
                     // Recent or in the future (a clock set back): not settled, so the caller keys by content.
                     if (modified >= settledBefore.Ticks) settled = false;
                     return string.Concat(path, "\0", e.Length.ToString(CultureInfo.InvariantCulture), "\0", modified.ToString(CultureInfo.InvariantCulture));
