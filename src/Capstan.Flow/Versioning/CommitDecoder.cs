@@ -34,6 +34,28 @@ internal sealed class CommitDecoder : IDisposable
         return Parse(sha, buffer.AsSpan(0, length));
     }
 
+    /// <summary>
+    /// What <c>git for-each-ref</c> prints as %(objecttype) and, for a tag, %(*objectname) when %(*objecttype) is commit
+    /// (one level of peeling, as git does); <see cref="ObjectFiles.Kind.None"/> when the object cannot be read.
+    /// </summary>
+    public ObjectFiles.Kind Peel(string sha, out string? commit)
+    {
+        commit = null;
+        if (sha.Length != 2 * ObjectFiles.IdLength || !TryHex(sha, id)) return ObjectFiles.Kind.None;
+        var kind = objects.TryRead(id, inflater, ref buffer, out var length);
+        if (kind == ObjectFiles.Kind.Commit) commit = sha;
+        if (kind != ObjectFiles.Kind.Tag) return kind;
+        // "object <name>\ntype <type>\n...": git refuses a tag laid out otherwise, and then git is asked.
+        ReadOnlySpan<byte> rest = buffer.AsSpan(0, length);
+        if (!TryLine(ref rest, out var target) || !target.StartsWith("object "u8) || target.Length != "object ".Length + 2 * ObjectFiles.IdLength
+            || !TryLine(ref rest, out var type) || !type.StartsWith("type "u8))
+            return ObjectFiles.Kind.None;
+        var name = Encoding.ASCII.GetString(target["object ".Length..]);
+        if (!TryHex(name, stackalloc byte[ObjectFiles.IdLength])) return ObjectFiles.Kind.None;
+        if (type["type ".Length..].SequenceEqual("commit"u8)) commit = name;
+        return kind;
+    }
+
     private DecodedCommit? Parse(string sha, ReadOnlySpan<byte> raw)
     {
         // git reads parents only from the lines right after "tree"; %P prints exactly those.
@@ -142,7 +164,7 @@ internal sealed class CommitDecoder : IDisposable
     }
 
     /// <summary>Lower-case hex only, as git prints object names; anything else is left to git.</summary>
-    private static bool TryHex(string hex, Span<byte> bytes)
+    internal static bool TryHex(string hex, Span<byte> bytes)
     {
         for (var i = 0; i < bytes.Length; i++)
         {

@@ -30,7 +30,8 @@ internal sealed record CommitGraphFile(CommitGraph Graph, IReadOnlyList<string> 
             var n = r.Int32();
             var shas = new string[n];
             var when = new DateTimeOffset[n];
-            var messages = new string[n];
+            var messageStart = new int[n];
+            var messageLength = new int[n];
             var generation = new int[n];
             var parentStart = new int[n + 1];
             var parentList = new int[r.Int32()];
@@ -48,11 +49,11 @@ internal sealed record CommitGraphFile(CommitGraph Graph, IReadOnlyList<string> 
                     if ((uint)parent >= (uint)n) return null;
                     parentList[at++] = parent;
                 }
-                messages[i] = r.String();
+                (messageStart[i], messageLength[i]) = r.Bounds(); // decoded only if a rule reads it
             }
             parentStart[n] = at;
             if (at != parentList.Length) return null;
-            return new CommitGraphFile(CommitGraph.FromArrays(shas, parentStart, parentList, when, messages, generation), tips);
+            return new CommitGraphFile(CommitGraph.FromArrays(shas, parentStart, parentList, when, CommitMessages.FromFile(bytes, messageStart, messageLength), generation), tips);
         }
         catch (Exception e) when (e is IndexOutOfRangeException or ArgumentException or FormatException or OverflowException)
         {
@@ -76,6 +77,13 @@ internal sealed record CommitGraphFile(CommitGraph Graph, IReadOnlyList<string> 
 
         public string String()
         {
+            var (start, length) = Bounds();
+            return Encoding.UTF8.GetString(bytes.Slice(start, length));
+        }
+
+        /// <summary>Where the next string's UTF-8 bytes are, skipping them.</summary>
+        public (int Start, int Length) Bounds()
+        {
             int length = 0, shift = 0;
             byte b;
             do
@@ -85,9 +93,10 @@ internal sealed record CommitGraphFile(CommitGraph Graph, IReadOnlyList<string> 
                 length |= (b & 0x7F) << shift;
                 shift += 7;
             } while ((b & 0x80) != 0);
-            var text = Encoding.UTF8.GetString(bytes.Slice(position, length));
+            if ((uint)length > (uint)(bytes.Length - position)) throw new FormatException("string past the end");
+            var start = position;
             position += length;
-            return text;
+            return (start, length);
         }
     }
 
@@ -108,7 +117,7 @@ internal sealed record CommitGraphFile(CommitGraph Graph, IReadOnlyList<string> 
                 var parentStart = graph.ParentStartArray;
                 var parentList = graph.ParentListArray;
                 var when = graph.WhenArray;
-                var messages = graph.MessageArray;
+                var messages = graph.Messages;
                 var generation = graph.GenerationArray;
                 writer.Write(shas.Length);
                 var kept = 0;
@@ -123,7 +132,7 @@ internal sealed record CommitGraphFile(CommitGraph Graph, IReadOnlyList<string> 
                     var count = Math.Min(parentStart[i + 1] - parentStart[i], byte.MaxValue);
                     writer.Write((byte)count);
                     for (var p = 0; p < count; p++) writer.Write(parentList[parentStart[i] + p]);
-                    writer.Write(messages[i]);
+                    messages.WriteTo(writer, i);
                 }
             }
             File.Move(temp, path, overwrite: true);

@@ -14,14 +14,21 @@ namespace Capstan.Flow.Versioning;
 /// </summary>
 internal static class DirectHistory
 {
-    public static List<CommitGraph.CommitRecord>? TryRead(string gitDirectory, IEnumerable<string> tips)
+    /// <param name="gitDirectory">The repository's git folder.</param>
+    /// <param name="tips">Where the walk starts, in git's order.</param>
+    /// <param name="known">
+    /// Commits already read (with all their ancestors): the walk stops at them, so it lists what <c>git log TIPS ^KNOWN</c>
+    /// would, in the same order (a commit outside <paramref name="known"/> is only reached through others outside it).
+    /// </param>
+    public static List<CommitGraph.CommitRecord>? TryRead(string gitDirectory, IEnumerable<string> tips, Func<string, bool>? known = null)
     {
         using var objects = ObjectFiles.TryOpen(gitDirectory);
         if (objects is null) return null;
         using var decoder = CommitDecoder.Create(objects);
         var tipList = tips.ToList();
-        using var prefetch = CommitPrefetch.TryStart(objects, tipList);
-        var walk = new Walk(decoder, prefetch);
+        // The prefetcher runs ahead through the whole history: worth it only when the whole history is read.
+        using var prefetch = known is null ? CommitPrefetch.TryStart(objects, tipList) : null;
+        var walk = new Walk(decoder, prefetch, known);
         // git marks every tip seen before it walks, then lists them by date, in the order given on a tie.
         var queue = new PriorityQueue<CommitDecoder.DecodedCommit, (long Date, long Order)>();
         var order = 0L;
@@ -53,7 +60,7 @@ internal static class DirectHistory
     }
 
     /// <summary>The walk's side: the commits it has met (one string per object name) and reading them with the prefetcher.</summary>
-    private sealed class Walk(CommitDecoder decoder, CommitPrefetch? prefetch)
+    private sealed class Walk(CommitDecoder decoder, CommitPrefetch? prefetch, Func<string, bool>? known)
     {
         private readonly Dictionary<string, string> met = new(StringComparer.Ordinal);
 
@@ -63,6 +70,7 @@ internal static class DirectHistory
         /// </summary>
         public bool Meet(ref string sha)
         {
+            if (known is not null && known(sha)) return false;
             ref var first = ref CollectionsMarshal.GetValueRefOrAddDefault(met, sha, out var metBefore);
             if (metBefore)
             {

@@ -72,8 +72,8 @@ internal sealed class IncrementFinder(VersionContext context)
     private VersionField? MessageIncrement(int commit)
     {
         if (messageIncrements.TryGetValue(commit, out var cached)) return cached;
+        if (required is not null && !context.Graph.MessageContains(commit, required)) return messageIncrements[commit] = null;
         var message = context.Graph.Message(commit);
-        if (required is not null && !message.Contains(required, StringComparison.OrdinalIgnoreCase)) return messageIncrements[commit] = null;
         VersionField? inc = none.IsMatch(message) ? VersionField.None
             : major.IsMatch(message) ? VersionField.Major
             : minor.IsMatch(message) ? VersionField.Minor

@@ -29,6 +29,14 @@ namespace Capstan.Flow.Versioning;
 /// </remarks>
 internal sealed record RefFiles(string GitDirectory, string CommonDirectory, string? WorkTree)
 {
+    /// <summary>What the content key read: packed-refs and each loose ref under refs/heads and refs/tags (path from the git folder, content).</summary>
+    public sealed record RefContents(byte[] Packed, IReadOnlyList<(string Path, byte[] Content)> Loose)
+    {
+        internal byte[] Head { get; init; } = [];
+        internal byte[] Config { get; init; } = [];
+        internal DateTime ReadAt { get; init; }
+    }
+
     /// <summary>How long every loose ref must have been unchanged for the stat key to be used.</summary>
     public static readonly TimeSpan SettleTime = TimeSpan.FromSeconds(5);
 
@@ -70,9 +78,20 @@ internal sealed record RefFiles(string GitDirectory, string CommonDirectory, str
     /// A hash of everything a version depends on besides the commits themselves, which never change, reading every loose
     /// ref; null when a ref changed while it was read (git was writing), and then the caller keys through git.
     /// </summary>
-    public string? Key(string format, string? branch)
+    public string? Key(string format, string? branch) => Key(format, branch, out _);
+
+    /// <summary>The content key, and the ref files it was read from (so the refs need not be read a second time).</summary>
+    public string? Key(string format, string? branch, out RefContents? contents)
     {
-        try { return ReadKey(format, branch, statOnly: false, settledBefore: default); }
+        var read = new Collected();
+        contents = null;
+        try
+        {
+            var key = ReadKey(format, branch, statOnly: false, settledBefore: default, read);
+            if (key is not null)
+                contents = new RefContents(read.Packed, read.Loose) { Head = read.Head, Config = read.Config, ReadAt = read.ReadAt };
+            return key;
+        }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return null; }
     }
 
@@ -82,18 +101,86 @@ internal sealed record RefFiles(string GitDirectory, string CommonDirectory, str
     /// </summary>
     public string? StatKey(string format, string? branch, DateTime now)
     {
-        try { return ReadKey(format, branch, statOnly: true, settledBefore: now - SettleTime); }
+        try { return ReadKey(format, branch, statOnly: true, settledBefore: now - SettleTime, null); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return null; }
     }
 
-    private string? ReadKey(string format, string? branch, bool statOnly, DateTime settledBefore)
+    /// <summary>
+    /// True when the refs are still the ones <paramref name="before"/> read, without reading every loose ref again: HEAD,
+    /// packed-refs and the configuration by content, the loose refs' names, and a loose ref's content only when its
+    /// modification time is not older than <see cref="SettleTime"/> before the read (the stat key's reasoning, ref by
+    /// ref: a ref replaced after the read carries a later time than that). Lets a version computed after a cache miss
+    /// be saved under the key read before it, knowing no ref moved meanwhile.
+    /// </summary>
+    public bool Unchanged(RefContents before)
+    {
+        try
+        {
+            if (!File.ReadAllBytes(Path.Combine(GitDirectory, "HEAD")).AsSpan().SequenceEqual(before.Head)) return false;
+            var packed = Path.Combine(CommonDirectory, "packed-refs");
+            if (!(File.Exists(packed) ? File.ReadAllBytes(packed) : []).AsSpan().SequenceEqual(before.Packed)) return false;
+            var config = ConfigurationFile.Find(WorkTree);
+            if (!(config is null ? [] : File.ReadAllBytes(config)).AsSpan().SequenceEqual(before.Config)) return false;
+            var recent = (before.ReadAt - SettleTime).Ticks;
+            var contents = before.Loose.ToDictionary(l => l.Path, l => l.Content, StringComparer.Ordinal);
+            var seen = 0;
+            foreach (var folder in Folders)
+            {
+                var root = Path.Combine(CommonDirectory, folder);
+                if (!Directory.Exists(root)) continue;
+                foreach (var (path, modified) in LooseEntries(root))
+                {
+                    if (!contents.TryGetValue(path, out var content)) return false;
+                    seen++;
+                    if (modified >= recent && !ReadSmall(Path.Join(CommonDirectory, path)).AsSpan().SequenceEqual(content)) return false;
+                }
+            }
+            return seen == contents.Count;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return false; }
+    }
+
+    /// <summary>Each loose ref under <paramref name="root"/>: its path from the git folder and its modification time.</summary>
+    private List<(string Path, long Modified)> LooseEntries(string root) =>
+        [.. new FileSystemEnumerable<(string, long)>(root, (ref FileSystemEntry e) => (e.ToFullPath()[CommonDirectory.Length..], e.LastWriteTimeUtc.UtcTicks),
+            new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0, IgnoreInaccessible = false })
+        {
+            ShouldIncludePredicate = (ref FileSystemEntry e) => !e.IsDirectory && !e.FileName.EndsWith(".lock", StringComparison.Ordinal),
+        }];
+
+    /// <summary>
+    /// A loose ref file (41 bytes): opened with every sharing mode, so no advisory lock is taken, and read with one call
+    /// into a stack buffer, which at a thousand refs is measurably cheaper than <see cref="File.ReadAllBytes(string)"/>.
+    /// </summary>
+    private static byte[] ReadSmall(string path)
+    {
+        using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        Span<byte> buffer = stackalloc byte[256];
+        var read = RandomAccess.Read(handle, buffer, 0);
+        return read < buffer.Length ? buffer[..read].ToArray() : File.ReadAllBytes(path);
+    }
+
+    private sealed class Collected
+    {
+        public byte[] Packed { get; set; } = [];
+        public byte[] Head { get; set; } = [];
+        public byte[] Config { get; set; } = [];
+        public DateTime ReadAt { get; } = DateTime.UtcNow;
+        public List<(string, byte[])> Loose { get; } = [];
+    }
+
+    private string? ReadKey(string format, string? branch, bool statOnly, DateTime settledBefore, Collected? collected)
     {
         var hash = new CacheKeyHash();
         hash.Add(statOnly ? format + "/stat" : format);
         hash.Add(branch ?? "(HEAD)");
-        hash.Add(File.ReadAllBytes(Path.Combine(GitDirectory, "HEAD")));
+        var head = File.ReadAllBytes(Path.Combine(GitDirectory, "HEAD"));
+        hash.Add(head);
+        if (collected is not null) collected.Head = head;
         var packed = Path.Combine(CommonDirectory, "packed-refs");
-        hash.Add(File.Exists(packed) ? File.ReadAllBytes(packed) : ReadOnlySpan<byte>.Empty);
+        var packedBytes = File.Exists(packed) ? File.ReadAllBytes(packed) : [];
+        hash.Add(packedBytes);
+        if (collected is not null) collected.Packed = packedBytes;
         foreach (var folder in Folders)
         {
             var root = Path.Combine(CommonDirectory, folder);
@@ -120,11 +207,16 @@ internal sealed record RefFiles(string GitDirectory, string CommonDirectory, str
             foreach (var entry in list)
             {
                 hash.Add(entry);
-                if (!statOnly) hash.Add(File.ReadAllBytes(Path.Join(CommonDirectory, entry)));
+                if (statOnly) continue;
+                var content = ReadSmall(Path.Join(CommonDirectory, entry));
+                hash.Add(content);
+                collected?.Loose.Add((entry, content));
             }
         }
         var config = ConfigurationFile.Find(WorkTree);
-        hash.Add(config is null ? ReadOnlySpan<byte>.Empty : File.ReadAllBytes(config));
+        var configBytes = config is null ? [] : File.ReadAllBytes(config);
+        hash.Add(configBytes);
+        if (collected is not null) collected.Config = configBytes;
         return hash.ToHex();
     }
 

@@ -18,13 +18,20 @@ public static class VersionCalculator
     /// <summary>The version variables of <paramref name="branch"/> (default: the checked-out branch) in the repository at <paramref name="repositoryPath"/>.</summary>
     public static VersionVariables Calculate(string repositoryPath, string? branch = null, bool useCache = true)
     {
-        var keys = useCache ? CacheKeys.Read(repositoryPath, branch) : null;
-        if (keys?.Lookup() is { } hit) return hit.Variables;
+        // The keys a cache miss just read (TryCached, then Calculate: the short command's path) are not read again.
+        var missed = useCache && Interlocked.Exchange(ref lastMiss, null) is { } last && last.Path == repositoryPath && last.Branch == branch ? last.Keys : null;
+        var keys = missed ?? (useCache ? CacheKeys.Read(repositoryPath, branch) : null);
+        if (missed is null && keys?.Lookup() is { } hit) return hit.Variables;
         using var repository = GitRepositoryLocator.Open(repositoryPath);
         var configuration = LoadConfiguration(repository);
-        var refs = RefSnapshot.Read(repository);
+        // Keyed through git when the ref files could not key it: then git lists the refs, and its listing is the key.
+        var gitKeyed = useCache && keys?.ContentFile is null;
+        // Otherwise the refs are the ones the content key read, so the version and its key describe the same refs.
+        var refs = gitKeyed ? RefSnapshot.Read(repository)
+            : keys?.Contents is { } contents ? RefSnapshot.TryReadFiles(contents, repository.Info.Path) ?? RefSnapshot.Read(repository)
+            : RefSnapshot.Read(repository, RefFiles.Find(repositoryPath));
         string? gitKeyedFile = null;
-        if (useCache && keys?.ContentFile is null)
+        if (gitKeyed)
         {
             gitKeyedFile = Path.Combine(repository.Info.Path, CacheFolder, CacheKey(repository, branch, refs) + CacheExtension);
             if (TryRead(gitKeyedFile) is { } gitHit) return gitHit.Variables;
@@ -34,10 +41,11 @@ public static class VersionCalculator
         if (gitKeyedFile is not null) TryWrite(gitKeyedFile, text);
         // Only under keys that still describe the refs: a ref that moved while the version was computed must not leave
         // the new result under the old state's key (or the old one under the new).
-        else if (keys is not null && keys.Reread() is var after)
+        else if (keys?.Contents is { } before && keys.Files.Unchanged(before))
         {
-            if (keys.ContentFile is not null && keys.ContentFile == after.ContentFile) TryWrite(keys.ContentFile, text);
-            if (keys.StatFile is not null && keys.StatFile == after.StatFile) TryWrite(keys.StatFile, text);
+            if (keys.ContentFile is not null) TryWrite(keys.ContentFile, text);
+            // The stat key was read before the contents: saved under it only if it still names these refs.
+            if (keys.StatFile is not null && keys.StatFileNow() == keys.StatFile) TryWrite(keys.StatFile, text);
         }
         return result;
     }
@@ -46,7 +54,17 @@ public static class VersionCalculator
     /// The cached version of <paramref name="branch"/> when the refs have not changed since it was computed, or null;
     /// reads only ref files and the cache, so a short command can answer without libgit2, git or a JSON parser.
     /// </summary>
-    public static CachedVersion? TryCached(string repositoryPath, string? branch = null) => CacheKeys.Read(repositoryPath, branch)?.Lookup();
+    public static CachedVersion? TryCached(string repositoryPath, string? branch = null)
+    {
+        var keys = CacheKeys.Read(repositoryPath, branch);
+        var hit = keys?.Lookup();
+        if (keys is not null && hit is null) lastMiss = new Miss(repositoryPath, branch, keys);
+        return hit;
+    }
+
+    private sealed record Miss(string Path, string? Branch, CacheKeys Keys);
+
+    private static Miss? lastMiss;
 
     /// <summary>
     /// Where the cached version of one state of the refs is: by stat key when the refs have settled, and by content key
@@ -71,19 +89,25 @@ public static class VersionCalculator
 
         public string? StatFile { get; }
 
+        /// <summary>The ref files the content key was read from, once it has been.</summary>
+        public RefFiles.RefContents? Contents { get; private set; }
+
         public string? ContentFile
         {
             get
             {
-                if (!contentRead) (contentFile, contentRead) = (PathOf(files.Key(CacheFormat, branch)), true);
+                if (!contentRead)
+                {
+                    contentFile = PathOf(files.Key(CacheFormat, branch, out var contents));
+                    (Contents, contentRead) = (contents, true);
+                }
                 return contentFile;
             }
         }
 
-        /// <summary>Both keys read again, to check that the refs did not move meanwhile.</summary>
-        public CacheKeys Reread() => new(files, branch);
+        public RefFiles Files => files;
 
-        private string? StatFileNow() => PathOf(files.StatKey(CacheFormat, branch, DateTime.UtcNow));
+        public string? StatFileNow() => PathOf(files.StatKey(CacheFormat, branch, DateTime.UtcNow));
 
         private string? PathOf(string? key) => key is null ? null : Path.Combine(files.GitDirectory, CacheFolder, key + CacheExtension);
 
@@ -104,6 +128,8 @@ public static class VersionCalculator
     private static CachedVersion? TryRead(string cacheFile)
     {
         string text;
+        // A miss is the common case after a change: asked first, since a thrown FileNotFoundException costs a short command more.
+        if (!File.Exists(cacheFile)) return null;
         try { text = File.ReadAllText(cacheFile); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return null; }
         try
@@ -139,7 +165,7 @@ public static class VersionCalculator
     public static VersionExplanation Explain(string repositoryPath, string? branch = null)
     {
         using var repository = GitRepositoryLocator.Open(repositoryPath);
-        return Compute(repository, LoadConfiguration(repository), branch, RefSnapshot.Read(repository), useGraphCache: true);
+        return Compute(repository, LoadConfiguration(repository), branch, RefSnapshot.Read(repository, RefFiles.Find(repositoryPath)), useGraphCache: true);
     }
 
     public static Task<VersionExplanation> ExplainAsync(string repositoryPath, string? branch = null, CancellationToken cancellationToken = default) =>
@@ -165,7 +191,7 @@ public static class VersionCalculator
     {
         var sb = new StringBuilder(CacheFormat).Append("/git\n");
         sb.Append(branch ?? repository.Head.CanonicalName).Append('\n');
-        sb.Append(refs.Raw);
+        sb.Append(refs.Raw ?? throw new InvalidOperationException("The git cache key needs the refs as git listed them."));
         var configPath = ConfigurationFile.Find(repository.Info.WorkingDirectory);
         if (configPath is not null) sb.Append(File.ReadAllText(configPath));
         return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(sb.ToString())));
