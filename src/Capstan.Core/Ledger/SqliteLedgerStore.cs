@@ -8,8 +8,10 @@ namespace Capstan.Core.Ledger;
 
 /// <summary>
 /// The ledger in the embedded SQLite database (WAL, synchronous=FULL: a committed append survives a crash).
-/// The writer never checkpoints: copying the WAL into the database file (and syncing that file) happens on a
-/// connection of its own shortly after appends, so a commit waits for its own WAL sync only.
+/// The writer does not checkpoint: copying the WAL into the database file (and syncing that file) happens on a
+/// connection of its own shortly after appends, so a commit waits for its own WAL sync only. Only when that connection
+/// falls behind (a machine starved of CPU) and the WAL passes <see cref="WalBackstopBytes"/> does the writer copy it
+/// once itself, without waiting for readers, so the bound holds however busy the machine is.
 /// <para>
 /// Appends write the ledger table only. Its search keys (room, actor, kind, thread) are a projection,
 /// <c>ledger_keys</c>, copied from the ledger in bulk by a later append's transaction (every
@@ -43,6 +45,9 @@ public sealed class SqliteLedgerStore(SqliteDatabase db) : ILedgerStore
     /// truncated to nothing.
     /// </summary>
     public const long WalLimitBytes = 16 * 1024 * 1024;
+
+    /// <summary>Past this size the writer checkpoints (PASSIVE) after its commit: the checkpointer has fallen behind.</summary>
+    public const long WalBackstopBytes = WalLimitBytes * 3 / 2;
 
     /// <summary>How long a checkpoint that must wait for readers or the writer waits before it gives up and tries later.</summary>
     private const int CheckpointWaitMs = 250;
@@ -136,6 +141,8 @@ public sealed class SqliteLedgerStore(SqliteDatabase db) : ILedgerStore
                 _unprojected = 0;
                 _projectedAt = System.Diagnostics.Stopwatch.GetTimestamp();
             }
+            // PASSIVE never waits for readers; once it has copied every frame, the next commit starts the WAL over.
+            if (WalBytes(db.Path + "-wal") > WalBackstopBytes) await CheckpointAsync(_writer, "PASSIVE");
             Appending();
             return entries;
         }
