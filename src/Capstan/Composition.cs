@@ -1,3 +1,4 @@
+using Capstan.Chat;
 using Capstan.Core;
 using Capstan.Core.Commands;
 using Capstan.Core.Modules;
@@ -24,6 +25,7 @@ public static class Composition
         new RunbooksModule(),
         new IncidentsModule(),
         new IndicatorsModule(),
+        new ChatModule(),
         new WebModule(),
     ]);
 

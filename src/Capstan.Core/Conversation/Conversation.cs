@@ -36,7 +36,7 @@ public sealed class Conversation(
     {
         var started = Stopwatch.GetTimestamp();
         var snapshot = config.Current;
-        var actor = snapshot.Policy.Identify(incoming.Platform, incoming.Handle, incoming.Via);
+        var actor = snapshot.Policy.Identify(incoming.Platform, incoming.Handle, incoming.Via, incoming.Matches);
         var room = incoming.Room.TrimStart('#').ToLowerInvariant();
         metrics.Message(incoming.Platform);
 
@@ -44,8 +44,8 @@ public sealed class Conversation(
             return Refusal(room, "That message is empty. Type `help` to see what you can do.");
         var roomNames = rooms.Names;
         if (!rooms.Exists(room))
-            return Refusal(room, ArgumentKind.Unknown("room", room, roomNames.Where(r => RoomDirectory.MayEnter(r, actor.Person?.Id))) + ".");
-        if (!RoomDirectory.MayEnter(room, actor.Person?.Id))
+            return Refusal(room, ArgumentKind.Unknown("room", room, roomNames.Where(r => RoomDirectory.MayEnter(r, actor.RoomKey))) + ".");
+        if (!RoomDirectory.MayEnter(room, actor.RoomKey))
             return Refusal(room, RoomDirectory.WhyPrivate(room));
         if (incoming.Text.Length > MaxLength)
         {
@@ -62,7 +62,7 @@ public sealed class Conversation(
             ? ledger.Batch()
             : null;
 
-        var message = new RoomMessage(RoomMessage.NewId(), room, incoming.ThreadId, actor.Display,
+        var message = new RoomMessage(incoming.Id ?? RoomMessage.NewId(), room, incoming.ThreadId, actor.Display,
             actor.IsGuest ? AuthorKind.Guest : AuthorKind.Person, incoming.Text, ReplyTone.Info, clock.GetUtcNow(), Platform: incoming.Platform);
         var thread = incoming.ThreadId ?? message.Id;
         var recorded = ledger.AppendAsync(batch, LedgerKinds.Message, actor.LedgerName, room, thread,

@@ -48,8 +48,14 @@ public static class MessageIds
     }
 }
 
-/// <summary>A person's message arriving from any chat adapter (with the id of the API token or session it came with, if any).</summary>
-public sealed record IncomingMessage(string Platform, string Handle, string Room, string Text, string? ThreadId = null, bool Addressed = false, string? Via = null, string? Token = null);
+/// <summary>
+/// A person's message arriving from any chat adapter (with the id of the API token or session it came with, if any).
+/// A platform adapter may give the message its id in advance (<paramref name="Id"/>, from <see cref="RoomMessage.NewId"/>) so it
+/// can map the platform's message to it before any reply is delivered, and may say how a configured handle matches the
+/// speaker (<paramref name="Matches"/>: IRC's <c>nick!user@host</c> patterns and accounts) instead of plain equality.
+/// </summary>
+public sealed record IncomingMessage(string Platform, string Handle, string Room, string Text, string? ThreadId = null, bool Addressed = false, string? Via = null, string? Token = null,
+    string? Id = null, Func<string, bool>? Matches = null);
 
 /// <summary>What happened to an incoming message: its id, the outcome and Capstan's replies.</summary>
 public sealed record ConversationResult(string? MessageId, CommandOutcome Outcome, IReadOnlyList<RoomMessage> Replies, string? Command = null, bool Following = false);

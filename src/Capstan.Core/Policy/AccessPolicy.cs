@@ -24,12 +24,20 @@ public sealed class AccessPolicy
         DefaultRoom = defaultRoom;
     }
 
-    /// <summary>Resolves a chat handle on a platform to an actor (a guest when nobody has that handle).</summary>
-    public Actor Identify(string platform, string handle, string? via = null)
+    /// <summary>
+    /// Resolves a chat handle on a platform to an actor (a guest when nobody has that handle). A platform whose handles are
+    /// not plain names (IRC's accounts and <c>nick!user@host</c> patterns) passes <paramref name="matches"/>, which says whether
+    /// a configured handle identifies the speaker; otherwise the configured handle must equal <paramref name="handle"/>.
+    /// </summary>
+    public Actor Identify(string platform, string handle, string? via = null, Func<string, bool>? matches = null)
     {
         Person? person = null;
         if (platform == CapstanPlatform) People.TryGetValue(handle, out person);
-        else person = People.Values.FirstOrDefault(p => p.Handles.TryGetValue(platform, out var h) && string.Equals(h, handle, StringComparison.OrdinalIgnoreCase));
+        else
+        {
+            matches ??= configured => string.Equals(configured, handle, StringComparison.OrdinalIgnoreCase);
+            person = People.Values.FirstOrDefault(p => p.Handles.TryGetValue(platform, out var h) && matches(h));
+        }
         return new Actor(person, platform, handle, via);
     }
 

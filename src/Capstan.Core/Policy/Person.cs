@@ -42,4 +42,26 @@ public sealed record Actor(Person? Person, string Platform, string Handle, strin
     public string LedgerName => Person?.Id ?? $"guest:{Platform}:{Handle}";
 
     public string Display => Person?.Id ?? $"{Handle} (guest on {Platform})";
+
+    /// <summary>
+    /// Whose direct-message room this actor may enter (<see cref="Conversation.RoomDirectory.MayEnter"/>): the person's id, or
+    /// for a guest a key made of the platform and handle (<c>guest-irc-bob-example-org</c>), so a guest writing to Capstan
+    /// directly has a private room of their own that no one else, linked or not, can read.
+    /// </summary>
+    public string RoomKey => Person?.Id ?? GuestKey(Platform, Handle);
+
+    /// <summary>
+    /// The room key of a guest: lower-case letters, digits and dashes only; when the handle had other characters (or was
+    /// long) a hash of it follows, so two handles never share a key.
+    /// </summary>
+    public static string GuestKey(string platform, string handle)
+    {
+        var lower = handle.ToLowerInvariant();
+        var b = new System.Text.StringBuilder("guest-").Append(platform.ToLowerInvariant()).Append('-');
+        foreach (var c in lower.Length <= 48 ? lower : lower[..48])
+            b.Append(char.IsAsciiLetterOrDigit(c) ? c : '-');
+        if (lower.Length > 48 || !lower.All(char.IsAsciiLetterOrDigit))
+            b.Append('-').Append(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(handle)))[..10]);
+        return b.ToString();
+    }
 }

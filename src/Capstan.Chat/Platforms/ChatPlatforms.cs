@@ -1,0 +1,9 @@
+namespace Capstan.Chat.Platforms;
+
+/// <summary>Every chat platform Capstan can join, one line each (each is a folder of this project).</summary>
+public static class ChatPlatforms
+{
+    public static IReadOnlyList<IChatPlatform> All { get; } =
+    [
+    ];
+}
