@@ -50,12 +50,22 @@ public sealed record Attachment(string Name, string MediaType, string Link, stri
         attachments is not { Count: > 0 } ? text : text + string.Concat(attachments.Select(a => $"\n{a.Title}: {a.Link}"));
 }
 
-/// <summary>One message Capstan sends back.</summary>
-public sealed record Reply(string Text, ReplyTone Tone = ReplyTone.Info, Table? Table = null, IReadOnlyList<Attachment>? Attachments = null)
+/// <summary>
+/// One message Capstan sends back. <paramref name="Actions"/> are the decisions it asks for (Approve / Deny, Confirm / Cancel): each runs a command
+/// exactly as if the person clicking had typed it, under the same policy; platforms with buttons show them as buttons,
+/// the others show the text, which always says what to type.
+/// </summary>
+public sealed record Reply(string Text, ReplyTone Tone = ReplyTone.Info, Table? Table = null, IReadOnlyList<Attachment>? Attachments = null, IReadOnlyList<ReplyAction>? Actions = null)
 {
     /// <summary>Text, table and attachment links together, for platforms that only show text.</summary>
     public string PlainText => Attachment.AppendLinks((Table is null ? Text : (Text.Length > 0 ? Text + "\n" : "") + Table.ToText()), Attachments);
 }
+
+/// <summary>A button on a reply: its label, the command it runs as the person who clicks it, and whether it is the main or a dangerous choice.</summary>
+public sealed record ReplyAction(string Label, string Command, ActionStyle Style = ActionStyle.Default);
+
+/// <summary>How a button looks where the platform can show it (Slack's primary/danger).</summary>
+public enum ActionStyle { Default, Primary, Danger }
 
 /// <summary>What a handler returns: an outcome and the replies to post in the thread.</summary>
 public sealed record CommandResult(CommandOutcome Outcome, IReadOnlyList<Reply> Replies)

@@ -23,7 +23,7 @@ public sealed class Outbox(Ledger.Ledger ledger, RoomFeed feed, Redactor redacto
 
     /// <summary>Builds a reply message without sending it (for callers that batch ledger writes).</summary>
     public RoomMessage Prepare(string room, string? thread, Reply reply) =>
-        new(RoomMessage.NewId(), room, thread, CapstanAuthor, AuthorKind.Capstan, redactor.Redact(reply.Text), reply.Tone, clock.GetUtcNow(), reply.Table?.MapCells(redactor.Redact), Attachments: reply.Attachments);
+        new(RoomMessage.NewId(), room, thread, CapstanAuthor, AuthorKind.Capstan, redactor.Redact(reply.Text), reply.Tone, clock.GetUtcNow(), reply.Table?.MapCells(redactor.Redact), Attachments: reply.Attachments, Actions: reply.Actions);
 
     /// <summary>Records a reply in the ledger (in <paramref name="batch"/> when given: written together with its question).</summary>
     public Task<LedgerEntry> RecordAsync(RoomMessage m, string? inReplyTo, LedgerBatch? batch = null) =>
@@ -35,7 +35,7 @@ public sealed class Outbox(Ledger.Ledger ledger, RoomFeed feed, Redactor redacto
     /// <summary>Replaces the text of a message Capstan posted earlier (progress shown in place).</summary>
     public async Task<RoomMessage> EditAsync(RoomMessage message, Reply reply)
     {
-        var edited = message with { Text = redactor.Redact(reply.Text), Tone = reply.Tone, Table = reply.Table?.MapCells(redactor.Redact), Attachments = reply.Attachments, EditedAt = clock.GetUtcNow() };
+        var edited = message with { Text = redactor.Redact(reply.Text), Tone = reply.Tone, Table = reply.Table?.MapCells(redactor.Redact), Attachments = reply.Attachments, Actions = reply.Actions, EditedAt = clock.GetUtcNow() };
         await ledger.AppendAsync(LedgerKinds.Edit, CapstanAuthor, edited.Room, edited.ThreadId ?? edited.Id,
             new { id = edited.Id, text = edited.Text, tone = edited.Tone.ToString().ToLowerInvariant(), table = edited.Table, attachments = edited.Attachments });
         await feed.PublishAsync(new RoomEvent(RoomEvent.Edited, edited));

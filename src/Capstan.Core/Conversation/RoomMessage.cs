@@ -18,7 +18,8 @@ public sealed record RoomMessage(
     Table? Table = null,
     DateTimeOffset? EditedAt = null,
     string? Platform = null,
-    IReadOnlyList<Attachment>? Attachments = null)
+    IReadOnlyList<Attachment>? Attachments = null,
+    IReadOnlyList<ReplyAction>? Actions = null)
 {
     /// <summary>A new message id; ids sort by creation time (see <see cref="MessageIds"/>).</summary>
     public static string NewId() => MessageIds.Next();
