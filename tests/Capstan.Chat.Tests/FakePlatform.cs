@@ -43,7 +43,7 @@ public sealed class FakeAdapter : IChatAdapter
     public volatile bool FailPosts;
 
     public string Platform => "fake";
-    public ChatMarkup Markup { get; set; } = new PlainMarkup(400);
+    public ChatMarkup Markup { get; set; } = new PlainMarkup(4000);
     EditLimit IChatAdapter.Edits => EditLimit.Every(TimeSpan.FromMilliseconds(10));
     public IReadOnlyList<string> SelfNames => ["capbot"];
 

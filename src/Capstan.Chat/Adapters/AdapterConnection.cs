@@ -32,6 +32,7 @@ internal sealed class AdapterConnection : IAsyncDisposable
     private AdapterStatus _status;
     private TaskCompletionSource _connected = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _received, _answered, _ignored, _duplicates;
+    private Dictionary<string, PlatformChannel>? _opened;
 
     public AdapterConnection(IChatAdapter adapter, PlatformSettings settings, IChatStore store, ConfigState config, RoomDirectory rooms,
         Conversation conversation, Redactor redactor, TimeProvider clock, ILoggerFactory logs)
@@ -162,8 +163,9 @@ internal sealed class AdapterConnection : IAsyncDisposable
         if (m.Direct)
         {
             room = RoomDirectory.DirectRoom(actor.RoomKey);
-            _rooms.Open(room, $"Capstan's direct messages with {actor.Display}");
-            await Store.SaveChannelAsync(Platform, new PlatformChannel(room, m.Channel, true), ct);
+            if (!_rooms.Exists(room)) _rooms.Open(room, $"Capstan's direct messages with {actor.Display}");
+            var known = await OpenedAsync(ct);
+            if (!known.TryGetValue(room, out var was) || was.Channel != m.Channel) await SaveChannelAsync(new PlatformChannel(room, m.Channel, true), ct);
         }
         else if (await RoomOfAsync(m.Channel, ct) is { } mapped) room = mapped;
         else
@@ -186,16 +188,31 @@ internal sealed class AdapterConnection : IAsyncDisposable
     public async Task<string?> RoomOfAsync(string channel, CancellationToken ct)
     {
         if (Settings.RoomOf(channel) is { } room) return room;
-        var opened = await Store.ChannelsAsync(Platform, ct);
-        return opened.FirstOrDefault(c => !c.Direct && string.Equals(c.Channel, channel, StringComparison.OrdinalIgnoreCase))?.Room;
+        var opened = await OpenedAsync(ct);
+        return opened.Values.FirstOrDefault(c => !c.Direct && string.Equals(c.Channel, channel, StringComparison.OrdinalIgnoreCase))?.Room;
+    }
+
+    /// <summary>Channels opened at run time (direct conversations, incident channels): read from the store once, then kept here as they are saved.</summary>
+    private async Task<Dictionary<string, PlatformChannel>> OpenedAsync(CancellationToken ct)
+    {
+        if (Volatile.Read(ref _opened) is { } known) return known;
+        var loaded = (await Store.ChannelsAsync(Platform, ct)).ToDictionary(c => c.Room, StringComparer.OrdinalIgnoreCase);
+        lock (_gate) return _opened ??= loaded;
+    }
+
+    /// <summary>Remembers a room's channel on this platform, durably and here.</summary>
+    public async Task SaveChannelAsync(PlatformChannel channel, CancellationToken ct)
+    {
+        await Store.SaveChannelAsync(Platform, channel, ct);
+        var known = await OpenedAsync(ct);
+        lock (_gate) _opened = new Dictionary<string, PlatformChannel>(known, StringComparer.OrdinalIgnoreCase) { [channel.Room] = channel };
     }
 
     /// <summary>Where a room's messages go on this platform, or null when the room is not here.</summary>
     public async Task<ChatDestination?> DestinationAsync(string room, CancellationToken ct)
     {
         if (Settings.Rooms.TryGetValue(room, out var channel)) return new ChatDestination(channel);
-        var opened = (await Store.ChannelsAsync(Platform, ct)).FirstOrDefault(c => string.Equals(c.Room, room, StringComparison.OrdinalIgnoreCase));
-        if (opened is not null) return new ChatDestination(opened.Channel, opened.Direct);
+        if ((await OpenedAsync(ct)).TryGetValue(room, out var opened)) return new ChatDestination(opened.Channel, opened.Direct);
         // A person's direct messages (pages, handoffs) go to their handle here, if they have one.
         if (RoomDirectory.PrivateTo(room) is { } person && _config.Current.Policy.People.TryGetValue(person, out var p) && p.Handles.TryGetValue(Platform, out var handle))
             return new ChatDestination(handle, Direct: true);
