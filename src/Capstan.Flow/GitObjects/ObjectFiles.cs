@@ -168,6 +168,9 @@ internal sealed unsafe class ObjectFiles : IDisposable
         return DeltaPatch.TryApply(baseContent.AsSpan(0, baseLength), delta.AsSpan(0, (int)size), ref content, out length) ? baseKind : Kind.None;
     }
 
+    /// <summary>The repository's object folder (where git keeps its commit-graph file too).</summary>
+    public string Folder => objectsFolder;
+
     public void Dispose() => Dispose(packs);
 
     /// <summary>One pack file and its version 2 index, both mapped read-only.</summary>
@@ -293,7 +296,7 @@ internal sealed unsafe class ObjectFiles : IDisposable
     }
 
     /// <summary>A whole file mapped read-only.</summary>
-    private sealed class Mapping : IDisposable
+    internal sealed class Mapping : IDisposable
     {
         private readonly MemoryMappedFile file;
         private readonly MemoryMappedViewAccessor view;
