@@ -45,7 +45,7 @@ public class GitCommitGraphTests
         Support.Git.Ok(r.Path, null, "checkout", "-q", "develop");
         Commit("after the graph");
         Support.Git.Ok(r.Path, SameSecond, "merge", "-q", "--no-ff", "-m", "Merge branch 'main' into develop", "main");
-        AssertSameAsGitLog(r.Path, expectedCommits: 16);
+        AssertSameAsGitLog(r.Path, expectedCommits: 13);
 
         // A chain of split files, and commits after it again.
         Support.Git.Ok(r.Path, null, "commit-graph", "write", "--reachable", "--split=no-merge");
@@ -53,7 +53,7 @@ public class GitCommitGraphTests
         Assert.False(File.Exists(Path.Combine(r.Path, ".git", "objects", "info", "commit-graph")));
         Assert.Equal(2, File.ReadAllLines(Path.Combine(r.Path, ".git", "objects", "info", "commit-graphs", "commit-graph-chain")).Length);
         Commit("after the chain");
-        AssertSameAsGitLog(r.Path, expectedCommits: 17);
+        AssertSameAsGitLog(r.Path, expectedCommits: 14);
     }
 
     [Fact]
@@ -73,14 +73,13 @@ public class GitCommitGraphTests
             Support.Git.Ok(repo.Path, null, "commit-graph", "write", "--reachable");
             foreach (var branch in branches)
                 Assert.Equal(without[branch], VersionCalculator.Calculate(repo.Path, branch, useCache: false).ToJson());
-            // The commit-graph file answers instead: the saved graph no longer pays for itself, and is removed.
-            VersionCalculator.Calculate(repo.Path, "develop");
-            Assert.False(File.Exists(savedGraph));
 
             // A commit the file does not name, with a bump message: read from the object files and counted.
             Support.Git.Ok(repo.Path, repo.NextStamp(), "-c", "user.name=T", "-c", "user.email=t@example.com", "commit", "-q", "--allow-empty", "-m", "breaking +semver: major");
             var head = Support.Git.Ok(repo.Path, null, "rev-parse", "--abbrev-ref", "HEAD").Trim();
-            var withGraph = VersionCalculator.Calculate(repo.Path, head, useCache: false).ToJson();
+            var withGraph = VersionCalculator.Calculate(repo.Path, head).ToJson();
+            // The commit-graph file answered: the saved graph no longer pays for itself, and is removed.
+            Assert.False(File.Exists(savedGraph));
             var graphFile = Path.Combine(repo.Path, ".git", "objects", "info", "commit-graph");
             File.Move(graphFile, graphFile + ".aside");
             Assert.Equal(VersionCalculator.Calculate(repo.Path, head, useCache: false).ToJson(), withGraph);
