@@ -45,6 +45,9 @@ if (args.Length == 2 && args[0] == "bench-alloc")
     var before = GC.GetTotalAllocatedBytes(precise: true);
     Capstan.Flow.Versioning.VersionCalculator.Calculate(args[1], useCache: false);
     Console.WriteLine($"{(GC.GetTotalAllocatedBytes(precise: true) - before) / 1048576.0:F1} MB allocated");
+    // Resident now, split into the heap and runtime (anonymous) and mapped files (packs, indexes, the commit-graph file).
+    foreach (var line in File.ReadLines("/proc/self/status"))
+        if (line.StartsWith("VmHWM", StringComparison.Ordinal) || line.StartsWith("Rss", StringComparison.Ordinal)) Console.WriteLine(line);
     return 0;
 }
 

@@ -18,7 +18,7 @@ internal sealed class CommitGraph : IDisposable
     // The graph this one was built on (see Build): its commits follow the new ones, and its index is asked first.
     private CommitGraph? older;
     private readonly Dictionary<int, bool[]> ancestorCache = [];
-    private readonly Dictionary<int, List<int>> historyCache = [];
+    private readonly Dictionary<int, List<int>> mergesCache = [];
     private readonly int[] generation;
     private readonly int[] visitStamp;
     private int stamp;
@@ -390,11 +390,15 @@ internal sealed class CommitGraph : IDisposable
         return count;
     }
 
-    /// <summary>Commits reachable from <paramref name="tip"/> ordered newest first by committer date.</summary>
-    public List<int> History(int tip)
+    /// <summary>Merge commits reachable from <paramref name="tip"/>, newest first by committer date (ties in graph order).</summary>
+    public List<int> MergesNewestFirst(int tip)
     {
-        if (!historyCache.TryGetValue(tip, out var list)) historyCache[tip] = list = NewestFirst(Between(null, tip));
-        return list;
+        if (mergesCache.TryGetValue(tip, out var list)) return list;
+        var reach = Ancestors(tip);
+        list = [];
+        for (var i = 0; i < count; i++)
+            if (reach[i] && parentStart[i + 1] - parentStart[i] > 1) list.Add(i);
+        return mergesCache[tip] = NewestFirst(list);
     }
 
     /// <summary>Sorts <paramref name="list"/> newest first by committer date, keeping walk order on ties.</summary>

@@ -14,17 +14,20 @@ internal sealed class CommitMessages
     // Where commit i's message is in saved (its length in savedLength); unused where decoded[i] was given.
     private readonly int[] savedStart;
     private readonly int[] savedLength;
-    // Reads message i from the object files where neither a string nor the saved file has it (see Loaded).
+    // Messages read from the object files (see Loaded): by index, since a rule reads a few hundred of a million.
+    private readonly Dictionary<int, string>? loaded;
     private readonly Func<int, string>? load;
 
-    private CommitMessages(string?[] decoded, byte[] saved, int[] savedStart, int[] savedLength, Func<int, string>? load = null)
+    private CommitMessages(string?[] decoded, byte[] saved, int[] savedStart, int[] savedLength)
     {
         this.decoded = decoded;
         this.saved = saved;
         this.savedStart = savedStart;
         this.savedLength = savedLength;
-        this.load = load;
     }
+
+    private CommitMessages(Dictionary<int, string> known, Func<int, string> load)
+        : this([], [], [], []) => (loaded, this.load) = (known, load);
 
     public static CommitMessages FromStrings(string[] messages) => new(messages, [], new int[messages.Length], new int[messages.Length]);
 
@@ -35,11 +38,19 @@ internal sealed class CommitMessages
     /// Messages given as strings where <paramref name="known"/> has one, and read by <paramref name="load"/> the first time
     /// a rule asks for any other: with git's commit-graph file, the rules read a few hundred of a million commits.
     /// </summary>
-    public static CommitMessages Loaded(string?[] known, Func<int, string> load) => new(known, [], [], [], load);
+    public static CommitMessages Loaded(Dictionary<int, string> known, Func<int, string> load) => new(known, load);
 
     public int Count => decoded.Length;
 
-    public string this[int i] => decoded[i] ??= load is not null ? load(i) : Encoding.UTF8.GetString(saved, savedStart[i], savedLength[i]);
+    public string this[int i]
+    {
+        get
+        {
+            if (loaded is null) return decoded[i] ??= Encoding.UTF8.GetString(saved, savedStart[i], savedLength[i]);
+            if (!loaded.TryGetValue(i, out var message)) loaded[i] = message = load!(i);
+            return message;
+        }
+    }
 
     /// <summary>
     /// Whether message <paramref name="i"/> contains <paramref name="ascii"/> (ASCII only), ignoring case: the same answer
@@ -49,8 +60,8 @@ internal sealed class CommitMessages
     /// </summary>
     public bool Contains(int i, string ascii)
     {
+        if (loaded is not null) return this[i].Contains(ascii, StringComparison.OrdinalIgnoreCase);
         if (decoded[i] is { } text) return text.Contains(ascii, StringComparison.OrdinalIgnoreCase);
-        if (load is not null) return this[i].Contains(ascii, StringComparison.OrdinalIgnoreCase);
         var bytes = saved.AsSpan(savedStart[i], savedLength[i]);
         if (!Ascii.IsValid(bytes)) return this[i].Contains(ascii, StringComparison.OrdinalIgnoreCase);
         var first = ascii[0];

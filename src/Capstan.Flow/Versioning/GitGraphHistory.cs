@@ -113,7 +113,7 @@ internal static class GitGraphHistory
         Array.Resize(ref order, listed);
         var when = new DateTimeOffset[listed];
         var generation = new int[listed];
-        var freshMessages = new string?[listed];
+        var freshMessages = new Dictionary<int, string>(k);
         var parentStart = new int[listed + 1];
         var parentList = new int[parentCount];
         var at = 0;

@@ -43,8 +43,11 @@ internal sealed record RefSnapshot(IReadOnlyDictionary<string, string> Branches,
         using var decoder = CommitDecoder.Create(objects);
         var branches = new Dictionary<string, string>(StringComparer.Ordinal);
         var tags = new List<(string, string)>();
+        var read = 0;
         foreach (var (name, sha) in names)
         {
+            // Tag objects are spread over the pack: at 20,000 tags, reading them all kept ~280 MB of pack and index resident.
+            if (++read % 2048 == 0) objects.ReleasePages();
             var kind = decoder.Peel(sha, out var commit);
             if (kind == ObjectFiles.Kind.None) return null; // git skips a broken ref with a warning: let it say so
             if (commit is null) continue;
