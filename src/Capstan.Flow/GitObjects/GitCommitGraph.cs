@@ -27,6 +27,8 @@ internal sealed unsafe class GitCommitGraph : IDisposable
     /// <summary>The commit-graph of <paramref name="objectsFolder"/>, or null when there is none or it is not one this reads.</summary>
     public static GitCommitGraph? TryOpen(string objectsFolder)
     {
+        // For measuring the path without the file side by side (docs/benchmarks/NOTES.md).
+        if (Environment.GetEnvironmentVariable("CAPSTAN_COMMIT_GRAPH") == "off") return null;
         var info = Path.Combine(objectsFolder, "info");
         var layers = new List<Layer>();
         try
@@ -70,14 +72,18 @@ internal sealed unsafe class GitCommitGraph : IDisposable
         return new ReadOnlySpan<byte>(layer.Ids + (long)(position - layer.First) * ObjectFiles.IdLength, ObjectFiles.IdLength);
     }
 
-    /// <summary>The committer date in seconds (git's commit->date) and the topological level (0 when not written).</summary>
-    public (long Date, int Level) DateAndLevel(int position)
+    /// <summary>The committer date in seconds (git's commit->date): 34 bits, the top two beside the level.</summary>
+    public long Date(int position)
     {
         var record = Record(position, out _);
         var high = BinaryPrimitives.ReadUInt32BigEndian(new ReadOnlySpan<byte>(record + ObjectFiles.IdLength + 8, 4));
         var low = BinaryPrimitives.ReadUInt32BigEndian(new ReadOnlySpan<byte>(record + ObjectFiles.IdLength + 12, 4));
-        return (((long)(high & 3) << 32) | low, (int)(high >> 2));
+        return ((long)(high & 3) << 32) | low;
     }
+
+    /// <summary>The topological level, generation number v1 (0 when not written).</summary>
+    public int Level(int position) =>
+        (int)(BinaryPrimitives.ReadUInt32BigEndian(new ReadOnlySpan<byte>(Record(position, out _) + ObjectFiles.IdLength + 8, 4)) >> 2);
 
     /// <summary>Adds the positions of the parents of the commit at <paramref name="position"/> to <paramref name="into"/>, in order; false when the file is damaged.</summary>
     public bool TryParents(int position, List<int> into)

@@ -15,8 +15,6 @@ internal static class GitGraphHistory
     /// <summary>The graph of every commit reachable from <paramref name="tips"/>, or null when there is no commit-graph file or it cannot be used.</summary>
     public static CommitGraph? TryLoad(Repository repository, IReadOnlyList<string> tips)
     {
-        // For measuring the other path side by side (docs/benchmarks/NOTES.md).
-        if (Environment.GetEnvironmentVariable("CAPSTAN_COMMIT_GRAPH") == "off") return null;
         var gitDirectory = repository.Info.Path;
         var objects = ObjectFiles.TryOpen(gitDirectory);
         if (objects is null) return null;
@@ -54,11 +52,13 @@ internal static class GitGraphHistory
         for (var j = 0; j < k; j++) freshIndex[fresh[j].Sha] = j;
         // Nodes: 0..k-1 the fresh commits, k + p the file's commit at position p.
         int Node(string sha) => freshIndex.TryGetValue(sha, out var j) ? j : Position(sha) is var p and >= 0 ? k + p : -1;
-        long Date(int node) => node < k ? fresh[node].When.ToUnixTimeSeconds() : file.DateAndLevel(node - k).Date;
+        long Date(int node) => node < k ? fresh[node].When.ToUnixTimeSeconds() : file.Date(node - k);
 
         var total = k + file.Count;
         var seen = new bool[total];
         var order = new int[total];
+        // Each commit's date as the walk met it (its queue priority), so the file's record is read once for it.
+        var dates = new long[total];
         var listed = 0;
         var queue = new PriorityQueue<int, (long Date, long Order)>();
         var sequence = 0L;
@@ -75,8 +75,9 @@ internal static class GitGraphHistory
         foreach (var node in firstMet) queue.Enqueue(node, (-Date(node), sequence++));
         var parents = new List<int>(4);
         var parentCount = 0;
-        while (queue.TryDequeue(out var node, out _))
+        while (queue.TryDequeue(out var node, out var priority))
         {
+            dates[listed] = -priority.Date;
             order[listed++] = node;
             if (!TryParents(node, parents)) return null;
             parentCount += parents.Count;
@@ -127,9 +128,8 @@ internal static class GitGraphHistory
             }
             else
             {
-                var (date, level) = file.DateAndLevel(node - k);
-                when[i] = DateTimeOffset.FromUnixTimeSeconds(date);
-                generation[i] = level; // 0 where the file has none: the graph computes it
+                when[i] = DateTimeOffset.FromUnixTimeSeconds(dates[i]);
+                generation[i] = file.Level(node - k); // 0 where the file has none: the graph computes it
             }
             parentStart[i] = at;
             TryParents(node, parents);
