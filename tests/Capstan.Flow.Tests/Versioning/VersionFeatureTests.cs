@@ -169,4 +169,19 @@ public class VersionFeatureTests
         Same();
         Assert.NotEqual("not a graph", File.ReadAllText(graph)[..11]);
     }
+
+    [Fact]
+    public async Task A_bump_message_below_a_newer_matching_tag_does_not_raise_an_older_candidate()
+    {
+        // develop: a "+semver: major" commit, then a tag matching develop's label above it, then release/2.0.0 (cut before
+        // both) merged back. The merge-message candidate's source is where release/2.0.0 was cut, below the bump; the
+        // tag covers the bump, so it must not raise that candidate (only the messages since the newest tags are read).
+        using var r = new TestRepository();
+        r.TaggedCommit("1.0.0").Branch("develop").Commit();
+        r.Branch("release/2.0.0").Commit("release work");
+        r.Checkout("develop").Commit("breaking change +semver: major").Commit().Tag("1.5.0-alpha.1");
+        r.Commit().Merge("release/2.0.0");
+        var expected = await GitVersionOracle.RunAsync(r.Path, "develop");
+        Assert.Equal(expected["FullSemVer"], r.Version("develop"));
+    }
 }
