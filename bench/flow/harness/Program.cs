@@ -38,6 +38,19 @@ if (args.Length == 3 && args[0] == "bench-version")
     return 0;
 }
 
+// "bench-alloc REPO" computes the version once without Capstan's caches and prints the bytes it allocated (the native
+// `capstan` keeps all of them: it runs in a no-GC region), for finding what a cold version holds.
+if (args.Length == 2 && args[0] == "bench-alloc")
+{
+    var before = GC.GetTotalAllocatedBytes(precise: true);
+    Capstan.Flow.Versioning.VersionCalculator.Calculate(args[1], useCache: false);
+    Console.WriteLine($"{(GC.GetTotalAllocatedBytes(precise: true) - before) / 1048576.0:F1} MB allocated");
+    // Resident now, split into the heap and runtime (anonymous) and mapped files (packs, indexes, the commit-graph file).
+    foreach (var line in File.ReadLines("/proc/self/status"))
+        if (line.StartsWith("VmHWM", StringComparison.Ordinal) || line.StartsWith("Rss", StringComparison.Ordinal)) Console.WriteLine(line);
+    return 0;
+}
+
 var root = new RootCommand("capstan (flow verbs only, for benchmarks)");
 foreach (var command in FlowVerbs.Create()) root.Add(command);
 return FlowVerbs.Invoke(root, args);

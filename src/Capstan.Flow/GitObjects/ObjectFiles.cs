@@ -168,6 +168,18 @@ internal sealed unsafe class ObjectFiles : IDisposable
         return DeltaPatch.TryApply(baseContent.AsSpan(0, baseLength), delta.AsSpan(0, (int)size), ref content, out length) ? baseKind : Kind.None;
     }
 
+    /// <summary>The repository's object folder (where git keeps its commit-graph file too).</summary>
+    public string Folder => objectsFolder;
+
+    /// <summary>
+    /// Lets go of the pack pages read so far. For callers reading many objects scattered over the packs (every annotated
+    /// tag), now and then: otherwise the process ends up holding most of each pack and index while it reads.
+    /// </summary>
+    public void ReleasePages()
+    {
+        foreach (var pack in packs) pack.ReleasePages();
+    }
+
     public void Dispose() => Dispose(packs);
 
     /// <summary>One pack file and its version 2 index, both mapped read-only.</summary>
@@ -214,6 +226,9 @@ internal sealed unsafe class ObjectFiles : IDisposable
         }
 
         public byte* At(long offset) => data.Pointer + offset;
+
+        // The pack only: the index's upper search pages are read by every lookup, and its whole is a third of the pack's.
+        public void ReleasePages() => data.Release();
 
         public long? Find(ReadOnlySpan<byte> id)
         {
@@ -293,13 +308,18 @@ internal sealed unsafe class ObjectFiles : IDisposable
     }
 
     /// <summary>A whole file mapped read-only.</summary>
-    private sealed class Mapping : IDisposable
+    internal sealed class Mapping : IDisposable
     {
         private readonly MemoryMappedFile file;
         private readonly MemoryMappedViewAccessor view;
 
+        private readonly byte* start;
+
         public byte* Pointer { get; }
         public long Length { get; }
+
+        /// <summary>Unmaps the pages read so far from this process (see <see cref="PageAdvice"/>); later reads map them again.</summary>
+        public void Release() => PageAdvice.Release(start, Length + (Pointer - start));
 
         private Mapping(MemoryMappedFile file, MemoryMappedViewAccessor view, long length)
         {
@@ -308,6 +328,7 @@ internal sealed unsafe class ObjectFiles : IDisposable
             Length = length;
             byte* p = null;
             view.SafeMemoryMappedViewHandle.AcquirePointer(ref p);
+            start = p;
             Pointer = p + view.PointerOffset;
         }
 

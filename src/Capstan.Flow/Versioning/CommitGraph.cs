@@ -3,9 +3,12 @@ using LibGit2Sharp;
 namespace Capstan.Flow.Versioning;
 
 /// <summary>The commits reachable from a repository's branches and tags, held as integer-indexed arrays for fast walks.</summary>
-internal sealed class CommitGraph
+internal sealed class CommitGraph : IDisposable
 {
     private readonly string[] shas;
+    private readonly int count;
+    // Names, messages and zones read from git's commit-graph file and the object files instead of held (see GitGraphHistory).
+    private readonly GitGraphCommits? mapped;
     // Parents of commit i are parentList[parentStart[i]..parentStart[i + 1]]: two arrays instead of one per commit.
     private readonly int[] parentStart;
     private readonly int[] parentList;
@@ -15,7 +18,7 @@ internal sealed class CommitGraph
     // The graph this one was built on (see Build): its commits follow the new ones, and its index is asked first.
     private CommitGraph? older;
     private readonly Dictionary<int, bool[]> ancestorCache = [];
-    private readonly Dictionary<int, List<int>> historyCache = [];
+    private readonly Dictionary<int, List<int>> mergesCache = [];
     private readonly int[] generation;
     private readonly int[] visitStamp;
     private int stamp;
@@ -30,7 +33,24 @@ internal sealed class CommitGraph
         this.messages = messages;
         this.index = index;
         this.generation = generation;
-        visitStamp = new int[shas.Length];
+        count = shas.Length;
+        visitStamp = new int[count];
+        ComputeMissingGenerations();
+    }
+
+    /// <summary>A graph whose commits are named by <paramref name="mapped"/> rather than held as strings.</summary>
+    internal CommitGraph(GitGraphCommits mapped, int[] parentStart, int[] parentList, DateTimeOffset[] when, CommitMessages messages, int[] generation)
+    {
+        this.mapped = mapped;
+        shas = [];
+        index = [];
+        count = when.Length;
+        this.parentStart = parentStart;
+        this.parentList = parentList;
+        this.when = when;
+        this.messages = messages;
+        this.generation = generation;
+        visitStamp = new int[count];
         ComputeMissingGenerations();
     }
 
@@ -41,7 +61,7 @@ internal sealed class CommitGraph
     private void ComputeMissingGenerations()
     {
         var stack = new Stack<int>();
-        for (var start = 0; start < shas.Length; start++)
+        for (var start = 0; start < count; start++)
         {
             if (generation[start] != 0) continue;
             stack.Push(start);
@@ -120,7 +140,7 @@ internal sealed class CommitGraph
     private static int? Find(string sha, Dictionary<string, int> index, CommitGraph? known, int k) =>
         known?.IndexOf(sha) is { } j ? j + k : index.TryGetValue(sha, out var i) ? i : null;
 
-    public int Count => shas.Length;
+    public int Count => count;
 
     /// <summary>
     /// Reads every commit reachable from <paramref name="tips"/>: from the object files in-process (<see cref="DirectHistory"/>),
@@ -131,6 +151,16 @@ internal sealed class CommitGraph
     public static CommitGraph Load(Repository repository, IEnumerable<string> tips, string? cacheFile = null)
     {
         var wanted = tips.Distinct(StringComparer.Ordinal).ToList();
+        // git's commit-graph file, where there is one, gives every commit's parents and date without inflating it: no
+        // saved graph is read or written then, and messages are read only where a rule reads them.
+        if (GitGraphHistory.TryLoad(repository, wanted) is { } fromGit)
+        {
+            // The saved graph no longer pays for itself then (at a million commits it is ~90 MB).
+            if (cacheFile is not null && File.Exists(cacheFile))
+                try { File.Delete(cacheFile); }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException) { } // read-only: left as it is
+            return fromGit;
+        }
         var cached = cacheFile is null ? null : CommitGraphFile.TryRead(cacheFile);
         if (cached is not null)
         {
@@ -251,16 +281,23 @@ internal sealed class CommitGraph
 
     internal sealed record CommitRecord(string Sha, string[] Parents, DateTimeOffset When, string Message);
 
-    internal string[] ShaArray => shas;
+    internal string[] ShaArray => mapped is null ? shas : throw new InvalidOperationException("A graph read from git's commit-graph file is not saved.");
     internal int[] ParentStartArray => parentStart;
     internal int[] ParentListArray => parentList;
     internal DateTimeOffset[] WhenArray => when;
     internal CommitMessages Messages => messages;
     internal int[] GenerationArray => generation;
 
-    public int? IndexOf(string sha) => Find(sha, index, older, shas.Length - (older?.Count ?? 0));
-    public string Sha(int i) => shas[i];
+    public int? IndexOf(string sha) => mapped is not null ? mapped.IndexOf(sha) : Find(sha, index, older, shas.Length - (older?.Count ?? 0));
+    public string Sha(int i) => mapped is not null ? mapped.Sha(i) : shas[i];
+
+    /// <summary>The committer date, for comparisons (a graph read from git's commit-graph file holds it in UTC).</summary>
     public DateTimeOffset When(int i) => when[i];
+
+    /// <summary>The committer date in the committer's zone, as git prints it.</summary>
+    public DateTimeOffset CommitTime(int i) => mapped is not null ? mapped.CommitTime(i) : when[i];
+
+    public void Dispose() => mapped?.Dispose();
     public string Message(int i) => messages[i];
 
     /// <summary>Whether commit <paramref name="i"/>'s message contains <paramref name="ascii"/>, ignoring case (see <see cref="CommitMessages.Contains"/>).</summary>
@@ -271,7 +308,7 @@ internal sealed class CommitGraph
     public bool[] Ancestors(int tip)
     {
         if (ancestorCache.TryGetValue(tip, out var cached)) return cached;
-        var seen = new bool[shas.Length];
+        var seen = new bool[count];
         var stack = new Stack<int>();
         stack.Push(tip);
         seen[tip] = true;
@@ -287,6 +324,24 @@ internal sealed class CommitGraph
         }
         if (ancestorCache.Count > 64) ancestorCache.Clear();
         ancestorCache[tip] = seen;
+        return seen;
+    }
+
+    /// <summary>Every commit reachable from any of <paramref name="tips"/>, themselves included; one walk however many tips.</summary>
+    public bool[] AncestorsOfAll(IReadOnlyList<int> tips)
+    {
+        if (tips.Count == 1) return Ancestors(tips[0]);
+        var seen = new bool[count];
+        var stack = new Stack<int>();
+        foreach (var tip in tips)
+        {
+            if (seen[tip]) continue;
+            seen[tip] = true;
+            stack.Push(tip);
+            while (stack.Count > 0)
+                foreach (var p in Parents(stack.Pop()))
+                    if (!seen[p]) { seen[p] = true; stack.Push(p); }
+        }
         return seen;
     }
 
@@ -335,11 +390,15 @@ internal sealed class CommitGraph
         return count;
     }
 
-    /// <summary>Commits reachable from <paramref name="tip"/> ordered newest first by committer date.</summary>
-    public List<int> History(int tip)
+    /// <summary>Merge commits reachable from <paramref name="tip"/>, newest first by committer date (ties in graph order).</summary>
+    public List<int> MergesNewestFirst(int tip)
     {
-        if (!historyCache.TryGetValue(tip, out var list)) historyCache[tip] = list = NewestFirst(Between(null, tip));
-        return list;
+        if (mergesCache.TryGetValue(tip, out var list)) return list;
+        var reach = Ancestors(tip);
+        list = [];
+        for (var i = 0; i < count; i++)
+            if (reach[i] && parentStart[i + 1] - parentStart[i] > 1) list.Add(i);
+        return mergesCache[tip] = NewestFirst(list);
     }
 
     /// <summary>Sorts <paramref name="list"/> newest first by committer date, keeping walk order on ties.</summary>

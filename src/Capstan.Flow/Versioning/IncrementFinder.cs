@@ -32,38 +32,52 @@ internal sealed class IncrementFinder(VersionContext context)
         return fromMessages.Value;
     }
 
-    private List<(int Commit, VersionField Increment)>? bumps;
+    private readonly Dictionary<string, List<(int Commit, VersionField Increment)>> bumpsByLabel = [];
 
-    /// <summary>Commits reachable from the current one whose message asks for a bump; usually few, so each candidate checks only these.</summary>
-    private List<(int Commit, VersionField Increment)> Bumps()
+    /// <summary>
+    /// The commits whose message asks for a bump, reachable from the current one and not covered by a version tag
+    /// matching <paramref name="label"/> (a tag covers itself and every commit below it). Found by walking from the
+    /// current commit and stopping at covered commits, so only the messages since the newest matching tags are read,
+    /// not every message of the history (a commit below a covered one is covered too, so none is missed).
+    /// </summary>
+    private List<(int Commit, VersionField Increment)> Bumps(string? label)
     {
-        if (bumps is not null) return bumps;
-        var reach = context.Graph.Ancestors(context.CurrentCommit);
-        bumps = [];
-        for (var i = 0; i < reach.Length; i++)
-            if (reach[i] && MessageIncrement(i) is { } inc) bumps.Add((i, inc));
+        if (bumpsByLabel.TryGetValue(label ?? "", out var known)) return known;
+        var graph = context.Graph;
+        var reach = graph.Ancestors(context.CurrentCommit);
+        var tags = new List<int>();
+        foreach (var tag in context.Tags)
+            if (reach[tag.Commit] && tag.Version.MatchesLabel(label)) tags.Add(tag.Commit);
+        var covered = graph.AncestorsOfAll(tags);
+        var bumps = new List<(int Commit, VersionField Increment)>();
+        var seen = new bool[graph.Count];
+        var stack = new Stack<int>();
+        if (!covered[context.CurrentCommit]) { stack.Push(context.CurrentCommit); seen[context.CurrentCommit] = true; }
+        while (stack.Count > 0)
+        {
+            var commit = stack.Pop();
+            foreach (var p in graph.Parents(commit))
+                if (!covered[p] && !seen[p]) { seen[p] = true; stack.Push(p); }
+            if (MessageIncrement(commit) is { } inc) bumps.Add((commit, inc));
+        }
+        bumpsByLabel[label ?? ""] = bumps;
         return bumps;
     }
 
+    /// <summary>
+    /// The highest bump asked for since <paramref name="source"/>. A tag below the source covers only commits the source
+    /// already excludes, so skipping commits covered by any matching tag gives the same answer as skipping those covered
+    /// by the tags between the source and the current commit.
+    /// </summary>
     private VersionField? FromMessages(int? source, EffectiveConfiguration configuration, string? label)
     {
         if (configuration.CommitMessageIncrementing == CommitMessageIncrementing.Disabled) return null;
         var graph = context.Graph;
-        var reach = graph.Ancestors(context.CurrentCommit);
         VersionField? result = null;
-        foreach (var (commit, inc) in Bumps())
+        foreach (var (commit, inc) in Bumps(label))
         {
             if (configuration.CommitMessageIncrementing == CommitMessageIncrementing.MergeMessageOnly && graph.Parents(commit).Length < 2) continue;
             if (source is { } s && graph.IsAncestor(commit, s)) continue;
-            // Commits already covered by a version tag in the range, and everything below them, no longer bump the version.
-            var covered = false;
-            foreach (var tag in context.Tags)
-            {
-                if (!reach[tag.Commit] || !tag.Version.MatchesLabel(label)) continue;
-                if (source is { } s2 && graph.IsAncestor(tag.Commit, s2)) continue;
-                if (graph.IsAncestor(commit, tag.Commit)) { covered = true; break; }
-            }
-            if (covered) continue;
             result = result is null || inc > result.Value ? inc : result;
         }
         return result;

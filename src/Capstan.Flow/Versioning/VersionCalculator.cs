@@ -182,7 +182,7 @@ public static class VersionCalculator
         if (repository.Info.IsShallow)
             throw new FlowException("This is a shallow clone, so its history is incomplete and the version would be wrong. Run 'git fetch --unshallow' and try again.");
         var graphFile = useGraphCache ? Path.Combine(repository.Info.Path, CacheFolder, GraphFile) : null;
-        var context = VersionContext.Load(repository, configuration, branch, refs, graphFile);
+        using var context = VersionContext.Load(repository, configuration, branch, refs, graphFile);
         var uncommitted = repository.Info.IsBare ? 0 : repository.RetrieveStatus(new StatusOptions { IncludeUntracked = false }).Count(s => s.State != FileStatus.Ignored && s.State != FileStatus.Unaltered);
         return new VersionEngine(context).Run(uncommitted);
     }

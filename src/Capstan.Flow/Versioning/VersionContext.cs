@@ -9,7 +9,7 @@ internal sealed record TaggedVersion(string Tag, int Commit, SemanticVersion Ver
 internal sealed record BranchTip(string Name, int Tip);
 
 /// <summary>Everything one version calculation reads from the repository, loaded once.</summary>
-internal sealed class VersionContext
+internal sealed class VersionContext : IDisposable
 {
     public required Repository Repository { get; init; }
     public required CommitGraph Graph { get; init; }
@@ -20,6 +20,9 @@ internal sealed class VersionContext
     public required ILookup<int, TaggedVersion> TagsByCommit { get; init; }
 
     public int CurrentCommit => Current.Tip;
+
+    /// <summary>Releases the files a graph read from git's commit-graph file keeps mapped.</summary>
+    public void Dispose() => Graph.Dispose();
     public DateTimeOffset CurrentWhen => Graph.When(Current.Tip);
 
     public static VersionContext Load(Repository repository, VersionConfiguration configuration, string? branchName, RefSnapshot refs, string? graphFile = null)

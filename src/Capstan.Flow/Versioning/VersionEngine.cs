@@ -135,7 +135,7 @@ internal sealed class VersionEngine(VersionContext context)
             AssemblySemVer = $"{version.MajorMinorPatch}.0",
             BranchName = branch,
             BuildMetaData = buildMetaData,
-            CommitDate = Graph.When(context.CurrentCommit).ToString(context.Configuration.CommitDateFormat, CultureInfo.InvariantCulture),
+            CommitDate = Graph.CommitTime(context.CurrentCommit).ToString(context.Configuration.CommitDateFormat, CultureInfo.InvariantCulture),
             CommitsSinceVersionSource = count,
             EscapedBranchName = Regex.Replace(branch, "[^a-zA-Z0-9]", "-"),
             FullBuildMetaData = fullBuild,

@@ -159,7 +159,8 @@ public class VersionFeatureTests
         r.Checkout("feature/a").Git("commit", "-q", "--amend", "-m", "feat, reworded");
         r.Checkout("develop").Delete("release/2.0.0");
         r.Git("reflog", "expire", "--expire=now", "--all");
-        r.Git("gc", "-q", "--prune=now");
+        // Without git's commit-graph file, which gc writes by default: with it the saved graph is not used (GitCommitGraphTests).
+        r.Git("-c", "gc.writeCommitGraph=false", "gc", "-q", "--prune=now");
         Same();
 
         // A damaged file is ignored and written again.
@@ -167,5 +168,20 @@ public class VersionFeatureTests
         r.Commit("after damage");
         Same();
         Assert.NotEqual("not a graph", File.ReadAllText(graph)[..11]);
+    }
+
+    [Fact]
+    public async Task A_bump_message_below_a_newer_matching_tag_does_not_raise_an_older_candidate()
+    {
+        // develop: a "+semver: major" commit, then a tag matching develop's label above it, then release/2.0.0 (cut before
+        // both) merged back. The merge-message candidate's source is where release/2.0.0 was cut, below the bump; the
+        // tag covers the bump, so it must not raise that candidate (only the messages since the newest tags are read).
+        using var r = new TestRepository();
+        r.TaggedCommit("1.0.0").Branch("develop").Commit();
+        r.Branch("release/2.0.0").Commit("release work");
+        r.Checkout("develop").Commit("breaking change +semver: major").Commit().Tag("1.5.0-alpha.1");
+        r.Commit().Merge("release/2.0.0");
+        var expected = await GitVersionOracle.RunAsync(r.Path, "develop");
+        Assert.Equal(expected["FullSemVer"], r.Version("develop"));
     }
 }
