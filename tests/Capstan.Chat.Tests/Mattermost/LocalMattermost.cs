@@ -44,7 +44,7 @@ public sealed class LocalMattermost : IAsyncDisposable
     public string ValidToken { get; set; } = BotToken;
     public int MaxPostSize { get; set; } = 16_383;
 
-    /// <summary>How many of the next POST /posts are answered 429 with X-RateLimit-Reset: 1.</summary>
+    /// <summary>How many of the next POST /posts are answered 429 with a limit that resets in 2 s (X-RateLimit-Reset, seconds).</summary>
     public int RateLimitNext;
 
     /// <summary>How many of the next POST /posts are made and then their connection dropped before the answer.</summary>
@@ -52,6 +52,11 @@ public sealed class LocalMattermost : IAsyncDisposable
 
     /// <summary>Sends every posted event twice (a duplicated delivery).</summary>
     public volatile bool Duplicate;
+
+    /// <summary>Requests made before a 429's reset time had passed (a client that does not wait).</summary>
+    public int EarlyRetries;
+
+    private DateTimeOffset _limitedUntil;
 
     public int Authenticated;
     public int RateLimited;
@@ -228,12 +233,15 @@ public sealed class LocalMattermost : IAsyncDisposable
         });
         api.MapPost("/posts", async (HttpContext http) =>
         {
-            if (RateLimitNext > 0 && Interlocked.Decrement(ref RateLimitNext) >= 0)
+            var early = DateTimeOffset.UtcNow < _limitedUntil;
+            if (early) Interlocked.Increment(ref EarlyRetries);
+            if (early || (RateLimitNext > 0 && Interlocked.Decrement(ref RateLimitNext) >= 0))
             {
                 Interlocked.Increment(ref RateLimited);
+                if (!early) _limitedUntil = DateTimeOffset.UtcNow.AddSeconds(2);
                 http.Response.Headers["X-RateLimit-Limit"] = "10";
                 http.Response.Headers["X-RateLimit-Remaining"] = "0";
-                http.Response.Headers["X-RateLimit-Reset"] = "1";
+                http.Response.Headers["X-RateLimit-Reset"] = Math.Ceiling((_limitedUntil - DateTimeOffset.UtcNow).TotalSeconds).ToString(CultureInfo.InvariantCulture);
                 return Error(429, "api.context.rate_limit", "Too many requests.");
             }
             var body = (await JsonNode.ParseAsync(http.Request.Body))!.AsObject();

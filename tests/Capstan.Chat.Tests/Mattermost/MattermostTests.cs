@@ -89,11 +89,12 @@ public sealed class MattermostTests
     public async Task Replies_answered_429_are_sent_after_the_wait_the_server_asks_for_in_order_and_none_lost()
     {
         await using var rig = await MattermostRig.StartAsync();
-        rig.Server.RateLimitNext = 3;
+        rig.Server.RateLimitNext = 2;
         for (var i = 1; i <= 5; i++) await rig.Node.Node.Outbox.PostAsync("ops", null, new Reply($"step {i}"));
         await Eventually.TrueAsync(() => rig.Server.BotPosts(rig.Ops).Count == 5, "all five are posted after the rate limit", TimeSpan.FromSeconds(20));
         Assert.Equal(["step 1", "step 2", "step 3", "step 4", "step 5"], rig.Server.BotPosts(rig.Ops).Select(p => p.Message));
-        Assert.Equal(3, rig.Server.RateLimited);
+        Assert.Equal(2, rig.Server.RateLimited);
+        Assert.Equal(0, rig.Server.EarlyRetries);
     }
 
     [Fact]
