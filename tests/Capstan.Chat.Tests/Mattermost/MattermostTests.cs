@@ -31,7 +31,7 @@ public sealed class MattermostTests
     public async Task A_command_in_a_reply_is_answered_under_the_thread_root_not_the_reply()
     {
         await using var rig = await MattermostRig.StartAsync();
-        var root = rig.Server.Say(rig.Bob, rig.Ops, "deploying api soon");
+        var root = rig.Server.Say(rig.Bob, rig.Ops, "deploying api soon", broadcast: false); // before Capstan was there: it never saw the root
         rig.Server.Say(rig.Bob, rig.Ops, "!whoami", root: root);
         await Eventually.TrueAsync(() => rig.Server.BotPosts(rig.Ops).Any(), "Capstan answers the command in the thread");
         Assert.Equal(root, rig.Server.BotPosts(rig.Ops).Single().RootId);
