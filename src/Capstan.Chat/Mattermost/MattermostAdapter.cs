@@ -108,6 +108,14 @@ public sealed class MattermostAdapter : IChatAdapter, IRichChatAdapter
             await stop.CancelAsync();
             try { await worker; }
             catch (OperationCanceledException) { /* the session ended */ }
+            if (Interlocked.Read(ref _seen) > 0)
+            {
+                try { await SaveSeenAsync(session, CancellationToken.None); }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    Log.LogWarning(ex, "The last Mattermost post taken could not be remembered; the next catch-up reads from an earlier one (nothing is answered twice)");
+                }
+            }
         }
     }
 
@@ -190,11 +198,19 @@ public sealed class MattermostAdapter : IChatAdapter, IRichChatAdapter
         }
         var text = post["message"]?.GetValue<string>() ?? "";
         await session.ReceiveAsync(new ChatInbound(id, direct ? channel : Channels.NameOf(channel), direct, sender, text, id, root), ct);
-        if (created > Interlocked.Read(ref _seen))
-        {
-            Interlocked.Exchange(ref _seen, created);
-            await session.SaveCursorAsync("seen", created.ToString(CultureInfo.InvariantCulture), ct);
-        }
+        if (created > Interlocked.Read(ref _seen)) Interlocked.Exchange(ref _seen, created);
+        // Kept at most once a second (and when the session ends): an older cursor only means more posts read again at
+        // the next catch-up, which the host's delivery ids answer once.
+        if (Clock.GetUtcNow() - _cursorSaved >= CursorEvery) await SaveSeenAsync(session, ct);
+    }
+
+    private static readonly TimeSpan CursorEvery = TimeSpan.FromSeconds(1);
+    private DateTimeOffset _cursorSaved;
+
+    private async Task SaveSeenAsync(AdapterSession session, CancellationToken ct)
+    {
+        _cursorSaved = Clock.GetUtcNow();
+        await session.SaveCursorAsync("seen", Interlocked.Read(ref _seen).ToString(CultureInfo.InvariantCulture), ct);
     }
 
     /// <summary>Takes a click on one of Capstan's buttons: runs the offered command as the person who clicked.</summary>

@@ -58,6 +58,9 @@ public sealed class LocalMattermost : IAsyncDisposable
 
     private DateTimeOffset _limitedUntil;
 
+    /// <summary>Called with every post made (people's and Capstan's), as it is made.</summary>
+    public Action<LocalPost>? Created { get; set; }
+
     public int Authenticated;
     public int RateLimited;
     public int Pings;
@@ -151,6 +154,7 @@ public sealed class LocalMattermost : IAsyncDisposable
             _lastCreate = now;
             var post = new LocalPost(NewId(), channel, userId, text, root, now, props);
             _posts.Add(post);
+            Created?.Invoke(post);
             return post;
         }
     }
