@@ -161,8 +161,16 @@ public sealed class LocalMattermost : IAsyncDisposable
 
     private static JsonObject Json(LocalPost p) => new()
     {
-        ["id"] = p.Id, ["create_at"] = p.CreateAt, ["update_at"] = p.CreateAt, ["delete_at"] = 0, ["user_id"] = p.UserId, ["channel_id"] = p.ChannelId,
-        ["root_id"] = p.RootId, ["message"] = p.Message, ["type"] = "", ["props"] = p.Props?.DeepClone() ?? new JsonObject(),
+        ["id"] = p.Id,
+        ["create_at"] = p.CreateAt,
+        ["update_at"] = p.CreateAt,
+        ["delete_at"] = 0,
+        ["user_id"] = p.UserId,
+        ["channel_id"] = p.ChannelId,
+        ["root_id"] = p.RootId,
+        ["message"] = p.Message,
+        ["type"] = "",
+        ["props"] = p.Props?.DeepClone() ?? new JsonObject(),
     };
 
     private void Broadcast(LocalPost p)
