@@ -57,7 +57,9 @@ internal sealed class PlatformPlace(AdapterConnection connection, TimeProvider c
         {
             var parts = ChatRendering.Render(m, markup, LinkFor(room), relayed);
             var text = parts.Count == 1 ? parts[0] : ChatRendering.Split(string.Join("\n", parts), new OnePart(markup), LinkFor(room))[0];
-            await connection.Adapter.EditAsync(to with { ThreadRef = null, Channel = posted.Channel }, posted.Ref, text, ct);
+            var at = to with { ThreadRef = null, Channel = posted.Channel };
+            if (connection.Adapter is IRichChatAdapter rich) await rich.EditAsync(at, posted.Ref, text, m, ct);
+            else await connection.Adapter.EditAsync(at, posted.Ref, text, ct);
             Interlocked.Increment(ref _sent);
             return;
         }
@@ -70,9 +72,13 @@ internal sealed class PlatformPlace(AdapterConnection connection, TimeProvider c
             threadRef = root?.Ref;
         }
         string? first = null;
-        foreach (var part in ChatRendering.Render(m, markup, LinkFor(room), relayed))
+        var rendered = ChatRendering.Render(m, markup, LinkFor(room), relayed);
+        for (var i = 0; i < rendered.Count; i++)
         {
-            var id = await connection.Adapter.PostAsync(to with { ThreadRef = threadRef }, part, ct);
+            var part = rendered[i];
+            var id = connection.Adapter is IRichChatAdapter rich
+                ? await rich.PostAsync(to with { ThreadRef = threadRef }, part, m, i == rendered.Count - 1, ct)
+                : await connection.Adapter.PostAsync(to with { ThreadRef = threadRef }, part, ct);
             Interlocked.Increment(ref _sent);
             if (first is null)
             {
