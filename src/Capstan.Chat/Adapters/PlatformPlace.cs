@@ -70,9 +70,10 @@ internal sealed class PlatformPlace(AdapterConnection connection, TimeProvider c
             threadRef = root?.Ref;
         }
         string? first = null;
-        foreach (var part in ChatRendering.Render(m, markup, LinkFor(room), relayed))
+        var pieces = ChatRendering.Render(m, markup, LinkFor(room), relayed);
+        for (var i = 0; i < pieces.Count; i++)
         {
-            var id = await connection.Adapter.PostAsync(to with { ThreadRef = threadRef }, part, ct);
+            var id = await connection.Adapter.PostAsync(to with { ThreadRef = threadRef, Key = $"{m.Id}.{i}" }, pieces[i], ct);
             Interlocked.Increment(ref _sent);
             if (first is null)
             {
