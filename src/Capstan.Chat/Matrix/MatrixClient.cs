@@ -32,7 +32,7 @@ internal sealed class MatrixClient(HttpClient http, MatrixSettings settings, str
         {
             using var request = new HttpRequestMessage(method, _base + path);
             request.Headers.Authorization = new("Bearer", token);
-            if (body is not null) request.Content = new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json");
+            if (body is not null) request.Content = new StringContent(MatrixContent.Json(body), Encoding.UTF8, "application/json");
             using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
             deadline.CancelAfter(limit);
             HttpResponseMessage response;

@@ -16,7 +16,7 @@ public sealed class MatrixMarkup : ChatMarkup
     /// <summary>Room for the event's envelope (sender, room id, thread relation, signatures) under the 65,536-byte limit.</summary>
     public override int MaxLength => 60_000;
 
-    public override int Measure(string text) => Encoding.UTF8.GetByteCount(MatrixContent.Message(text, LongestId).ToJsonString());
+    public override int Measure(string text) => Encoding.UTF8.GetByteCount(MatrixContent.Json(MatrixContent.Message(text, LongestId)));
 
     public override string Escape(string text) => DefuseRoomMentions(text);
 
@@ -28,6 +28,14 @@ public sealed class MatrixMarkup : ChatMarkup
 /// <summary>The event contents Capstan sends: messages (in a thread or not) and edits.</summary>
 public static class MatrixContent
 {
+    /// <summary>
+    /// JSON as homeservers count it (canonical JSON keeps UTF-8 and '&lt;' as they are): escaping them as <c>\uXXXX</c>
+    /// would make a message up to six times larger than the event the homeserver stores.
+    /// </summary>
+    public static string Json(JsonNode content) => content.ToJsonString(Relaxed);
+
+    private static readonly System.Text.Json.JsonSerializerOptions Relaxed = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     /// <summary>
     /// An <c>m.notice</c> (the type bots send, so other bots do not answer it) with an HTML rendering and an empty
     /// <c>m.mentions</c>: nobody and no room is notified by it.

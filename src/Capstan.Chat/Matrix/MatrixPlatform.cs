@@ -34,7 +34,7 @@ public sealed class MatrixPlatform : IChatPlatform
 
     public IChatAdapter Create(PlatformSettings settings, IServiceProvider services) =>
         new MatrixAdapter((MatrixSettings)settings, services.GetRequiredService<SecretStore>(),
-            services.GetService<TimeProvider>() ?? TimeProvider.System, services.GetRequiredService<ILoggerFactory>().CreateLogger<MatrixAdapter>());
+            services.GetService<TimeProvider>() ?? TimeProvider.System, (services.GetService<ILoggerFactory>() ?? Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance).CreateLogger<MatrixAdapter>());
 }
 
 /// <summary>The shapes of Matrix identifiers (sigil, localpart, ':' and server name).</summary>
