@@ -36,6 +36,11 @@ public sealed class LocalHomeserver : IAsyncDisposable
     private int _events;
 
     public ConcurrentQueue<SentEvent> Sent { get; } = new();
+    private readonly ConcurrentDictionary<string, TaskCompletionSource<SentEvent>> _awaited = new();
+
+    /// <summary>Completes when Capstan posts in the thread of <paramref name="eventId"/> (call before the event is said).</summary>
+    public Task<SentEvent> ReplyTo(string eventId) =>
+        _awaited.GetOrAdd(eventId, _ => new(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
     public ConcurrentQueue<string> Calls { get; } = new();
     public ConcurrentQueue<string> Left { get; } = new();
     public ConcurrentQueue<JsonObject> CreatedRooms { get; } = new();
@@ -184,7 +189,9 @@ public sealed class LocalHomeserver : IAsyncDisposable
         if (fresh)
         {
             Add(room, Bot, content, id);
-            Sent.Enqueue(new SentEvent(room, txn, id, content));
+            var sent = new SentEvent(room, txn, id, content);
+            Sent.Enqueue(sent);
+            if (content["m.relates_to"]?["event_id"]?.GetValue<string>() is { } root && _awaited.TryRemove(root, out var waiting)) waiting.TrySetResult(sent);
         }
         if (DropAfterNextSend) { DropAfterNextSend = false; http.Abort(); return; }
         await Json(http, new JsonObject { ["event_id"] = id });
