@@ -240,7 +240,9 @@ public sealed class LocalHomeserver : IAsyncDisposable
                 {
                     ["events"] = new JsonArray(new JsonObject
                     {
-                        ["type"] = "m.room.member", ["state_key"] = Bot, ["sender"] = inviter,
+                        ["type"] = "m.room.member",
+                        ["state_key"] = Bot,
+                        ["sender"] = inviter,
                         ["content"] = new JsonObject { ["membership"] = "invite", ["is_direct"] = direct },
                     }),
                 },
