@@ -50,9 +50,11 @@ public interface IChatAdapter : IAsyncDisposable
 /// <summary>
 /// Where a message goes on the platform: a channel (its platform id: <c>#ops</c>, <c>C0123</c>, <c>!abc:example.org</c>) or,
 /// when <paramref name="Direct"/>, a person's configured handle (the adapter opens the direct conversation); in the thread
-/// of <paramref name="ThreadRef"/> (a platform message id) where the platform has threads.
+/// of <paramref name="ThreadRef"/> (a platform message id) where the platform has threads. <paramref name="Key"/> is the same
+/// for every attempt to post the same part of the same Capstan message (its id and the part's number), so a platform that
+/// makes sends idempotent (Matrix's transaction ids) does not post twice when a send is retried after a dropped connection.
 /// </summary>
-public sealed record ChatDestination(string Channel, bool Direct = false, string? ThreadRef = null);
+public sealed record ChatDestination(string Channel, bool Direct = false, string? ThreadRef = null, string? Key = null);
 
 /// <summary>
 /// A message an adapter received. <paramref name="DeliveryId"/> is unique per message on the platform (Slack's event id,

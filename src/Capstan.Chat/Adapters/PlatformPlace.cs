@@ -76,9 +76,10 @@ internal sealed class PlatformPlace(AdapterConnection connection, TimeProvider c
         for (var i = 0; i < rendered.Count; i++)
         {
             var part = rendered[i];
+            var at = to with { ThreadRef = threadRef, Key = $"{m.Id}.{i}" };
             var id = connection.Adapter is IRichChatAdapter rich
-                ? await rich.PostAsync(to with { ThreadRef = threadRef }, part, m, i == rendered.Count - 1, ct)
-                : await connection.Adapter.PostAsync(to with { ThreadRef = threadRef }, part, ct);
+                ? await rich.PostAsync(at, part, m, i == rendered.Count - 1, ct)
+                : await connection.Adapter.PostAsync(at, part, ct);
             Interlocked.Increment(ref _sent);
             if (first is null)
             {

@@ -6,5 +6,6 @@ public static class ChatPlatforms
     public static IReadOnlyList<IChatPlatform> All { get; } =
     [
         new Mattermost.MattermostPlatform(),
+        new Matrix.MatrixPlatform(),
     ];
 }
