@@ -29,11 +29,23 @@ public sealed class SqliteDatabase : IDatabase
         }.ToString();
     }
 
-    /// <summary>Opens a pooled connection (busy waits come from the connection string's timeout).</summary>
+    /// <summary>How long SQLite itself waits for another connection's write lock before a statement gives up.</summary>
+    public const int BusyWaitMs = 30_000;
+
+    /// <summary>
+    /// Opens a pooled connection. SQLite's own busy handler waits for another writer (sleeping 1, 2, 5, 10 … ms): without
+    /// it Microsoft.Data.Sqlite retries a busy statement after sleeping 150 ms, so any write that met the ledger's writer
+    /// mid-commit answered 150 ms late (the chat adapters' round trips showed it: ~150 ms over the web chat).
+    /// </summary>
     public async Task<SqliteConnection> OpenAsync(CancellationToken ct)
     {
         var c = new SqliteConnection(ConnectionString);
         await c.OpenAsync(ct);
+        await using (var busy = c.CreateCommand())
+        {
+            busy.CommandText = $"PRAGMA busy_timeout={BusyWaitMs};";
+            await busy.ExecuteNonQueryAsync(ct);
+        }
         return c;
     }
 
