@@ -67,6 +67,22 @@ public sealed class AdapterHost(IServiceProvider services, IReadOnlyList<IChatPl
         }
     }
 
+    /// <summary>
+    /// Sends <paramref name="text"/> straight to a room's channel on one platform, outside the room's history and the
+    /// ledger (a link code, which must not be kept anywhere in the clear). False when that platform is not connected or
+    /// does not have the room.
+    /// </summary>
+    public async Task<bool> SendUnrecordedAsync(string platform, string room, string text, CancellationToken ct)
+    {
+        Running? running;
+        lock (_gate) _running.TryGetValue(platform, out running);
+        if (running is null || !running.Connection.WhenConnected.IsCompleted) return false;
+        if (await running.Connection.DestinationAsync(room, ct) is not { } to) return false;
+        var adapter = running.Connection.Adapter;
+        await adapter.PostAsync(to, adapter.Markup.Escape(text), ct);
+        return true;
+    }
+
     /// <summary>A room opened at run time (an incident's) gets a channel on every platform that can make one.</summary>
     private void OnOpened(OpenedRoom room)
     {
