@@ -1,3 +1,4 @@
+using Capstan.Chat.Linking;
 using Capstan.Chat.Platforms;
 using Capstan.Chat.Web;
 using Capstan.Core.Commands;
@@ -20,7 +21,7 @@ public sealed class ChatModule(IReadOnlyList<IChatPlatform>? platforms = null) :
     public string Name => "chat";
     public IReadOnlyList<IConfigSection> Sections => [new PlatformsSection(_platforms)];
     public IReadOnlyList<ICommandModule> Commands => [new ChatCommands()];
-    public IReadOnlyList<Type> Events => [];
+    public IReadOnlyList<Type> Events => [typeof(HandleLinkAsked), typeof(HandleLinked), typeof(HandleLinkRefused)];
     public IReadOnlyList<NavigationLink> Navigation => [new("/adapters", "Adapters", 700)];
 
     /// <summary>The adapters run in the server only; a command-line process answers without connecting anywhere.</summary>
