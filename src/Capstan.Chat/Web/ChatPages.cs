@@ -40,8 +40,19 @@ public static class ChatPages
                 message = statuses.Count == 0 ? AdapterReport.NoneConfigured : AdapterReport.Sentence(statuses),
                 adapters = statuses.Select(s => new
                 {
-                    s.Platform, state = s.State.ToString().ToLowerInvariant(), s.Since, s.Detail, s.LastError, s.LastErrorAt, s.Reconnects,
-                    s.Received, s.Answered, s.Ignored, s.Duplicates, s.Sent, s.Queued,
+                    s.Platform,
+                    state = s.State.ToString().ToLowerInvariant(),
+                    s.Since,
+                    s.Detail,
+                    s.LastError,
+                    s.LastErrorAt,
+                    s.Reconnects,
+                    s.Received,
+                    s.Answered,
+                    s.Ignored,
+                    s.Duplicates,
+                    s.Sent,
+                    s.Queued,
                 }),
             }, Ledger.Json);
         }).RequireSignIn();
