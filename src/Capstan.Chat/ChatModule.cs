@@ -1,4 +1,6 @@
+using Capstan.Chat.Linking;
 using Capstan.Chat.Platforms;
+using Capstan.Chat.Web;
 using Capstan.Core.Commands;
 using Capstan.Core.Config;
 using Capstan.Core.Modules;
@@ -18,13 +20,14 @@ public sealed class ChatModule(IReadOnlyList<IChatPlatform>? platforms = null) :
 
     public string Name => "chat";
     public IReadOnlyList<IConfigSection> Sections => [new PlatformsSection(_platforms)];
-    public IReadOnlyList<ICommandModule> Commands => [];
-    public IReadOnlyList<Type> Events => [];
-    public IReadOnlyList<NavigationLink> Navigation => [];
+    public IReadOnlyList<ICommandModule> Commands => [new ChatCommands()];
+    public IReadOnlyList<Type> Events => [typeof(HandleLinkAsked), typeof(HandleLinked), typeof(HandleLinkRefused)];
+    public IReadOnlyList<NavigationLink> Navigation => [new("/adapters", "Adapters", 700)];
 
     /// <summary>The adapters run in the server only; a command-line process answers without connecting anywhere.</summary>
     public void AddServices(IServiceCollection services, ProcessRole role)
     {
+        services.AddLinking();
         if (role == ProcessRole.Server) services.AddChat(_platforms);
     }
 
@@ -32,6 +35,7 @@ public sealed class ChatModule(IReadOnlyList<IChatPlatform>? platforms = null) :
 
     public void MapEndpoints(IEndpointRouteBuilder app)
     {
+        app.MapChatPages();
         foreach (var p in _platforms) p.MapEndpoints(app);
     }
 }

@@ -19,6 +19,6 @@ public interface IWebModule : ICapstanModule
 
 /// <summary>
 /// A link in the navigation bar. Links are shown by <paramref name="Order"/>, lowest first, whichever module adds
-/// them: Chat is 100, Dashboard 200, Incidents 300, Jobs 400, Ledger 500, Indicators 600.
+/// them: Chat is 100, Dashboard 200, Incidents 300, Jobs 400, Ledger 500, Indicators 600, Adapters 700.
 /// </summary>
 public sealed record NavigationLink(string Path, string Title, int Order);

@@ -49,6 +49,7 @@ public static class Program
             AdminVerbs.Validate(),
             AdminVerbs.CheckPush(),
             AdminVerbs.Docs(),
+            AdaptersVerb.Create(),
             DemoAppVerb.Create(),
         };
         foreach (var verb in FlowVerbs.Create()) root.Add(verb);

@@ -36,6 +36,7 @@ public sealed class ChatNode : IAsyncDisposable
         var module = new ChatModule(platforms);
         var node = await CapstanNode.OpenAsync(DataFolder.At(root), module.Sections, TimeProvider.System, CancellationToken.None);
         new CoreCommands().Register(node.Registry);
+        new ChatCommands().Register(node.Registry);
         var collection = node.AddTo(new ServiceCollection()).AddChat(platforms);
         if (leadership is not null) collection.AddSingleton(leadership);
         var t = new ChatNode(root, node, collection.BuildServiceProvider());

@@ -14,9 +14,9 @@ public sealed record FakeSettings(IReadOnlyDictionary<string, string> Rooms) : P
 /// A chat platform in memory for the host's own checks (identity, rooms, threads, deduplication, order, reconnects): the
 /// test says what people write and reads what Capstan posted. The real platforms are tested against real or local servers.
 /// </summary>
-public sealed class FakePlatform : IChatPlatform
+public sealed class FakePlatform(FakeAdapter? adapter = null) : IChatPlatform
 {
-    public FakeAdapter Adapter { get; } = new();
+    public FakeAdapter Adapter { get; } = adapter ?? new();
     public string Name => "fake";
     public IReadOnlyList<string> Keys => [];
     public PlatformSettings Read(PlatformReading entry) => new FakeSettings(entry.Rooms);
@@ -26,7 +26,7 @@ public sealed class FakePlatform : IChatPlatform
 /// <summary>One post Capstan made on the fake platform.</summary>
 public sealed record FakePost(string Id, ChatDestination To, string Text, string? EditedTo = null);
 
-public sealed class FakeAdapter : IChatAdapter
+public class FakeAdapter : IChatAdapter
 {
     private readonly Channel<ChatInbound> _incoming = Channel.CreateUnbounded<ChatInbound>();
     private int _ids;
@@ -84,4 +84,16 @@ public sealed class FakeAdapter : IChatAdapter
     }
 
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+}
+
+/// <summary>The fake platform where Capstan can make channels (as Slack, Mattermost and Matrix can): rooms opened at run time get <c>C-ROOM</c>.</summary>
+public sealed class FakeChannelAdapter : FakeAdapter, IChatRoomOpener
+{
+    public ConcurrentQueue<(string Room, string Topic)> Opened { get; } = new();
+
+    public Task<string> OpenChannelAsync(string room, string topic, CancellationToken ct)
+    {
+        Opened.Enqueue((room, topic));
+        return Task.FromResult("C-" + room.ToUpperInvariant());
+    }
 }

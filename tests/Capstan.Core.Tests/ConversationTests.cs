@@ -117,6 +117,21 @@ public sealed class ConversationTests
     }
 
     [Fact]
+    public async Task A_confirmation_offers_Confirm_and_Cancel_buttons_that_run_the_commands_its_text_names()
+    {
+        await using var t = await TestNode.StartAsync();
+        await t.Node.Tokens.IssueAsync("bob", Access.TokenKind.Api, "laptop", null, default);
+        var ask = await t.SayAsync("alice", "token revoke bob");
+        var code = System.Text.RegularExpressions.Regex.Match(ask.Replies[0].Text, "confirm ([A-Z0-9]{4})").Groups[1].Value;
+        var actions = ask.Replies[0].Actions!;
+        Assert.Equal([("Confirm", $"confirm {code}"), ("Cancel", $"cancel {code}")], actions.Select(a => (a.Label, a.Command)));
+        Assert.Equal(ActionStyle.Danger, actions[0].Style);
+        var done = await t.SayAsync("alice", actions[0].Command);
+        Assert.Equal(CommandOutcome.Succeeded, done.Outcome);
+        Assert.Null(done.Replies[0].Actions);
+    }
+
+    [Fact]
     public async Task Empty_huge_and_unknown_room_messages_are_refused_with_a_reason()
     {
         await using var t = await TestNode.StartAsync();

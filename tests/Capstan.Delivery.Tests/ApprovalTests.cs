@@ -12,6 +12,23 @@ public sealed partial class ApprovalTests
     private static string IdOf(Core.Conversation.ConversationResult r) => RequestId().Match(r.Replies[0].Text).Groups[1].Value;
 
     [Fact]
+    public async Task An_approval_request_offers_Approve_and_Deny_buttons_that_run_as_the_person_who_clicks()
+    {
+        await using var t = await DeliveryNode.StartAsync();
+        var asked = await t.SayAsync("bob", "deploy demo 1.2.0 to prod");
+        var id = IdOf(asked);
+        var actions = asked.Replies[0].Actions!;
+        Assert.Equal([("Approve", $"approve {id}"), ("Deny", $"deny {id} {ApprovalDesk.ButtonDenial}")], actions.Select(a => (a.Label, a.Command)));
+        Assert.Contains($"`approve {id}` or `deny {id} REASON`", asked.Replies[0].Text);
+
+        var self = await t.SayAsync("bob", actions[1].Command);
+        Assert.Equal(CommandOutcome.Refused, self.Outcome);
+        var denied = await t.SayAsync("alice", actions[1].Command);
+        Assert.Equal(CommandOutcome.Succeeded, denied.Outcome);
+        Assert.Contains("no reason given", denied.Replies[0].Text);
+    }
+
+    [Fact]
     public async Task Prod_needs_a_second_person_with_the_permission_and_the_commit_names_the_approver()
     {
         await using var t = await DeliveryNode.StartAsync();

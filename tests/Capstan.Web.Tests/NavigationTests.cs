@@ -10,7 +10,7 @@ namespace Capstan.Web.Tests;
 [Collection(BrowserCollection.Name)]
 public sealed class NavigationTests(Chromium chromium, CapstanServer server) : IClassFixture<CapstanServer>
 {
-    private static readonly string[] Links = ["Chat", "Dashboard", "Incidents", "Jobs", "Ledger", "Indicators"];
+    private static readonly string[] Links = ["Chat", "Dashboard", "Incidents", "Jobs", "Ledger", "Indicators", "Adapters"];
 
     [Fact]
     public async Task Every_page_shows_every_modules_link_in_order_marks_its_own_and_runs_its_script()
@@ -21,7 +21,7 @@ public sealed class NavigationTests(Chromium chromium, CapstanServer server) : I
         try
         {
             await page.GotoAsync(await server.SignInLinkAsync("alice"));
-            foreach (var (path, title) in new[] { ("/", "Chat"), ("/dashboard", "Dashboard"), ("/incidents", "Incidents"), ("/jobs", "Jobs"), ("/ledger", "Ledger"), ("/indicators", "Indicators") })
+            foreach (var (path, title) in new[] { ("/", "Chat"), ("/dashboard", "Dashboard"), ("/incidents", "Incidents"), ("/jobs", "Jobs"), ("/ledger", "Ledger"), ("/indicators", "Indicators"), ("/adapters", "Adapters") })
             {
                 await page.GotoAsync(server.Url + path);
                 await Expect(page.Locator("header.top nav a")).ToHaveTextAsync(Links);

@@ -33,6 +33,8 @@ internal sealed class AdapterConnection : IAsyncDisposable
     private TaskCompletionSource _connected = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _received, _answered, _ignored, _duplicates;
     private Dictionary<string, PlatformChannel>? _opened;
+    private readonly Dictionary<string, Task> _opening = new(StringComparer.OrdinalIgnoreCase);
+    private readonly CancellationTokenSource _closing = new();
 
     public AdapterConnection(IChatAdapter adapter, PlatformSettings settings, IChatStore store, ConfigState config, RoomDirectory rooms,
         Conversation conversation, Redactor redactor, TimeProvider clock, ILoggerFactory logs)
@@ -209,15 +211,78 @@ internal sealed class AdapterConnection : IAsyncDisposable
     }
 
     /// <summary>Where a room's messages go on this platform, or null when the room is not here.</summary>
-    public async Task<ChatDestination?> DestinationAsync(string room, CancellationToken ct)
+    public async Task<ChatDestination?> DestinationAsync(string room, CancellationToken ct) => (await PlaceOfAsync(room, ct))?.To;
+
+    /// <summary>
+    /// Where a room's messages go on this platform and the prefix they carry there (<c>[#inc-3]</c> for a room opened at run
+    /// time whose messages are carried in the channel of the room it was opened within), or null when the room is not here.
+    /// </summary>
+    public async Task<(ChatDestination To, string? Prefix)?> PlaceOfAsync(string room, CancellationToken ct)
     {
-        if (Settings.Rooms.TryGetValue(room, out var channel)) return new ChatDestination(channel);
-        if ((await OpenedAsync(ct)).TryGetValue(room, out var opened)) return new ChatDestination(opened.Channel, opened.Direct);
+        if (Settings.Rooms.TryGetValue(room, out var channel)) return (new ChatDestination(channel), null);
+        Task? pending;
+        lock (_gate) pending = _opening.GetValueOrDefault(room);
+        if (pending is not null) await pending.WaitAsync(ct);
+        if ((await OpenedAsync(ct)).TryGetValue(room, out var opened)) return (new ChatDestination(opened.Channel, opened.Direct), null);
         // A person's direct messages (pages, handoffs) go to their handle here, if they have one.
-        if (RoomDirectory.PrivateTo(room) is { } person && _config.Current.Policy.People.TryGetValue(person, out var p) && p.Handles.TryGetValue(Platform, out var handle))
-            return new ChatDestination(handle, Direct: true);
+        if (RoomDirectory.PrivateTo(room) is { } person)
+            return _config.Current.Policy.People.TryGetValue(person, out var p) && p.Handles.TryGetValue(Platform, out var handle)
+                ? (new ChatDestination(handle, Direct: true), null) : null;
+        // A room opened at run time that has no channel here: said in the channel of the room it was opened within, named.
+        if (_rooms.OpenedRoom(room)?.Within is { } within && !string.Equals(within, room, StringComparison.OrdinalIgnoreCase)
+            && Settings.Rooms.TryGetValue(within, out var carrier))
+            return (new ChatDestination(carrier), $"[#{room}] ");
         return null;
     }
 
-    public ValueTask DisposeAsync() => Place.DisposeAsync();
+    /// <summary>
+    /// Makes a channel for a room opened at run time, when the platform can (<see cref="IChatRoomOpener"/>) and it has none
+    /// yet. Messages for the room wait for it (see <see cref="PlaceOfAsync"/>); when it fails they go where the platform
+    /// cannot open channels.
+    /// </summary>
+    public void OpenChannel(OpenedRoom room)
+    {
+        if (Adapter is not IChatRoomOpener opener || RoomDirectory.PrivateTo(room.Room) is not null || Settings.Rooms.ContainsKey(room.Room)) return;
+        lock (_gate)
+        {
+            if (_opening.ContainsKey(room.Room)) return;
+            var opening = OpenChannelAsync(opener, room, _closing.Token);
+            if (!opening.IsCompleted) _opening[room.Room] = opening;
+        }
+    }
+
+    private async Task OpenChannelAsync(IChatRoomOpener opener, OpenedRoom room, CancellationToken ct)
+    {
+        try
+        {
+            if ((await OpenedAsync(ct)).ContainsKey(room.Room)) return;
+            await WhenConnected.WaitAsync(ct);
+            var channel = await opener.OpenChannelAsync(room.Room, room.Topic, ct);
+            await SaveChannelAsync(new PlatformChannel(room.Room, channel, false), ct);
+            _log.LogInformation("Opened {Channel} on {Platform} for #{Room}", channel, Platform, room.Room);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            // stopping: the room is opened again when the adapter starts next
+        }
+        catch (Exception ex)
+        {
+            _log.LogWarning(ex, "{Platform} could not open a channel for #{Room}; its messages go to the channel of #{Within}", Platform, room.Room, room.Within);
+            Problem($"no channel could be opened for #{room.Room}: {ex.Message}");
+        }
+        finally
+        {
+            lock (_gate) _opening.Remove(room.Room);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _closing.CancelAsync();
+        Task[] opening;
+        lock (_gate) opening = [.. _opening.Values];
+        await Task.WhenAll(opening);
+        await Place.DisposeAsync();
+        _closing.Dispose();
+    }
 }

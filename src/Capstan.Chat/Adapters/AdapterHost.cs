@@ -42,6 +42,8 @@ public sealed class AdapterHost(IServiceProvider services, IReadOnlyList<IChatPl
     {
         void OnChange(ConfigSnapshot _) => _changes.Release();
         config.Changed += OnChange;
+        var rooms = services.GetRequiredService<RoomDirectory>();
+        rooms.Opened += OnOpened;
         try
         {
             var nextSweep = DateTimeOffset.MinValue;
@@ -59,9 +61,34 @@ public sealed class AdapterHost(IServiceProvider services, IReadOnlyList<IChatPl
         }
         finally
         {
+            rooms.Opened -= OnOpened;
             config.Changed -= OnChange;
             await ApplyAsync(PlatformsConfig.None, CancellationToken.None);
         }
+    }
+
+    /// <summary>
+    /// Sends <paramref name="text"/> straight to a room's channel on one platform, outside the room's history and the
+    /// ledger (a link code, which must not be kept anywhere in the clear). False when that platform is not connected or
+    /// does not have the room.
+    /// </summary>
+    public async Task<bool> SendUnrecordedAsync(string platform, string room, string text, CancellationToken ct)
+    {
+        Running? running;
+        lock (_gate) _running.TryGetValue(platform, out running);
+        if (running is null || !running.Connection.WhenConnected.IsCompleted) return false;
+        if (await running.Connection.DestinationAsync(room, ct) is not { } to) return false;
+        var adapter = running.Connection.Adapter;
+        await adapter.PostAsync(to, adapter.Markup.Escape(text), ct);
+        return true;
+    }
+
+    /// <summary>A room opened at run time (an incident's) gets a channel on every platform that can make one.</summary>
+    private void OnOpened(OpenedRoom room)
+    {
+        List<Running> running;
+        lock (_gate) running = [.. _running.Values];
+        foreach (var r in running) r.Connection.OpenChannel(room);
     }
 
     /// <summary>Starts, restarts and stops adapters so that exactly the configured ones run with their current settings.</summary>
@@ -92,6 +119,7 @@ public sealed class AdapterHost(IServiceProvider services, IReadOnlyList<IChatPl
             var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
             var running = new Running(connection, attached, cts, Task.Run(() => connection.RunAsync(cts.Token), CancellationToken.None));
             lock (_gate) _running[settings.Platform] = running;
+            foreach (var room in services.GetRequiredService<RoomDirectory>().OpenedRooms) connection.OpenChannel(room);
             _log.LogInformation("Started the {Platform} adapter for rooms {Rooms}", settings.Platform, string.Join(", ", settings.Rooms.Keys.Select(r => "#" + r)));
         }
     }

@@ -48,8 +48,8 @@ internal sealed class PlatformPlace(AdapterConnection connection, TimeProvider c
 
     private async Task SendAsync(string room, RoomEvent e, CancellationToken ct)
     {
-        if (await connection.DestinationAsync(room, ct) is not { } to) return;
-        var m = e.Message;
+        if (await connection.PlaceOfAsync(room, ct) is not var (to, prefix)) return;
+        var m = prefix is null ? e.Message : e.Message with { Text = prefix + e.Message.Text };
         var markup = connection.Adapter.Markup;
         var platform = connection.Platform;
         var relayed = m.AuthorKind != AuthorKind.Capstan;

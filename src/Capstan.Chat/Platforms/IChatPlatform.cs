@@ -38,6 +38,13 @@ public abstract record PlatformSettings(string Platform, IReadOnlyDictionary<str
     /// <summary>A text that changes whenever any setting changes (the host compares it after each configuration commit).</summary>
     public virtual string Fingerprint => ToString() + "|" + string.Join(",", Rooms.OrderBy(r => r.Key, StringComparer.Ordinal).Select(r => r.Key + "=" + r.Value));
 
+    /// <summary>Prints the platform only (not <see cref="Fingerprint"/>, which is made from this text: printing it would never end).</summary>
+    protected virtual bool PrintMembers(System.Text.StringBuilder builder)
+    {
+        builder.Append("Platform = ").Append(Platform);
+        return true;
+    }
+
     /// <summary>The Capstan room a platform channel is mapped to, if any.</summary>
     public string? RoomOf(string channel) =>
         Rooms.FirstOrDefault(r => string.Equals(r.Value, channel, StringComparison.OrdinalIgnoreCase)).Key;

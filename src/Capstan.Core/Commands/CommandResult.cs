@@ -78,5 +78,6 @@ public sealed record CommandResult(CommandOutcome Outcome, IReadOnlyList<Reply> 
     public static CommandResult Fail(string text) => new(CommandOutcome.Failed, [new Reply(text, ReplyTone.Error)]);
     public static CommandResult Refuse(string text) => new(CommandOutcome.Refused, [new Reply(text, ReplyTone.Warning)]);
     public static CommandResult Invalid(string text) => new(CommandOutcome.Invalid, [new Reply(text, ReplyTone.Error)]);
-    public static CommandResult Pending(string text) => new(CommandOutcome.Pending, [new Reply(text, ReplyTone.Info)]);
+    /// <summary>A question back to the person (a confirmation, an approval request), with the choices as <paramref name="actions"/> where the platform has buttons.</summary>
+    public static CommandResult Pending(string text, IReadOnlyList<ReplyAction>? actions = null) => new(CommandOutcome.Pending, [new Reply(text, ReplyTone.Info, Actions: actions)]);
 }

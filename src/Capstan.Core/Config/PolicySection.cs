@@ -74,6 +74,8 @@ internal static class PolicySection
         foreach (var (id, keyNode, value) in y.Entries(y.Map(y.Get(root, "people"), "people")))
         {
             if (!ValidName(id)) { y.Fail(keyNode, $"person id '{id}' must be lower-case letters, digits, '-' or '_'"); continue; }
+            // Guests' direct rooms are dm-guest-PLATFORM-HANDLE (Actor.RoomKey): such a person would share one with a guest.
+            if (id.StartsWith("guest-", StringComparison.OrdinalIgnoreCase)) { y.Fail(keyNode, $"person id '{id}' starts with 'guest-', which Capstan keeps for guests' direct rooms; choose another id"); continue; }
             var m = y.Map(value, $"person {id}");
             y.OnlyKeys(m, $"person {id}", PersonKeys);
             var personRoles = Checked(y, y.Strings(y.Get(m, "roles"), $"people.{id}.roles"), roleNames, "role");

@@ -115,7 +115,8 @@ public sealed class Conversation(
             await ledger.AppendAsync(LedgerKinds.Confirmation, actor.LedgerName, room, thread,
                 new { request = requestId, command = spec.Id, token = pending.Id, state = "asked", expiresAt = pending.ExpiresAt });
             return CommandResult.Pending($"`{parsed.Text}` is destructive: {spec.Summary.TrimEnd('.')}. " +
-                $"Type `confirm {pending.Id}` within {DurationText.Format(Confirmations.Lifetime)} to go ahead, or `cancel {pending.Id}`.");
+                $"Type `confirm {pending.Id}` within {DurationText.Format(Confirmations.Lifetime)} to go ahead, or `cancel {pending.Id}`.",
+                [new ReplyAction("Confirm", $"confirm {pending.Id}", ActionStyle.Danger), new ReplyAction("Cancel", $"cancel {pending.Id}")]);
         }
 
         // Effects must never precede their record: wait until the command and decision are durable.

@@ -5,7 +5,7 @@ namespace Capstan.Core.Conversation;
 /// <summary>The rooms Capstan knows: those declared in capstan.yaml and those opened at run time (incident rooms).</summary>
 public sealed class RoomDirectory(Config.ConfigState config)
 {
-    private readonly ConcurrentDictionary<string, string> _opened = new(StringComparer.OrdinalIgnoreCase);
+    private readonly ConcurrentDictionary<string, OpenedRoom> _opened = new(StringComparer.OrdinalIgnoreCase);
     private int _openings;
     private volatile Known? _known;
 
@@ -27,16 +27,31 @@ public sealed class RoomDirectory(Config.ConfigState config)
     private sealed record Known(Config.ConfigSnapshot Snapshot, int Openings, IReadOnlyList<string> Sorted, HashSet<string> Set);
 
     public string Topic(string room) =>
-        config.Current.Policy.Rooms.TryGetValue(room, out var r) ? r.Topic : _opened.GetValueOrDefault(room, "");
+        config.Current.Policy.Rooms.TryGetValue(room, out var r) ? r.Topic : _opened.TryGetValue(room, out var o) ? o.Topic : "";
 
     public bool Exists(string room) => Current().Set.Contains(room);
 
-    /// <summary>Opens a room at run time (for example an incident's room).</summary>
-    public void Open(string room, string topic)
+    /// <summary>
+    /// Opens a room at run time (for example an incident's room). <paramref name="within"/> names the room whose channel
+    /// carries this room's messages on chat platforms that cannot open a channel for it (an incident's within the incidents' room).
+    /// </summary>
+    public void Open(string room, string topic, string? within = null)
     {
-        _opened[room] = topic;
+        var opened = new OpenedRoom(room, topic, within);
+        var isNew = _opened.TryGetValue(room, out var was) is false || was != opened;
+        _opened[room] = opened;
         Interlocked.Increment(ref _openings); // after the room is in: a list made from this count includes it
+        if (isNew) Opened?.Invoke(opened);
     }
+
+    /// <summary>Raised when a room is opened at run time (or its topic changes), after it is in the directory: chat platforms open a channel for it.</summary>
+    public event Action<OpenedRoom>? Opened;
+
+    /// <summary>The rooms opened at run time so far.</summary>
+    public IReadOnlyList<OpenedRoom> OpenedRooms => _opened.Values.ToList();
+
+    /// <summary>The room opened at run time under this name, if any.</summary>
+    public OpenedRoom? OpenedRoom(string room) => _opened.GetValueOrDefault(room);
 
     /// <summary>The first part of a person's direct-message room: Capstan's messages to that person alone.</summary>
     public const string DirectPrefix = "dm-";
@@ -59,3 +74,6 @@ public sealed class RoomDirectory(Config.ConfigState config)
     public static string WhyPrivate(string room) =>
         $"#{room} holds Capstan's direct messages to {PrivateTo(room)}; only {PrivateTo(room)} can read it or speak in it.";
 }
+
+/// <summary>A room opened at run time: its topic and the room whose channel carries it where a platform cannot open one.</summary>
+public sealed record OpenedRoom(string Room, string Topic, string? Within);

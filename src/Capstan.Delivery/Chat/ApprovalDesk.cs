@@ -24,6 +24,9 @@ public sealed class ApprovalDesk(IDeliveryStore store, ConfigState config, Chang
     public const string ApprovePermission = "approve";
     private const string Alphabet = "ABCDEFGHJKMNPQRSTUVWXYZ23456789";
 
+    /// <summary>The reason a Deny button gives (deny needs one, a click cannot type one).</summary>
+    public const string ButtonDenial = "no reason given (denied with the button)";
+
     public async Task<CommandResult> AskAsync(CommandContext ctx, ChangeRequest change)
     {
         var cfg = config.Current.Find<DeliveryConfig>() ?? DeliveryConfig.Empty;
@@ -40,7 +43,9 @@ public sealed class ApprovalDesk(IDeliveryStore store, ConfigState config, Chang
             $"{change.Slot.Environment} is protected: `{change.Message}` needs a second person. Approval request {id} " +
             $"(expires in {DurationText.Format(cfg.Settings.ApprovalTimeout)}, at {request.ExpiresAt:HH:mm} UTC). " +
             $"Someone else with permission 'approve' for {change.Slot.Environment}" + (approvers.Count > 0 ? $" ({string.Join(", ", approvers)})" : "") +
-            $": `approve {id}` or `deny {id} REASON`. `cancel {id}` withdraws it.");
+            $": `approve {id}` or `deny {id} REASON`. `cancel {id}` withdraws it.",
+            // A button cannot ask why; the typed `deny ID REASON` stays the way to give one.
+            [new ReplyAction("Approve", $"approve {id}", ActionStyle.Primary), new ReplyAction("Deny", $"deny {id} {ButtonDenial}", ActionStyle.Danger)]);
     }
 
     public async Task<CommandResult> ApproveAsync(CommandContext ctx, string id)

@@ -39,7 +39,7 @@ public sealed class IncidentDesk(IIncidentStore store, Ledger ledger, Outbox out
     {
         if (_roomsOpened) return;
         foreach (var i in await store.ListAsync(false, 100_000, ct))
-            if (!rooms.Exists(i.Room)) rooms.Open(i.Room, Topic(i));
+            if (!rooms.Exists(i.Room)) rooms.Open(i.Room, Topic(i), Settings.Room);
         _roomsOpened = true;
     }
 
@@ -82,7 +82,7 @@ public sealed class IncidentDesk(IIncidentStore store, Ledger ledger, Outbox out
         var env = environment ?? settings.Environment;
         var now = clock.GetUtcNow();
         var incident = await store.CreateAsync(title.Trim(), level.Name, commander ?? by, apps, env, now, by, ct);
-        rooms.Open(incident.Room, Topic(incident));
+        rooms.Open(incident.Room, Topic(incident), Settings.Room);
         await RecordAsync(new IncidentOpened(incident.Id, incident.Title, level.Name, apps, env, incident.Commander, incident.Room, source, level.Meaning), by, incident);
         var text = $"🚨 {incident.Id} [{level.Name}] {incident.Title} — declared by {by}; commander {incident.Commander}. " +
             $"{level.Meaning}. Join #{incident.Room}" + (apps.Count > 0 ? $"; affects {string.Join(", ", apps)} in {env}." : ".");
@@ -181,7 +181,7 @@ public sealed class IncidentDesk(IIncidentStore store, Ledger ledger, Outbox out
         var from = settings.Severity(i.Severity);
         var up = from is null || level.Rank < from.Rank;
         var updated = (await store.GetAsync(number, ct))!;
-        rooms.Open(updated.Room, Topic(updated));
+        rooms.Open(updated.Room, Topic(updated), Settings.Room);
         await RecordAsync(new IncidentSeverityChanged(i.Id, i.Severity, level.Name, reason, up ? "up" : "down"), by, updated);
         var text = $"{(up ? "⬆️" : "⬇️")} {i.Id} {i.Title}: {i.Severity} → {level.Name} ({(up ? "upgraded" : "downgraded")} by {by}" + (reason is null ? ")" : $": {reason})") + $". {level.Meaning}.";
         await outbox.PostAsync(updated.Room, null, new Reply(text, up ? ReplyTone.Warning : ReplyTone.Info));
@@ -201,7 +201,7 @@ public sealed class IncidentDesk(IIncidentStore store, Ledger ledger, Outbox out
         if (string.Equals(current, person, StringComparison.OrdinalIgnoreCase)) return new(true, $"{person} already is {role} of {i.Id}.", i, false);
         await store.SetRoleAsync(number, role, person, ct);
         var updated = (await store.GetAsync(number, ct))!;
-        rooms.Open(updated.Room, Topic(updated));
+        rooms.Open(updated.Room, Topic(updated), Settings.Room);
         await RecordAsync("incident.role", by, updated, new { incident = i.Id, role, from = current, to = person });
         var text = current is null ? $"{person} is now {role} of {i.Id} (assigned by {by})." : $"{role} of {i.Id} handed from {current} to {person} (by {by}).";
         await outbox.PostAsync(updated.Room, null, new Reply(text));
@@ -263,7 +263,7 @@ public sealed class IncidentDesk(IIncidentStore store, Ledger ledger, Outbox out
         if (!await store.AcknowledgeAsync(number, now, ct))
             return new(true, $"{i.Id} was already acknowledged at {i.AcknowledgedAt:HH:mm} UTC.", i, false);
         var updated = (await store.GetAsync(number, ct))!;
-        rooms.Open(updated.Room, Topic(updated));
+        rooms.Open(updated.Room, Topic(updated), Settings.Room);
         await RecordAsync(new IncidentAcknowledged(i.Id, i.Severity, (int)(now - i.OpenedAt).TotalSeconds), by, updated);
         var text = $"✋ {i.Id} acknowledged by {by} after {DurationText.Format(now - i.OpenedAt)}; escalation stops.";
         await outbox.PostAsync(updated.Room, null, new Reply(text));
@@ -280,7 +280,7 @@ public sealed class IncidentDesk(IIncidentStore store, Ledger ledger, Outbox out
         if (!await store.ResolveAsync(number, summary, now, ct))
             return new(true, $"{i.Id} is already resolved (at {i.ResolvedAt:yyyy-MM-dd HH:mm} UTC).", i, false);
         var updated = (await store.GetAsync(number, ct))!;
-        rooms.Open(updated.Room, Topic(updated));
+        rooms.Open(updated.Room, Topic(updated), Settings.Room);
         if (i.AcknowledgedAt is null)
             await RecordAsync(new IncidentAcknowledged(i.Id, i.Severity, (int)(now - i.OpenedAt).TotalSeconds, ByResolving: true), by, updated);
         await RecordAsync(new IncidentResolved(i.Id, summary, i.Severity, (int)(now - i.OpenedAt).TotalSeconds), by, updated);
@@ -298,7 +298,7 @@ public sealed class IncidentDesk(IIncidentStore store, Ledger ledger, Outbox out
         if (i is null) return DeskResult.Fail($"There is no incident {IncidentId.Format(number)}.");
         if (!await store.ReopenAsync(number, clock.GetUtcNow(), ct)) return new(true, $"{i.Id} is not resolved; nothing to reopen.", i, false);
         var updated = (await store.GetAsync(number, ct))!;
-        rooms.Open(updated.Room, Topic(updated));
+        rooms.Open(updated.Room, Topic(updated), Settings.Room);
         await RecordAsync(new IncidentReopened(i.Id, i.Severity), by, updated);
         var text = $"🔁 {i.Id} {i.Title} reopened by {by}; commander {updated.Commander}.";
         await outbox.PostAsync(updated.Room, null, new Reply(text, ReplyTone.Warning));
