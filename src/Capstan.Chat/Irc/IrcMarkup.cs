@@ -18,13 +18,30 @@ public sealed class IrcMarkup : ChatMarkup
     public override string Escape(string text)
     {
         var b = new StringBuilder(text.Length);
-        foreach (var c in text)
+        for (var i = 0; i < text.Length; i++)
         {
+            var c = text[i];
             if (c is '\n') b.Append(c);
             else if (c is '\t') b.Append(' ');
+            else if (c is '\u0003') i = SkipColour(text, i);
             else if (!char.IsControl(c)) b.Append(c);
         }
         return DefuseRoomMentions(b.ToString());
+    }
+
+    /// <summary>A colour code is \x03 with up to two digits, then optionally a comma and up to two digits: all of it goes.</summary>
+    private static int SkipColour(string text, int at)
+    {
+        var i = Digits(text, at + 1);
+        if (i > at + 1 && i + 1 < text.Length && text[i] == ',' && char.IsAsciiDigit(text[i + 1])) i = Digits(text, i + 1);
+        return i - 1;
+    }
+
+    private static int Digits(string text, int from)
+    {
+        var i = from;
+        while (i < text.Length && i < from + 2 && char.IsAsciiDigit(text[i])) i++;
+        return i;
     }
 
     public override string CodeBlock(string text) => Escape(text);

@@ -46,8 +46,15 @@ public sealed class IrcPlatform(IrcTimings? timings = null) : IChatPlatform
         return new IrcSettings(entry.Rooms, host, port, tls, entry.Bool("tlsVerify") ?? true, caFile, nick, saslUser, saslPassword, burst, perSecond);
     }
 
-    public IChatAdapter Create(PlatformSettings settings, IServiceProvider services) =>
-        new IrcAdapter((IrcSettings)settings, services, timings ?? IrcTimings.Default);
+    /// <summary>Told of each adapter made (the tests read its nick and flood counters).</summary>
+    internal Action<IrcAdapter>? Created { get; set; }
+
+    public IChatAdapter Create(PlatformSettings settings, IServiceProvider services)
+    {
+        var adapter = new IrcAdapter((IrcSettings)settings, services, timings ?? IrcTimings.Default);
+        Created?.Invoke(adapter);
+        return adapter;
+    }
 
     private static (string Host, int Port) ParseServer(PlatformReading entry, string server, bool tls)
     {
