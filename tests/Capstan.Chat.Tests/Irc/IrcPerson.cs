@@ -17,6 +17,9 @@ public sealed class IrcPerson : IAsyncDisposable
     public ConcurrentQueue<string> RawLines { get; } = new();
     public string Nick { get; }
 
+    /// <summary>Called for every line as it arrives (the benchmark counts answers without scanning).</summary>
+    public Action<IrcMessage>? Heard { get; set; }
+
     private IrcPerson(TcpClient tcp, string nick)
     {
         _tcp = tcp;
@@ -34,6 +37,7 @@ public sealed class IrcPerson : IAsyncDisposable
                     var m = IrcMessage.Parse(line);
                     if (m.Command == "PING") await SendAsync("PONG :" + m.Param(0));
                     Received.Enqueue(m);
+                    Heard?.Invoke(m);
                 }
             }
             catch (IOException) { }
