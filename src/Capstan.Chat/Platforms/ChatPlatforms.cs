@@ -7,5 +7,6 @@ public static class ChatPlatforms
     [
         new Mattermost.MattermostPlatform(),
         new Matrix.MatrixPlatform(),
+        new Irc.IrcPlatform(),
     ];
 }
