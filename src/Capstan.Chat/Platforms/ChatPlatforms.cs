@@ -5,5 +5,6 @@ public static class ChatPlatforms
 {
     public static IReadOnlyList<IChatPlatform> All { get; } =
     [
+        new Xmpp.XmppPlatform(),
     ];
 }
