@@ -15,6 +15,9 @@ public sealed class XmppPerson : IAsyncDisposable
     /// <summary>Message bodies received: (from, type, body).</summary>
     public ConcurrentQueue<(string From, string Type, string Body, XElement Stanza)> Received { get; } = new();
 
+    /// <summary>Raised for each message with a body as it arrives (from, body).</summary>
+    public event Action<string, string>? Arrived;
+
     private XmppPerson(XmppStream stream)
     {
         _stream = stream;
@@ -54,7 +57,10 @@ public sealed class XmppPerson : IAsyncDisposable
             catch (IOException) { return; }
             if (s is null) return;
             if (s.Name == C + "message" && s.Element(C + "body") is { } body)
+            {
                 Received.Enqueue(((string?)s.Attribute("from") ?? "", (string?)s.Attribute("type") ?? "normal", body.Value, s));
+                Arrived?.Invoke((string?)s.Attribute("from") ?? "", body.Value);
+            }
         }
     }
 

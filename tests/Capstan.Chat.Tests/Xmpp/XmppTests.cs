@@ -9,13 +9,13 @@ namespace Capstan.Chat.Tests.Xmpp;
 /// <summary>Capstan on XMPP against a real Prosody, with people's own XMPP clients in a room and in direct messages.</summary>
 public sealed class XmppTests
 {
-    private const string Ops = "ops@" + ProsodyServer.Rooms;
+    internal const string Ops = "ops@" + ProsodyServer.Rooms;
     private const string Bob = "bob@" + ProsodyServer.Domain;
-    private const string CapstanInOps = Ops + "/capstan";
+    internal const string CapstanInOps = Ops + "/capstan";
 
     private static string BobOnXmpp(string yaml) => yaml.Replace("handles: { irc: bob }", $"handles: {{ irc: bob, xmpp: {Bob} }}");
 
-    private static async Task<ChatNode> StartCapstanAsync(ProsodyServer server, int? port = null, string password = ProsodyServer.CapstanPassword)
+    internal static async Task<ChatNode> StartCapstanAsync(ProsodyServer server, int? port = null, string password = ProsodyServer.CapstanPassword)
     {
         var root = Path.Combine(Path.GetTempPath(), "capstan-chat-" + Guid.NewGuid().ToString("N")[..10]);
         Directory.CreateDirectory(root);
@@ -26,12 +26,12 @@ public sealed class XmppTests
             """, BobOnXmpp, root: root);
     }
 
-    private static AdapterStatus? Status(ChatNode node) => node.Host.Statuses.SingleOrDefault();
+    internal static AdapterStatus? Status(ChatNode node) => node.Host.Statuses.SingleOrDefault();
 
-    private static Task ConnectedAsync(ChatNode node) =>
+    internal static Task ConnectedAsync(ChatNode node) =>
         Eventually.TrueAsync(() => Status(node)?.State == AdapterState.Connected, "Capstan is signed in and in its rooms", TimeSpan.FromSeconds(30));
 
-    private static async Task<XmppPerson> InOpsAsync(ProsodyServer server, string user)
+    internal static async Task<XmppPerson> InOpsAsync(ProsodyServer server, string user)
     {
         var person = await XmppPerson.ConnectAsync(server, user);
         await person.JoinAsync("ops", user);
