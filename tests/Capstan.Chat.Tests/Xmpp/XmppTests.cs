@@ -66,9 +66,12 @@ public sealed class XmppTests
     {
         await using var server = await ProsodyServer.StartAsync();
         await using var cutter = new TcpCutter(server.Port);
+        // Said before Capstan was in the room: it is the room's history, never answered.
+        await using var bob = await InOpsAsync(server, "bob");
+        await bob.SayAsync(Ops, "capstan: whoami (before Capstan joined)");
+        await Eventually.TrueAsync(() => bob.BodiesFrom(Ops + "/bob").Any(), "the room took bob's early message");
         await using var node = await StartCapstanAsync(server, cutter.Port);
         await ConnectedAsync(node);
-        await using var bob = await InOpsAsync(server, "bob");
         await bob.SayAsync(Ops, "!whoami");
         await Eventually.TrueAsync(() => bob.BodiesFrom(CapstanInOps).Any(), "the first answer arrives");
         await bob.SayAsync(Ops, "!help " + string.Concat(Enumerable.Range(0, 2000).Select(i => $"w{i:0000}")));
