@@ -8,7 +8,7 @@ cd "$(dirname "$0")"
 
 # shellcheck source=build/debian-packages.sh
 . build/debian-packages.sh
-need_packages git git-flow chromium sqlite3 fonts-dejavu-core postgresql gcc libc6-dev ngircd
+need_packages git git-flow chromium sqlite3 fonts-dejavu-core postgresql gcc libc6-dev ngircd prosody
 
 results="$PWD/TestResults"
 rm -rf "$results"

@@ -8,5 +8,6 @@ public static class ChatPlatforms
         new Mattermost.MattermostPlatform(),
         new Matrix.MatrixPlatform(),
         new Irc.IrcPlatform(),
+        new Xmpp.XmppPlatform(),
     ];
 }
