@@ -136,4 +136,15 @@ public sealed class AdapterHostTests
         leadership.Lead();
         await Eventually.TrueAsync(() => fake.Adapter.Sessions == 1, "the leader connects");
     }
+
+    [Fact]
+    public async Task An_adapter_that_cannot_be_made_is_shown_with_the_reason()
+    {
+        var broken = new FakePlatform { CreateFails = "the secret fake-token is not set" };
+        await using var node = await ChatNode.StartAsync([broken], Platforms, BobOnFake);
+        await Eventually.TrueAsync(() => node.Host.Statuses.Count == 1, "the platform is listed");
+        var status = node.Host.Statuses.Single();
+        Assert.Equal(AdapterState.Stopped, status.State);
+        Assert.Contains("fake-token is not set", status.LastError, StringComparison.Ordinal);
+    }
 }

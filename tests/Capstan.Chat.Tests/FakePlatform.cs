@@ -20,7 +20,11 @@ public sealed class FakePlatform(FakeAdapter? adapter = null) : IChatPlatform
     public string Name => "fake";
     public IReadOnlyList<string> Keys => [];
     public PlatformSettings Read(PlatformReading entry) => new FakeSettings(entry.Rooms);
-    public IChatAdapter Create(PlatformSettings settings, IServiceProvider services) => Adapter;
+    /// <summary>When set, making the adapter fails with this message (a secret that cannot be read, a service that is missing).</summary>
+    public string? CreateFails { get; set; }
+
+    public IChatAdapter Create(PlatformSettings settings, IServiceProvider services) =>
+        CreateFails is { } why ? throw new InvalidOperationException(why) : Adapter;
 }
 
 /// <summary>One post Capstan made on the fake platform.</summary>

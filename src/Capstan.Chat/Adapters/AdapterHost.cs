@@ -28,12 +28,13 @@ public sealed class AdapterHost(IServiceProvider services, IReadOnlyList<IChatPl
 
     private readonly Lock _gate = new();
     private readonly Dictionary<string, Running> _running = new(StringComparer.OrdinalIgnoreCase);
+    private readonly Dictionary<string, AdapterStatus> _failed = new(StringComparer.OrdinalIgnoreCase);
     private readonly SemaphoreSlim _changes = new(0);
 
     /// <summary>Each configured adapter's state, for <c>capstan adapters</c> and the adapters page.</summary>
     public IReadOnlyList<AdapterStatus> Statuses
     {
-        get { lock (_gate) return _running.Values.Select(r => r.Connection.Status).OrderBy(s => s.Platform, StringComparer.Ordinal).ToList(); }
+        get { lock (_gate) return _running.Values.Select(r => r.Connection.Status).Concat(_failed.Values).OrderBy(s => s.Platform, StringComparer.Ordinal).ToList(); }
     }
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken) => leadership.WhileLeaderAsync(LeadAsync, stoppingToken);
@@ -100,6 +101,7 @@ public sealed class AdapterHost(IServiceProvider services, IReadOnlyList<IChatPl
         {
             stop = _running.Values.Where(r => wanted.Platforms.FirstOrDefault(p => p.Platform == r.Connection.Platform) is not { } s || s.Fingerprint != r.Connection.Settings.Fingerprint).ToList();
             foreach (var r in stop) _running.Remove(r.Connection.Platform);
+            _failed.Clear(); // tried again below with the settings now in force
             start.AddRange(wanted.Platforms.Where(p => !_running.ContainsKey(p.Platform)));
         }
         foreach (var r in stop)
@@ -111,7 +113,16 @@ public sealed class AdapterHost(IServiceProvider services, IReadOnlyList<IChatPl
         foreach (var settings in start)
         {
             var platform = platforms.First(p => string.Equals(p.Name, settings.Platform, StringComparison.OrdinalIgnoreCase));
-            var adapter = platform.Create(settings, services);
+            IChatAdapter adapter;
+            try { adapter = platform.Create(settings, services); }
+            catch (Exception ex)
+            {
+                // Shown in `capstan adapters` until the settings change; the other platforms start regardless.
+                _log.LogError(ex, "The {Platform} adapter could not be made from its settings", settings.Platform);
+                lock (_gate) _failed[settings.Platform] = new AdapterStatus(settings.Platform, AdapterState.Stopped, clock.GetUtcNow(), "not started",
+                    services.GetRequiredService<Redactor>().Redact(ex.Message), clock.GetUtcNow(), 0, 0, 0, 0, 0, 0, 0);
+                continue;
+            }
             var connection = new AdapterConnection(adapter, settings, store, config, services.GetRequiredService<RoomDirectory>(),
                 services.GetRequiredService<Conversation>(), services.GetRequiredService<Redactor>(), clock, logs);
             connection.Place.LinkFor = room => services.GetService<JobRunner>()?.WebAddress is { Length: > 0 } web ? $"{web.TrimEnd('/')}/#{room}" : null;
