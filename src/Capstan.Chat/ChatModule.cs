@@ -1,3 +1,4 @@
+using Capstan.Core.Ledger.Events;
 using Capstan.Chat.Linking;
 using Capstan.Chat.Platforms;
 using Capstan.Chat.Web;

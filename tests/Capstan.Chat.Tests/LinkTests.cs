@@ -1,3 +1,4 @@
+using Capstan.Core.Ledger.Events;
 using System.Text.RegularExpressions;
 using Capstan.Chat.Adapters;
 using Capstan.Chat.Linking;

@@ -1,6 +1,4 @@
-using Capstan.Core.Ledger.Events;
-
-namespace Capstan.Chat.Linking;
+namespace Capstan.Core.Ledger.Events;
 
 /// <summary>A handle asked to be linked (<c>chat.link.asked</c>); the code itself is never recorded.</summary>
 public sealed record HandleLinkAsked(string Platform, string Handle, DateTimeOffset ExpiresAt) : ILedgerEvent
