@@ -11,14 +11,14 @@ public sealed partial class Reconciler
     // The caller holds the slot's lock.
     private void StartApply(SlotState s, Release release, string reason)
     {
-        var previous = s.Applying;
-        s.ApplyCts?.Cancel();
+        var book = s.Book;
+        var previous = book.Applying;
+        book.ApplyCts?.Cancel();
         var cts = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
-        s.ApplyCts = cts;
-        Summarize(s, new ApplyBegun(s.Slot, release.Key, $"applying {release.Version.Version}", Removal: false));
-        var cause = s.Cause;
+        var cause = book.Cause;
         var target = targets.For(Config, s.Slot);
-        s.Applying = Task.Run(async () =>
+        // The work folds nothing into the slot before ApplyBegun below: the caller holds the slot's lock until then.
+        var work = Task.Run(async () =>
         {
             if (previous is not null) await previous.ContinueWith(_ => { }, TaskScheduler.Default);
             var completed = false;
@@ -31,8 +31,7 @@ public sealed partial class Reconciler
             {
                 // An apply that threw (the database or the disk failed, not the app) is a recorded failure, retried after a
                 // delay that doubles each time (1 s up to 5 min), not at once: otherwise every pass would start it again.
-                int attempt;
-                lock (s) attempt = s.ApplyErrors + 1;
+                var attempt = s.Book.ApplyErrors + 1;
                 var threw = new ApplyThrew(s.Slot, release, reason, ex, attempt, ApplyBackoff.After(attempt));
                 Summarize(s, threw);
                 await ReportAsync(threw);
@@ -45,22 +44,21 @@ public sealed partial class Reconciler
                 Nudge();
             }
         }, CancellationToken.None);
+        Summarize(s, new ApplyBegun(s.Slot, release.Key, $"applying {release.Version.Version}", Removal: false, cts, work));
     }
 
     // The caller holds the slot's lock.
     private void StartRemoval(SlotState s)
     {
         var cts = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
-        s.ApplyCts = cts;
-        Summarize(s, new ApplyBegun(s.Slot, "(removed)", "removing: no longer desired in this environment", Removal: true));
         var target = targets.For(Config, s.Slot);
-        s.Applying = Task.Run(async () =>
+        var work = Task.Run(async () =>
         {
             try
             {
                 var live = await target.LiveAsync(s.Slot, cts.Token);
                 await target.RemoveAsync(s.Slot, cts.Token);
-                var cause = s.Cause;
+                var cause = s.Book.Cause;
                 var removed = new Removed(s.Slot, live?.Version, cause, cause?.Commit ?? _renderedCommit);
                 await store.AddDeploymentAsync(new DeploymentRecord(0, s.Slot.App, s.Slot.Environment, live?.Version ?? "", removed.Commit ?? "", ByOf(cause),
                     clock.GetUtcNow(), DeploymentRecord.Removed, "removed from the environment", cause?.RequestId), CancellationToken.None);
@@ -76,6 +74,7 @@ public sealed partial class Reconciler
                 Nudge();
             }
         }, CancellationToken.None);
+        Summarize(s, new ApplyBegun(s.Slot, "(removed)", "removing: no longer desired in this environment", Removal: true, cts, work));
     }
 
     /// <summary>Who a change is shown as: the commit's author when a person made it, else Capstan.</summary>
@@ -141,8 +140,7 @@ public sealed partial class Reconciler
             clock.GetUtcNow(), DeploymentRecord.Failed, failure.Outcome.Detail, failure.Cause?.RequestId), CancellationToken.None);
         failure = failure with { Live = await target.LiveAsync(slot, CancellationToken.None) };
         Summarize(s, failure);
-        bool held;
-        lock (s) held = s.Held;
+        var held = s.Book.Held;
         await ReportAsync(failure);
 
         ConfigCommit? revert = null;
@@ -221,16 +219,25 @@ public sealed partial class Reconciler
             try
             {
                 await Task.Delay(TimeSpan.FromMilliseconds(250), clock, ct);
-                var due = _slots.Values.Where(s =>
-                {
-                    lock (s) return s.Applying is null && s.Desired is not null && s.Live is { Running: true }
-                        && (s.LastProbe == 0 || clock.GetElapsedTime(s.LastProbe) >= s.Desired.App.Health.Interval);
-                }).ToList();
+                var now = clock.GetUtcNow();
+                var due = _slots.Values.Where(s => s.Book is { Applying: null, Desired: { } desired, Live.Running: true } b
+                    && (b.ProbeRetryAt is not { } retry || now >= retry)
+                    && (b.LastProbe == 0 || clock.GetElapsedTime(b.LastProbe) >= desired.App.Health.Interval)).ToList();
                 await Parallel.ForEachAsync(due, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = ct }, async (s, token) =>
                 {
-                    var spec = s.Desired?.App.Health;
-                    if (spec is null) return;
-                    var reading = await targets.For(Config, s.Slot).ProbeAsync(s.Slot, spec, token);
+                    if (s.Book.Desired?.App.Health is not { } spec) return;
+                    HealthReading reading;
+                    try { reading = await targets.For(Config, s.Slot).ProbeAsync(s.Slot, spec, token); }
+                    catch (Exception ex) when (ex is not OperationCanceledException || !token.IsCancellationRequested)
+                    {
+                        // A probe that throws (not a failed check: the target could not be asked) is a recorded failure
+                        // with a back-off for this slot; the other slots are still assessed.
+                        var attempt = s.Book.ProbeErrors + 1;
+                        var failed = new StepFailed(s.Slot, HealthStep, ex, attempt, ApplyBackoff.After(attempt));
+                        Summarize(s, failed);
+                        if (!_halting) await ReportAsync(failed);
+                        return;
+                    }
                     if (Summarize(s, new Probed(s.Slot, reading)) is not HealthTurned turned || _halting) return;
                     if (reading.State == HealthState.Missing) { Nudge(); return; }
                     await ReportAsync(turned);

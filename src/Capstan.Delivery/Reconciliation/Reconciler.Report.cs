@@ -22,7 +22,7 @@ public sealed partial class Reconciler
         LeftFailed l => LeftFailedAsync(l),
         Superseded x => SupersededAsync(x),
         ApplyThrew t => ApplyThrewAsync(t),
-        ObserveFailed o => ObserveFailedAsync(o),
+        StepFailed f => StepFailedAsync(f),
         Resumed r => ResumedAsync(r),
         Removed r => RemovedAsync(r),
         Adopted a => AdoptedAsync(a),
@@ -122,8 +122,12 @@ public sealed partial class Reconciler
         await RecordErrorAsync(slot, new DeliveryError("apply", slot.App, slot.Environment, t.Release.Version.Version, t.Reason, t.Error.GetType().Name, t.Error.Message, t.Attempt, t.RetryIn.TotalSeconds));
     }
 
-    private Task ObserveFailedAsync(ObserveFailed o) =>
-        RecordErrorAsync(o.Slot, new DeliveryError("observe", o.Slot.App, o.Slot.Environment, Error: o.Error.GetType().Name, Detail: o.Error.Message, Attempt: o.Attempt, RetryIn: o.RetryIn.TotalSeconds));
+    private async Task StepFailedAsync(StepFailed f)
+    {
+        var slot = f.Slot;
+        _log.LogError(f.Error, "The {Step} step for {App} in {Environment} failed; trying again in {Delay}", f.Step, slot.App, slot.Environment, f.RetryIn);
+        await RecordErrorAsync(slot, new DeliveryError(f.Step, slot.App, slot.Environment, Error: f.Error.GetType().Name, Detail: f.Error.Message, Attempt: f.Attempt, RetryIn: f.RetryIn.TotalSeconds));
+    }
 
     /// <summary>Records a step's failure; the ledger lives in the same database that may have just failed, so the log keeps it then.</summary>
     private async Task RecordErrorAsync(Slot slot, DeliveryError error)

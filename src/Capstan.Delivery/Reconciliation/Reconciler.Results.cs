@@ -41,8 +41,34 @@ public sealed partial class Reconciler
     /// <summary>The desired release stopped outside Capstan; <paramref name="Healing"/>: it is restarted now.</summary>
     private sealed record DriftFound(LiveState Live, bool Healing, bool Held);
 
-    /// <summary>An observation of a slot's live state threw (a target could not be asked); retried after a back-off.</summary>
-    private sealed record ObserveFailed(Slot Slot, Exception Error, int Attempt, TimeSpan RetryIn) : StepResult(Slot);
+    /// <summary>
+    /// A step threw for one slot — <see cref="ObserveStep"/> (the target could not be asked), <see cref="DiffStep"/> or
+    /// <see cref="HealthStep"/> — and is tried again after a back-off; the other slots go on. (An apply that throws is an
+    /// <see cref="ApplyThrew"/>.)
+    /// </summary>
+    private sealed record StepFailed(Slot Slot, string Step, Exception Error, int Attempt, TimeSpan RetryIn) : StepResult(Slot);
+
+    private const string ObserveStep = "observe";
+    private const string DiffStep = "diff";
+    private const string HealthStep = "health";
+
+    /// <summary>The release the slot should run now (null: none), as rendered; set at the start of each pass.</summary>
+    private sealed record Wanted(Slot Slot, Release? Release) : StepResult(Slot);
+
+    /// <summary>Someone asked to apply again (sync, deploy, rollback): a hold and a failed attempt no longer count.</summary>
+    private sealed record Lifted(Slot Slot, bool Force) : StepResult(Slot);
+
+    /// <summary>A commit since the last render changed what the slot should run.</summary>
+    private sealed record CauseFound(Slot Slot, ChangeCause Cause) : StepResult(Slot);
+
+    /// <summary>At start, the slot's newest commit is still Capstan's automatic revert: it is on hold again.</summary>
+    private sealed record HoldRestored(Slot Slot, string Reason) : StepResult(Slot);
+
+    /// <summary>At start, the slot's last healthy deployment as recorded.</summary>
+    private sealed record LastDeployKnown(Slot Slot, DeploymentRecord Record) : StepResult(Slot);
+
+    /// <summary>The target reported, between passes, that what runs stopped or changed.</summary>
+    private sealed record DriftNoticed(Slot Slot, LiveState Live) : StepResult(Slot);
 
     /// <summary>An apply reached the target: it is recorded before the target starts work.</summary>
     private sealed record ApplyStarting(Slot Slot, Release Release, ChangeCause? Cause, string Reason, string Actor, string Target, RequestProgress? Progress) : StepResult(Slot);
@@ -53,8 +79,8 @@ public sealed partial class Reconciler
     /// <summary>Committing an automatic revert failed (the config repo could not be written).</summary>
     private sealed record RevertFailed(Slot Slot, Exception Error) : StepResult(Slot);
 
-    /// <summary>An apply (or a removal) begins.</summary>
-    private sealed record ApplyBegun(Slot Slot, string Key, string Detail, bool Removal) : StepResult(Slot);
+    /// <summary>An apply (or a removal) begins: <paramref name="Work"/> runs it, <paramref name="Cts"/> cancels it.</summary>
+    private sealed record ApplyBegun(Slot Slot, string Key, string Detail, bool Removal, CancellationTokenSource Cts, Task Work) : StepResult(Slot);
 
     /// <summary>The target reported progress of a deploy ("starting 1.2.0 on port 40123").</summary>
     private sealed record ApplyProgress(Slot Slot, string Detail) : StepResult(Slot);

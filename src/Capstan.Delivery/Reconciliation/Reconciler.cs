@@ -71,16 +71,7 @@ public sealed partial class Reconciler(
     /// <summary>Lifts a hold and forgets a failed attempt, so the next pass applies again (sync, deploy, rollback).</summary>
     public void Lift(Slot slot, bool force)
     {
-        var s = State(slot);
-        lock (s)
-        {
-            s.Held = false;
-            s.HeldReason = null;
-            s.FailedKey = null;
-            s.Force = force;
-            s.LastProbe = 0;
-            s.ObserveRetryAt = null;
-        }
+        Summarize(State(slot), new Lifted(slot, force));
         Nudge();
     }
 
@@ -91,7 +82,7 @@ public sealed partial class Reconciler(
     /// <summary>Probes, now and in parallel, every environment that should run the app (for <c>check PRODUCT</c>); null for an unknown app.</summary>
     public async Task<IReadOnlyList<AppReading>?> ProbeAppAsync(string app, TimeSpan budget, CancellationToken ct)
     {
-        var wanted = _slots.Values.Where(s => s.Slot.App == app).Select(s => { lock (s) return s.Desired; }).OfType<Release>()
+        var wanted = _slots.Values.Where(s => s.Slot.App == app).Select(s => s.Book.Desired).OfType<Release>()
             .OrderBy(r => r.Slot.Environment, StringComparer.Ordinal).ToList();
         if (wanted.Count == 0 && !DeclaredApps.Contains(app)) return null;
         return await Task.WhenAll(wanted.Select(async r =>
@@ -133,16 +124,19 @@ public sealed partial class Reconciler(
             await store.EnsureAsync(ct);
             foreach (var target in targets.All) await target.AdoptAsync(ct);
             foreach (var d in await store.LastHealthyAsync(ct))
-                State(new Slot(d.App, d.Environment)).LastDeploy = d;
+            {
+                var slot = new Slot(d.App, d.Environment);
+                Summarize(State(slot), new LastDeployKnown(slot, d));
+            }
             await RestoreHoldsAsync(ct);
             // Adoption is a note, not a deployment: what ran before the restart is simply still there.
             foreach (var target in targets.All)
                 foreach (var slot in target.Slots)
                     if (await target.LiveAsync(slot, ct) is { Running: true } live)
                     {
-                        var s = State(slot);
-                        lock (s) s.Live = live;
-                        await ReportAsync(new Adopted(slot, live, "still running"));
+                        var adopted = new Adopted(slot, live, "still running");
+                        Summarize(State(slot), adopted);
+                        await ReportAsync(adopted);
                     }
             config.Changed += _ => Nudge();
             foreach (var target in targets.All) target.Drifted += Drifted;
@@ -165,29 +159,14 @@ public sealed partial class Reconciler(
         {
             if (SafeLatest(slot) is not { AutomaticRollback: true, ByPerson: false } revert) continue;
             var failed = (await store.DeploymentsAsync(slot.App, slot.Environment, 50, ct)).FirstOrDefault(d => d.Outcome == DeploymentRecord.Failed);
-            var s = State(slot);
-            lock (s)
-            {
-                s.Held = true;
-                s.HeldReason = HoldReason(failed?.Version ?? "a failed version", revert.At, revert.ShortCommit);
-            }
+            Summarize(State(slot), new HoldRestored(slot, HoldReason(failed?.Version ?? "a failed version", revert.At, revert.ShortCommit)));
         }
     }
 
     /// <summary>A target saw what it runs stop or change: the board shows it at once, the next pass (now) acts on it.</summary>
     private void Drifted(DriftNotice notice)
     {
-        if (_slots.TryGetValue(notice.Slot, out var s))
-        {
-            bool changed;
-            lock (s)
-            {
-                var before = s.Signature();
-                s.Live = notice.Instance;
-                changed = s.Signature() != before;
-            }
-            if (changed) SlotChanged?.Invoke(notice.Slot);
-        }
+        if (_slots.TryGetValue(notice.Slot, out var s)) Summarize(s, new DriftNoticed(notice.Slot, notice.Instance));
         Nudge();
     }
 
@@ -233,7 +212,7 @@ public sealed partial class Reconciler(
         foreach (var target in targets.All) await target.ShutdownAsync();
         await _stopping.CancelAsync();
         await base.StopAsync(cancellationToken);
-        var running = _slots.Values.Select(s => s.Applying).OfType<Task>().ToArray();
+        var running = _slots.Values.Select(s => s.Book.Applying).OfType<Task>().ToArray();
         await Task.WhenAll(running.Select(t => t.ContinueWith(_ => { }, TaskScheduler.Default)));
     }
 
@@ -283,65 +262,53 @@ public sealed partial class Reconciler(
         Dictionary<Slot, ChangeCause> causes;
         try { causes = CommitAttribution.Since(repo, _renderedCommit, snapshot.Commit, cfg); }
         catch (Exception ex) when (ex is LibGit2Sharp.LibGit2SharpException or ArgumentException) { causes = []; }
-        foreach (var (slot, cause) in causes)
-        {
-            var s = State(slot);
-            lock (s)
-            {
-                s.Cause = cause;
-                s.FailedKey = null;
-                if (cause.ByPerson) { s.Held = false; s.HeldReason = null; }
-            }
-        }
+        foreach (var (slot, cause) in causes) Summarize(State(slot), new CauseFound(slot, cause));
         Config = cfg;
         _desired = desired;
         _renderedCommit = snapshot.Commit;
     }
 
-    // observe → diff → apply for one slot. Returns true when an apply or removal started. A failure to observe is
-    // recorded and retried after a back-off; the other slots go on.
+    // observe → diff → apply for one slot. Returns true when an apply or removal started. A step that throws is a
+    // recorded failure, tried again after a back-off; the other slots go on.
     private async Task<bool> StepAsync(Slot slot, CancellationToken ct)
     {
         if (_halting) return false;
         var s = State(slot);
         _desired.TryGetValue(slot, out var desired);
-        var target = targets.For(Config, slot);
-        LiveState? live;
-        lock (s)
+        Summarize(s, new Wanted(slot, desired));
+        if (s.Book.StepRetryAt is { } wait && clock.GetUtcNow() < wait) return false;
+        var step = ObserveStep;
+        try
         {
-            s.Desired = desired;
-            if (s.ObserveRetryAt is { } wait && clock.GetUtcNow() < wait) return false;
+            var target = targets.For(Config, slot);
+            var live = await target.LiveAsync(slot, ct);
+            step = DiffStep;
+            lock (s)
+            {
+                // Diff and the apply it asks for are one decision: no other result folds in between.
+                var diff = Diff(s.Book, slot, desired, live, target);
+                if (diff.Action == SlotAction.Forget)
+                {
+                    _slots.TryRemove(slot, out _);
+                    SlotChanged?.Invoke(slot);
+                    return false;
+                }
+                Summarize(s, diff);
+                // The drift entry is appended (synchronously, before the report's first wait) ahead of the restart's entries.
+                if (diff.Drift is not null) _ = ReportInBackground(diff);
+                if (diff.Action == SlotAction.Apply) StartApply(s, diff.Release!, diff.Reason!);
+                else if (diff.Action == SlotAction.Remove) StartRemoval(s);
+                return diff.Action is SlotAction.Apply or SlotAction.Remove;
+            }
         }
-        try { live = await target.LiveAsync(slot, ct); }
         catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
         {
-            int attempt;
-            lock (s) attempt = s.ObserveErrors + 1;
-            var failed = new ObserveFailed(slot, ex, attempt, ApplyBackoff.After(attempt));
-            _log.LogError(ex, "Asking the {Target} target about {App} in {Environment} failed; trying again in {Delay}", target.Kind, slot.App, slot.Environment, failed.RetryIn);
+            var attempt = s.Book.StepErrors + 1;
+            var failed = new StepFailed(slot, step, ex, attempt, ApplyBackoff.After(attempt));
             Summarize(s, failed);
             await ReportAsync(failed);
             return false;
         }
-        DiffResult diff;
-        lock (s)
-        {
-            diff = Diff(s, desired, live, target);
-            s.ObserveErrors = 0;
-            s.ObserveRetryAt = null;
-            if (diff.Action == SlotAction.Forget)
-            {
-                _slots.TryRemove(slot, out _);
-                SlotChanged?.Invoke(slot);
-                return false;
-            }
-            Summarize(s, diff);
-            // The drift entry is appended (synchronously, before the report's first wait) ahead of the restart's entries.
-            if (diff.Drift is not null) _ = ReportInBackground(diff);
-            if (diff.Action == SlotAction.Apply) StartApply(s, diff.Release!, diff.Reason!);
-            else if (diff.Action == SlotAction.Remove) StartRemoval(s);
-        }
-        return diff.Action is SlotAction.Apply or SlotAction.Remove;
     }
 
     /// <summary>Drift is reported beside the pass, so a slow chat platform never delays the restart.</summary>
@@ -349,10 +316,9 @@ public sealed partial class Reconciler(
         ReportAsync(result).ContinueWith(t => _log.LogError(t.Exception, "{Result} for {App} in {Environment} could not be reported", result.GetType().Name, result.Slot.App, result.Slot.Environment),
             CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
 
-    // diff: what a slot needs, from what it should run, what runs, and its bookkeeping (the caller holds its lock).
-    private DiffResult Diff(SlotState s, Release? desired, LiveState? live, ITarget target)
+    // diff: what a slot needs, from what it should run, what runs, and its book. Decides only; the pass starts the apply.
+    private DiffResult Diff(SlotBook s, Slot slot, Release? desired, LiveState? live, ITarget target)
     {
-        var slot = s.Slot;
         if (desired is null)
         {
             if (live is null && s.Applying is null && !target.Slots.Contains(slot)) return new(slot, SlotAction.Forget, live);
@@ -360,7 +326,7 @@ public sealed partial class Reconciler(
         }
         if (s.Applying is not null)
             return s.ApplyingKey != desired.Key ? new(slot, SlotAction.Apply, live, desired, "change") : new(slot, SlotAction.None, live);
-        var retrying = s.RetryAt is { } retry && clock.GetUtcNow() < retry;
+        var retrying = s.ApplyRetryAt is { } retry && clock.GetUtcNow() < retry;
         if (live is not null && live.Key == desired.Key)
         {
             if (live.Running) return new(slot, SlotAction.InSync, live, ClearFailure: true);
@@ -383,10 +349,10 @@ public sealed partial class Reconciler(
 
     private SlotState State(Slot slot) => _slots.GetOrAdd(slot, k => new SlotState(k));
 
-    private SlotView View(SlotState s)
+    private static SlotView View(SlotState state)
     {
-        lock (s)
-            return new SlotView(s.Slot, s.Desired?.Version.Version, s.Live, s.Status.Sync, s.Status.Health, s.Status.Detail, s.Cause, s.LastDeploy, s.Held, s.HeldReason, s.Applying is not null);
+        var s = state.Book;
+        return new SlotView(state.Slot, s.Desired?.Version.Version, s.Live, s.Status.Sync, s.Status.Health, s.Status.Detail, s.Cause, s.LastDeploy, s.Held, s.HeldReason, s.Applying is not null);
     }
 
     private string RoomOf(string environment) => Config.Policy(environment).Room ?? config.Current.Policy.DefaultRoom;
